@@ -1,0 +1,37 @@
+# `make run` starts the system, `make test` runs every test; both install first when needed.
+PYTHON ?= python3.11
+VENV := .venv
+STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | md5sum | cut -c1-12)
+
+.PHONY: install run test test-unit test-service test-e2e test-fault topology bench clean
+
+install: $(STAMP)
+
+$(STAMP): requirements.txt requirements-dev.txt
+	@test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	@rm -f $(VENV)/.installed-* && touch $@
+
+run: install
+	@bash scripts/run.sh
+
+test: install
+	@bash scripts/ensure-infra.sh --for-tests
+	$(VENV)/bin/pytest
+
+test-unit: install
+	$(VENV)/bin/pytest tests/unit
+
+test-service test-e2e test-fault: install
+	@bash scripts/ensure-infra.sh --for-tests
+	$(VENV)/bin/pytest tests/$(subst test-,,$@)
+
+topology: install
+	$(VENV)/bin/python -m services.common.topology --config config.yml
+
+bench: install
+	@bash scripts/ensure-infra.sh
+	$(VENV)/bin/python -m bench.campaign_report
+
+clean:
+	rm -rf $(VENV) .pytest_cache

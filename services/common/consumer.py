@@ -1,0 +1,133 @@
+"""`reliable_event_handler`: nameko's `event_handler` made safe for at-least-once delivery.
+
+- a repeated `event_id` is skipped (the mark is written in the handler's own transaction);
+- an invalid envelope goes straight to `<service>.dead-letter`;
+- a handler that raises is retried after each of EVENT_RETRY_DELAYS through a TTL queue, the
+  message behind it flowing meanwhile, then dead-lettered with the error and the attempt count;
+- nothing is acked before it is handled, scheduled for retry or dead-lettered."""
+import logging
+from datetime import datetime, timezone
+from functools import partial
+
+from nameko.containers import ContainerBeingKilled
+from nameko.events import SERVICE_POOL, EventHandler
+from kombu import Exchange
+
+from . import metrics, topology
+from .errors import ValidationError
+from .events import validate_event
+from .outbox import Bus
+from .settings import delays, require_setting
+from .storage import redis_client
+from .store import HANDLED_TTL, AlreadyHandled
+
+log = logging.getLogger(__name__)
+
+ATTEMPTS = "x-attempts"
+
+
+def attempts_so_far(message):
+    return int((message.headers or {}).get(ATTEMPTS, 0))
+
+
+class ReliableEventHandler(EventHandler):
+    def __init__(self, source_service, event_type, **kwargs):
+        super().__init__(source_service, event_type, handler_type=SERVICE_POOL, reliable_delivery=True,
+                         requeue_on_error=False, **kwargs)
+
+    def setup(self):
+        config = self.container.config
+        self.service = self.container.service_name
+        self.delays = delays(config, "EVENT_RETRY_DELAYS", topology.DEFAULT_DELAYS)
+        self.client = redis_client(require_setting(config, "REDIS_URL"))
+        self.bus = Bus(require_setting(config, "AMQP_URI"))
+        super().setup()
+        self.queue = topology.consumer_queue(self.source_service, self.event_type, self.service, self.method_name)
+
+    def handled_key(self, worker_ctx):
+        return self._mark(worker_ctx.args[0]["event_id"])
+
+    def _mark(self, event_id):
+        return f"{self.service}:handled:{self.method_name}:{event_id}"
+
+    def handle_message(self, body, message):
+        try:
+            validate_event(body)
+            if (body["source"], body["event_type"]) != (self.source_service, self.event_type):
+                raise ValidationError.field("event_type", "事件类型与队列不符(Event does not belong here).")
+        except ValidationError as err:
+            self._give_up(message, body, f"ValidationError: {err}", attempts_so_far(message) + 1)
+            return
+        if self._already_handled(body):
+            metrics.EVENTS_DUPLICATE.labels(self.service, self.event_type).inc()
+            self.queue_consumer.ack_message(message)
+            return
+        try:
+            self.container.spawn_worker(self, (body,), {}, context_data={},
+                                        handle_result=partial(self.handle_result, message))
+        except ContainerBeingKilled:
+            self.queue_consumer.requeue_message(message)
+
+    def _already_handled(self, body):
+        try:
+            return bool(self.client.exists(self._mark(body["event_id"])))
+        except Exception:
+            return False  # the handler's own transaction checks again
+
+    def handle_result(self, message, worker_ctx, result=None, exc_info=None):
+        body = worker_ctx.args[0]
+        if exc_info is None or issubclass(exc_info[0], AlreadyHandled):
+            self._finish(message, body)
+            return result, None
+        error = f"{exc_info[0].__name__}: {str(exc_info[1])[:300]}"
+        attempt = attempts_so_far(message) + 1
+        if attempt <= len(self.delays):
+            self._retry(message, body, error, attempt)
+        else:
+            self._give_up(message, body, error, attempt)
+        return result, exc_info
+
+    def _finish(self, message, body):
+        try:
+            self.client.set(self._mark(body["event_id"]), "1", nx=True, ex=HANDLED_TTL)
+        except Exception as exc:
+            # Acked anyway: the handler's transaction already wrote the mark if it changed state.
+            log.warning("handled mark for %s not written (%s)", body["event_id"], type(exc).__name__)
+        metrics.EVENTS_HANDLED.labels(self.service, self.event_type).inc()
+        self.queue_consumer.ack_message(message)
+
+    def _retry(self, message, body, error, attempt):
+        seconds = self.delays[attempt - 1]
+        queue = self.queue.name
+        headers = {ATTEMPTS: attempt, "x-last-error": error, "x-original-queue": queue}
+        self._forward(message, lambda: self.bus.send(
+            topology.retry_exchange(self.service), f"{topology.delay_ms(seconds)}.{queue}", body, headers,
+            declare=[topology.retry_queue(self.service, seconds)]))
+        log.warning("event %s %s failed (attempt %d, %s); retry in %ss",
+                    self.event_type, body.get("event_id"), attempt, error.split(":")[0], seconds)
+        metrics.EVENT_RETRIES.labels(self.service, self.event_type).inc()
+
+    def _give_up(self, message, body, error, attempt):
+        dead_letter = topology.dead_letter_queue(self.service)
+        headers = {ATTEMPTS: attempt, "x-error": error, "x-original-queue": self.queue.name,
+                   "x-event-type": self.event_type,
+                   "x-dead-lettered-at": datetime.now(timezone.utc).isoformat()}
+        self._forward(message, lambda: self.bus.send(Exchange(""), dead_letter.name, body, headers,
+                                                     declare=[dead_letter]))
+        log.error("event %s %s dead-lettered after %d attempts: %s",
+                  self.event_type, body.get("event_id") if isinstance(body, dict) else None, attempt,
+                  error.split(":")[0])
+        metrics.EVENTS_DEAD_LETTERED.labels(self.service, self.event_type).inc()
+
+    def _forward(self, message, publish):
+        """Ack only once the copy is confirmed; if the broker refuses, the original comes back."""
+        try:
+            publish()
+        except Exception as exc:
+            log.warning("could not move event (%s); requeued", type(exc).__name__)
+            self.queue_consumer.requeue_message(message)
+            return
+        self.queue_consumer.ack_message(message)
+
+
+reliable_event_handler = ReliableEventHandler.decorator

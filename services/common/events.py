@@ -1,0 +1,185 @@
+"""The event envelope of contract §4 and one schema per event type, checked on publish and receipt."""
+import uuid
+
+from marshmallow import ValidationError as MarshmallowError
+from marshmallow import fields, validate
+
+from . import clock
+from .errors import ValidationError
+from .schemas import LenientSchema, flatten
+
+VERSION = 1
+# Never on the bus (contract §4 and the brief): contact people, phones, addresses, ID numbers.
+PERSONAL_KEYS = frozenset({"contact_name", "contact_phone", "phone", "address", "id_number"})
+
+
+class Envelope(LenientSchema):
+    event_id = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    event_type = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    occurred_at = fields.AwareDateTime(required=True, format="iso")
+    source = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    version = fields.Integer(required=True, strict=True, validate=validate.Equal(VERSION))
+    subject = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    seq = fields.Integer(required=True, strict=True, validate=validate.Range(min=0))
+    data = fields.Dict(required=True)
+
+
+class Record(LenientSchema):
+    id = fields.String(required=True)
+    created_at = fields.String(required=True)
+    updated_at = fields.String(required=True)
+
+
+class Campaign(Record):
+    name = fields.String(required=True)
+    year = fields.Integer(required=True)
+    report_deadline = fields.String(required=True)
+
+
+class Unit(LenientSchema):
+    code = fields.String(required=True)
+    name = fields.String(required=True)
+    active = fields.Boolean(required=True)
+
+
+class Target(LenientSchema):
+    category = fields.String(required=True)
+    kind = fields.String(required=True)
+    district = fields.String(required=True)
+
+
+class Pairing(Record):
+    campaign_id = fields.String(required=True)
+    unit_code = fields.String(required=True)
+    status = fields.String(required=True)
+    target = fields.Nested(Target, required=True)
+
+
+class DeadlineNotice(LenientSchema):
+    campaign_id = fields.String(required=True)
+    unit_code = fields.String(required=True)
+    deadline = fields.String(required=True)
+
+
+class Activity(Record):
+    campaign_id = fields.String(required=True)
+    unit_code = fields.String(required=True)
+    pairing_id = fields.String(required=True)
+    status = fields.String(required=True)
+
+
+class CompletedActivity(Activity):
+    report = fields.Dict(required=True)
+    completed_at = fields.String(required=True)
+
+
+class Department(LenientSchema):
+    code = fields.String(required=True)
+    name = fields.String(required=True)
+    categories = fields.List(fields.String(), required=True)
+
+
+class Summary(Record):
+    activity_id = fields.String(required=True)
+    campaign_id = fields.String(required=True)
+    unit_code = fields.String(required=True)
+    status = fields.String(required=True)
+    due_at = fields.String(required=True)
+
+
+class Issue(Record):
+    campaign_id = fields.String(required=True)
+    unit_code = fields.String(required=True)
+    department = fields.String(required=True, allow_none=True)
+    status = fields.String(required=True)
+    category = fields.String(required=True)
+
+
+class OverdueIssue(Issue):
+    kind = fields.String(required=True, validate=validate.OneOf(["ack", "answer"]))
+
+
+SCHEMAS = {
+    ("pairing", "campaign_created"): Campaign,
+    ("pairing", "campaign_updated"): Campaign,
+    ("pairing", "unit_registered"): Unit,
+    ("pairing", "unit_deactivated"): Unit,
+    ("pairing", "pairing_reported"): Pairing,
+    ("pairing", "pairing_withdrawn"): Pairing,
+    ("pairing", "pairing_approved"): Pairing,
+    ("pairing", "pairing_rejected"): Pairing,
+    ("pairing", "pairing_deadline_approaching"): DeadlineNotice,
+    ("pairing", "pairing_overdue"): DeadlineNotice,
+    ("activity", "activity_planned"): Activity,
+    ("activity", "activity_updated"): Activity,
+    ("activity", "activity_completed"): CompletedActivity,
+    ("activity", "activity_cancelled"): Activity,
+    ("summary", "department_registered"): Department,
+    ("summary", "summary_requested"): Summary,
+    ("summary", "summary_submitted"): Summary,
+    ("summary", "summary_overdue"): Summary,
+    ("summary", "issue_forwarded"): Issue,
+    ("summary", "issue_acknowledged"): Issue,
+    ("summary", "issue_answered"): Issue,
+    ("summary", "issue_transferred"): Issue,
+    ("summary", "issue_reopened"): Issue,
+    ("summary", "issue_closed"): Issue,
+    ("summary", "issue_overdue"): OverdueIssue,
+}
+
+
+def register(source, event_type, schema):
+    """Add an event type (services extending the contract, and the fault tests' own events)."""
+    SCHEMAS[(source, event_type)] = schema
+
+
+def personal_keys(value, path=""):
+    """Dotted paths of personal data inside an event's data."""
+    found = []
+    if isinstance(value, dict):
+        for key, inner in value.items():
+            here = f"{path}.{key}" if path else str(key)
+            if key in PERSONAL_KEYS:
+                found.append(here)
+            found.extend(personal_keys(inner, here))
+    elif isinstance(value, list):
+        for index, inner in enumerate(value):
+            found.extend(personal_keys(inner, f"{path}.{index}"))
+    return found
+
+
+def validate_event(envelope):
+    """Raise `ValidationError` (field paths under `data.`) unless `envelope` is a valid event."""
+    try:
+        Envelope().load(envelope)
+    except MarshmallowError as err:
+        raise ValidationError(flatten(err.messages)) from None
+    schema = SCHEMAS.get((envelope["source"], envelope["event_type"]))
+    if schema is None:
+        raise ValidationError.field("event_type", "未知事件类型(Unknown event type).")
+    try:
+        schema().load(envelope["data"])
+    except MarshmallowError as err:
+        raise ValidationError(flatten(err.messages, "data")) from None
+    leaked = personal_keys(envelope["data"])
+    if leaked:
+        raise ValidationError({f"data.{path}": ["事件不得包含个人信息(No personal data on the bus)."] for path in leaked})
+    return envelope
+
+
+def make_event(source, event_type, subject, seq, data, occurred_at=None):
+    envelope = {
+        "event_id": uuid.uuid4().hex,
+        "event_type": event_type,
+        "occurred_at": clock.iso(occurred_at or clock.now()),
+        "source": source,
+        "version": VERSION,
+        "subject": str(subject),
+        "seq": int(seq),
+        "data": data,
+    }
+    return validate_event(envelope)
+
+
+def exchange_name(source):
+    return f"{source}.events"

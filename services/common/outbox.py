@@ -1,0 +1,120 @@
+"""The transactional outbox: events are staged in Redis with the state change that caused them,
+published with publisher confirms right after, and removed only once the broker confirmed them.
+A relay publishes whatever a crash or a broker outage left behind."""
+import json
+import logging
+import os
+import time
+
+from nameko.amqp.publish import Publisher, UndeliverableMessage
+from nameko.constants import PERSISTENT
+from nameko.standalone.events import get_event_exchange
+
+from . import metrics
+from .events import exchange_name, validate_event
+
+log = logging.getLogger(__name__)
+
+# Test hook for the fault tests: the process dies right after EXEC, before publishing.
+CRASH_POINT_ENV = "LEIFENG_CRASH_POINT"
+RETRY_POLICY = {"max_retries": 2, "interval_start": 0.2, "interval_step": 0.4, "interval_max": 1}
+
+
+def crash_point(name):
+    if os.environ.get(CRASH_POINT_ENV) == name:
+        os._exit(70)
+
+
+def event_exchange(source):
+    return get_event_exchange(source, {})
+
+
+class Bus:
+    """Publishes envelopes to `<source>.events`. Headers carry no caller context, token included."""
+
+    def __init__(self, amqp_uri):
+        self.publisher = Publisher(
+            amqp_uri, use_confirms=True, mandatory=True, serializer="json",
+            delivery_mode=PERSISTENT, retry=True, retry_policy=RETRY_POLICY)
+
+    def publish(self, envelope):
+        exchange = event_exchange(envelope["source"])
+        self.publisher.publish(
+            envelope, exchange=exchange, routing_key=envelope["event_type"], declare=[exchange],
+            message_id=envelope["event_id"], headers={})
+
+    def send(self, exchange, routing_key, body, headers, declare=()):
+        """Publish to any exchange (retry and dead-letter paths)."""
+        self.publisher.publish(
+            body, exchange=exchange, routing_key=routing_key, headers=headers, declare=list(declare),
+            mandatory=False)
+
+
+class Outbox:
+    def __init__(self, client, prefix, service, bus):
+        self.client = client
+        self.service = service
+        self.bus = bus
+        self.entries = f"{prefix}outbox"
+        self.staged = f"{prefix}outbox:staged"
+        self.lock = f"{prefix}outbox:relay-lock"
+
+    def stage(self, pipe, envelopes):
+        """Queue the events on a MULTI pipeline, so they commit with the state change."""
+        stamp = time.time()
+        for envelope in envelopes:
+            validate_event(envelope)
+            pipe.hset(self.entries, envelope["event_id"], json.dumps(envelope, ensure_ascii=False))
+            pipe.zadd(self.staged, {envelope["event_id"]: stamp})
+
+    def publish(self, envelopes):
+        for envelope in envelopes:
+            self._send(envelope)
+
+    def _send(self, envelope):
+        event_type = envelope["event_type"]
+        try:
+            self.bus.publish(envelope)
+            metrics.EVENTS_PUBLISHED.labels(self.service, event_type).inc()
+        except UndeliverableMessage:
+            # Nobody subscribes to it yet; topology declares every consumer queue up front.
+            log.info("event %s %s unroutable: no queue bound", event_type, envelope["event_id"])
+            metrics.EVENTS_UNROUTABLE.labels(self.service, event_type).inc()
+        except Exception as exc:
+            log.warning("event %s %s not published yet (%s); the relay retries it",
+                        event_type, envelope["event_id"], type(exc).__name__)
+            return False
+        self._forget(envelope["event_id"])
+        return True
+
+    def _forget(self, event_id):
+        try:
+            pipe = self.client.pipeline()
+            pipe.hdel(self.entries, event_id)
+            pipe.zrem(self.staged, event_id)
+            pipe.execute()
+        except Exception as exc:
+            # It stays staged and will be published again: consumers are idempotent.
+            log.warning("outbox entry %s not removed (%s)", event_id, type(exc).__name__)
+
+    def relay(self, older_than, batch=200):
+        """Publish entries staged more than `older_than` seconds ago; one relay at a time."""
+        if not self.client.set(self.lock, "1", nx=True, px=max(int(older_than * 3000), 5000)):
+            return 0
+        try:
+            ids = self.client.zrangebyscore(self.staged, "-inf", time.time() - older_than, start=0, num=batch)
+            sent = 0
+            for event_id in ids:
+                raw = self.client.hget(self.entries, event_id)
+                if raw is None:
+                    self.client.zrem(self.staged, event_id)
+                elif self._send(json.loads(raw)):
+                    sent += 1
+                else:
+                    break
+            return sent
+        finally:
+            self.client.delete(self.lock)
+
+    def backlog(self):
+        return self.client.zcard(self.staged)

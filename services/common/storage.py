@@ -1,0 +1,60 @@
+"""The Redis `DependencyProvider`: one client per service process, keys under `<service>:`.
+
+It also runs the outbox relay, so every service that stores state also publishes what it staged."""
+import logging
+
+import eventlet
+import redis
+from nameko.extensions import DependencyProvider
+
+from . import metrics
+from .outbox import Bus, Outbox
+from .settings import number, require_setting
+
+log = logging.getLogger(__name__)
+
+
+def redis_client(url):
+    # Short timeouts: a stopped Redis must show in /health within seconds, not hang a worker.
+    return redis.Redis.from_url(
+        url, decode_responses=True, socket_connect_timeout=2, socket_timeout=3,
+        health_check_interval=5, retry_on_timeout=False)
+
+
+class Storage(DependencyProvider):
+    def __init__(self, store_cls):
+        self.store_cls = store_cls
+        self.relay_thread = None
+
+    def setup(self):
+        config = self.container.config
+        self.service = self.container.service_name
+        self.prefix = f"{self.service}:"
+        self.client = redis_client(require_setting(config, "REDIS_URL"))
+        self.outbox = Outbox(self.client, self.prefix, self.service, Bus(require_setting(config, "AMQP_URI")))
+        self.relay_interval = number(config, "OUTBOX_RELAY_INTERVAL", 2)
+
+    def start(self):
+        self.relay_thread = self.container.spawn_managed_thread(self.relay_forever)
+
+    def stop(self):
+        if self.relay_thread is not None:
+            self.relay_thread.kill()
+
+    kill = stop
+
+    def relay_forever(self):
+        while True:
+            eventlet.sleep(self.relay_interval)
+            try:
+                self.outbox.relay(older_than=self.relay_interval)
+                metrics.OUTBOX_BACKLOG.labels(self.service).set(self.outbox.backlog())
+            except Exception as exc:
+                log.warning("outbox relay: %s", type(exc).__name__)
+
+    def make_store(self, handled_key=None):
+        return self.store_cls(self.client, self.prefix, self.service, self.outbox, handled_key=handled_key)
+
+    def get_dependency(self, worker_ctx):
+        handled_key = getattr(worker_ctx.entrypoint, "handled_key", None)
+        return self.make_store(handled_key(worker_ctx) if handled_key else None)
