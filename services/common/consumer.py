@@ -124,7 +124,7 @@ class ReliableEventHandler(EventHandler):
         try:
             publish()
         except Exception as exc:
-            log.warning("could not move event (%s); requeued", type(exc).__name__)
+            log.warning("could not move event (%s: %s); requeued", type(exc).__name__, exc)
             self.queue_consumer.requeue_message(message)
             return
         self.queue_consumer.ack_message(message)

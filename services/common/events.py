@@ -167,6 +167,10 @@ def validate_event(envelope):
     return envelope
 
 
+class InvalidEvent(RuntimeError):
+    """A service tried to publish an event that breaks its schema: a bug, never the caller's fault."""
+
+
 def make_event(source, event_type, subject, seq, data, occurred_at=None):
     envelope = {
         "event_id": uuid.uuid4().hex,
@@ -178,7 +182,10 @@ def make_event(source, event_type, subject, seq, data, occurred_at=None):
         "seq": int(seq),
         "data": data,
     }
-    return validate_event(envelope)
+    try:
+        return validate_event(envelope)
+    except ValidationError as err:
+        raise InvalidEvent(f"{source}.{event_type}: {err}") from None
 
 
 def exchange_name(source):

@@ -95,8 +95,8 @@ class Store:
         return result
 
     def _attempt(self, pipe, work, watch):
-        if watch:
-            pipe.watch(*watch)
+        # WATCH puts the pipeline in immediate mode for the reads; this key is never written.
+        pipe.watch(self.key("tx"), *watch)
         if self.handled_key:
             pipe.watch(self.handled_key)
             if pipe.exists(self.handled_key):

@@ -49,8 +49,11 @@ def consumer_queue_name(source, event_type, service, method):
 
 def consumer_queue(source, event_type, service, method):
     name = consumer_queue_name(source, event_type, service, method)
-    return Queue(name, exchange=event_exchange(source), routing_key=event_type, durable=True,
-                 bindings=[binding(redeliver_exchange(service), routing_key=f"*.{name}")])
+    # kombu ignores `exchange=` once `bindings` are given, so both bindings are listed.
+    return Queue(name, durable=True, bindings=[
+        binding(event_exchange(source), routing_key=event_type),
+        binding(redeliver_exchange(service), routing_key=f"*.{name}"),
+    ])
 
 
 def handlers_of(service_cls):

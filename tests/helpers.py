@@ -1,0 +1,80 @@
+"""Test plumbing that is not a fixture: waiting for conditions, listening to and publishing events."""
+import socket
+import time
+import uuid
+
+from kombu import Connection, Queue
+
+from services.common.events import make_event
+from services.common.outbox import Bus, event_exchange
+
+
+def wait_until(condition, timeout=10.0, interval=0.05, message="condition"):
+    """Poll `condition()` until it returns something truthy; fail after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = condition()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout}s waiting for {message}")
+        time.sleep(interval)
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class EventListener:
+    """A plain kombu consumer bound to `<source>.events`, as a department's system would bind."""
+
+    def __init__(self, amqp_uri, source, routing_key="#"):
+        self.connection = Connection(amqp_uri)
+        self.queue = Queue(f"test-listener-{uuid.uuid4().hex[:8]}", exchange=event_exchange(source),
+                           routing_key=routing_key, auto_delete=True, durable=False)
+        self.queue = self.queue(self.connection.default_channel)
+        self.queue.declare()
+        self.received = []
+
+    def drain(self):
+        while True:
+            message = self.queue.get(no_ack=True)
+            if message is None:
+                return self.received
+            self.received.append({"body": message.payload, "headers": message.headers,
+                                  "properties": message.properties})
+
+    def events(self, event_type=None):
+        return [m["body"] for m in self.drain() if event_type in (None, m["body"]["event_type"])]
+
+    def wait_for(self, event_type, count=1, timeout=10.0, where=lambda event: True):
+        def enough():
+            found = [e for e in self.events(event_type) if where(e)]
+            return found if len(found) >= count else None
+        return wait_until(enough, timeout, message=f"{count} x {event_type}")
+
+    def close(self):
+        self.connection.release()
+
+
+def publish_event(amqp_uri, source, event_type, subject, data, seq=1):
+    """Publish a valid envelope as `source` would (for consumer tests)."""
+    envelope = make_event(source, event_type, subject, seq, data)
+    Bus(amqp_uri).publish(envelope)
+    return envelope
+
+
+def queue_depth(amqp_uri, queue_name):
+    """Ready messages in a queue, by a passive declare (the management API's counts lag)."""
+    with Connection(amqp_uri) as connection:
+        _, ready, _ = connection.default_channel.queue_declare(queue_name, passive=True)
+        return ready
+
+
+def take_message(amqp_uri, queue_name):
+    """Take one message off a queue: (payload, headers), or None when it is empty."""
+    with Connection(amqp_uri) as connection:
+        message = connection.SimpleQueue(queue_name, no_ack=True).queue.get(no_ack=True)
+        return None if message is None else (message.payload, message.headers)
