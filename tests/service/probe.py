@@ -64,6 +64,12 @@ class ProbeService(web.Observable):
         return record
 
     @rpc
+    @allow(COMMITTEE, unit="own")
+    def forgetful(self):
+        """Admits units for their own records but never checks which records are theirs."""
+        return "secret"
+
+    @rpc
     @allow(COMMITTEE)
     def boom(self):
         raise RuntimeError("secret 13912345678")

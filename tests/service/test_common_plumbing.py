@@ -36,6 +36,40 @@ def test_no_token_is_unauthenticated(probe, rpc):
     assert remote_error(lambda: rpc(token=False).probe.make_thing(THING)).exc_type == "Unauthenticated"
 
 
+def forged_tokens(make_token, tmp_path):
+    """Every way a token can be wrong: expired, another key, HS256 with the public key, alg none."""
+    import base64
+    import hashlib
+    import hmac
+    import time
+
+    import jwt
+    from services.common import auth
+
+    other_private, _ = auth.keygen(tmp_path)
+    claims = {"sub": "x", "role": "committee", "exp": int(time.time()) + 600}
+
+    def b64(data):
+        return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+    head, body = b64(json.dumps({"alg": "HS256", "typ": "JWT"}).encode()), b64(json.dumps(claims).encode())
+    return {
+        "expired": make_token("committee", ttl=-120),
+        "other key": auth.mint(other_private.read_text(), "committee"),
+        "none": jwt.encode(claims, None, algorithm="none"),
+        "garbage": "abc.def.ghi",
+        "hs256": lambda public_pem: f"{head}.{body}." + b64(hmac.new(
+            public_pem.encode(), f"{head}.{body}".encode(), hashlib.sha256).digest()),
+    }
+
+
+@pytest.mark.parametrize("kind", ["expired", "other key", "none", "garbage", "hs256"])
+def test_bad_tokens_are_unauthenticated(probe, rpc, make_token, jwt_keys, tmp_path, kind):
+    token = forged_tokens(make_token, tmp_path)[kind]
+    if callable(token):
+        token = token(open(jwt_keys["public_file"]).read())
+    assert remote_error(lambda: rpc(token=token).probe.make_thing(THING)).exc_type == "Unauthenticated"
+
+
 def test_role_checks_come_before_input_checks(probe, rpc):
     error = remote_error(lambda: rpc("department", department="elderly-care").probe.make_thing(None))
     assert error.exc_type == "Forbidden"
@@ -61,6 +95,11 @@ def test_an_unexpected_exception_is_an_internal_error_with_only_a_reference(prob
     assert error.exc_type == "InternalError"
     assert len(error.value) == 12 and "Traceback" not in error.value and "139" not in error.value
     assert error.value in caplog.text
+
+
+def test_a_method_that_forgets_the_ownership_check_fails_closed(probe, rpc):
+    assert rpc().probe.forgetful() == "secret"
+    assert remote_error(lambda: rpc("unit", unit="U001").probe.forgetful()).exc_type == "InternalError"
 
 
 def test_wrong_arguments_are_nameko_incorrect_signature(probe, rpc):
