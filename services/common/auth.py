@@ -16,6 +16,7 @@ from pathlib import Path
 import jwt
 from nameko.extensions import DependencyProvider
 
+from . import metrics
 from .errors import Forbidden, InternalError, ServiceError, Unauthenticated
 from .settings import require_setting
 
@@ -143,6 +144,7 @@ def allow(*roles, unit=None, department=None):
     def decorate(method):
         @functools.wraps(method)
         def entry(self, *args, **kwargs):
+            outcome = "ok"
             try:
                 caller = self.auth.authenticate()
                 if caller.role not in admitted:
@@ -151,10 +153,14 @@ def allow(*roles, unit=None, department=None):
                 if caller.role in restricted and not caller.ownership_checked:
                     raise RuntimeError(f"{method.__name__} did not check ownership")
                 return result
-            except ServiceError:
+            except ServiceError as exc:
+                outcome = type(exc).__name__
                 raise
             except Exception as exc:
+                outcome = "InternalError"
                 raise internal_error(exc) from None
+            finally:
+                metrics.RPC_CALLS.labels(self.name, method.__name__, outcome).inc()
 
         # nameko checks call signatures with getcallargs, which reads __signature__, not __wrapped__.
         entry.__signature__ = inspect.signature(method)

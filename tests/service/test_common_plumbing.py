@@ -24,12 +24,14 @@ def remote_error(call):
     return exc.value
 
 
-def test_health_and_metrics(probe, service_config):
+def test_health_and_metrics(probe, service_config, rpc):
     base = f"http://{service_config['WEB_SERVER_ADDRESS']}"
     health = requests.get(f"{base}/health", timeout=5)
     assert health.status_code == 200
     assert health.json() == {"status": "ok", "service": "probe", "redis": "ok", "amqp": "ok"}
-    assert "leifeng_events_published_total" in requests.get(f"{base}/metrics", timeout=5).text
+    rpc().probe.forgetful()
+    metrics = requests.get(f"{base}/metrics", timeout=5).text
+    assert 'leifeng_rpc_calls_total{method="forgetful",outcome="ok",service="probe"}' in metrics
 
 
 def test_no_token_is_unauthenticated(probe, rpc):
