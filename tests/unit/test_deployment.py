@@ -1,0 +1,224 @@
+"""The deployment files agree with config.yml, the Procfile and the contract (§2): docker-compose.yml
+is valid, runs every service as `make run` does, and sets every setting a service needs."""
+import http.server
+import re
+import shutil
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+import yaml
+
+from services.common.topology import load_config
+
+ROOT = Path(__file__).resolve().parents[2]
+# Contract §2: the port of each service's WEB_SERVER_ADDRESS.
+CONTRACT_PORTS = {"pairing": 8001, "activity": 8002, "summary": 8003, "notification": 8004}
+# What a service cannot start or work without; the rest of config.yml's variables are optional here.
+REQUIRED_SETTINGS = {"AMQP_URI", "REDIS_URL", "JWT_PUBLIC_KEY_FILE", "WEB_SERVER_ADDRESS", "SMTP_HOST",
+                     "SMTP_PORT", "SMTP_FROM", "COMMITTEE_EMAILS", "ALLOW_CLOCK_OVERRIDE"}
+# nameko's `${VAR}` / `${VAR:default}`: group 2 is None when there is no default.
+ENV_REFERENCE = re.compile(r"\$\{([^}:\s]+)(?::([^}]*))?\}")
+
+
+def run_command(name):
+    return f"nameko run --config config.yml services.{name}.service"
+
+
+class ComposeLoader(yaml.SafeLoader):
+    """Plain YAML: nameko's loader would expand compose's own `${VAR:-default}` as its env vars."""
+
+
+ComposeLoader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "!env_var"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()}
+
+
+@pytest.fixture(scope="module")
+def compose():
+    return yaml.load((ROOT / "docker-compose.yml").read_text(), Loader=ComposeLoader)
+
+
+@pytest.fixture(scope="module")
+def config_variables():
+    """Each `${VAR:default}` of config.yml: name -> default text (None when it has none)."""
+    return {match.group(1): match.group(2) for match in ENV_REFERENCE.finditer((ROOT / "config.yml").read_text())}
+
+
+@pytest.fixture(scope="module")
+def procfile():
+    """name -> (default port, command) from lines `name: WEB_SERVER_ADDRESS=0.0.0.0:${X_PORT:-8001} exec cmd`."""
+    entries = {}
+    for line in (ROOT / "Procfile").read_text().splitlines():
+        match = re.fullmatch(r"(\w+): WEB_SERVER_ADDRESS=0\.0\.0\.0:\$\{\w+_PORT:-(\d+)\} exec (.+)", line)
+        assert match, f"unexpected Procfile line: {line!r}"
+        entries[match.group(1)] = (int(match.group(2)), match.group(3))
+    return entries
+
+
+def test_compose_file_is_valid():
+    if shutil.which("docker-compose") is None:
+        pytest.fail("docker-compose is not installed, so docker-compose.yml cannot be validated: "
+                    "apt-get install docker-compose (.ci/run does)")
+    result = subprocess.run(["docker-compose", "config", "-q"], cwd=ROOT, capture_output=True, text=True,
+                            timeout=60)
+    assert result.returncode == 0, result.stderr
+
+
+def test_procfile_runs_each_service_on_its_contract_port(procfile):
+    assert procfile == {name: (port, run_command(name)) for name, port in CONTRACT_PORTS.items()}
+
+
+def test_compose_runs_the_infrastructure_the_topology_step_and_the_four_services(compose):
+    assert set(compose["services"]) == {"rabbitmq", "redis", "topology", *CONTRACT_PORTS}
+    assert compose["services"]["rabbitmq"]["image"] == "rabbitmq:3.10-management"
+    assert compose["services"]["redis"]["image"] == "redis:7.0"
+
+
+def test_redis_syncs_every_write_to_a_named_volume(compose):
+    redis = compose["services"]["redis"]
+    command = " ".join(redis["command"])
+    assert "--appendonly yes" in command and "--appendfsync always" in command
+    volume, target = redis["volumes"][0].split(":")
+    assert target == "/data" and volume in compose["volumes"]
+
+
+def test_topology_is_declared_once_rabbitmq_is_healthy(compose):
+    topology = compose["services"]["topology"]
+    assert topology["command"] == "python -m services.common.topology --config config.yml"
+    assert topology["depends_on"] == {"rabbitmq": {"condition": "service_healthy"}}
+    assert topology["environment"]["AMQP_URI"] == compose["services"]["pairing"]["environment"]["AMQP_URI"]
+
+
+@pytest.mark.parametrize("name", sorted(CONTRACT_PORTS))
+def test_each_service_runs_as_make_run_does_on_its_contract_port(compose, procfile, name):
+    service = compose["services"][name]
+    port = CONTRACT_PORTS[name]
+    assert service["build"] == "."
+    assert service["command"] == procfile[name][1] == run_command(name)
+    assert service["environment"]["WEB_SERVER_ADDRESS"] == f"0.0.0.0:{port}"
+    assert service["ports"] == [f"{port}:{port}"]
+    assert service["depends_on"] == {
+        "rabbitmq": {"condition": "service_healthy"},
+        "redis": {"condition": "service_healthy"},
+        "topology": {"condition": "service_completed_successfully"},
+    }
+
+
+@pytest.mark.parametrize("name", sorted(CONTRACT_PORTS))
+def test_each_service_gets_the_settings_of_config_yml(compose, config_variables, name):
+    environment = compose["services"][name]["environment"]
+    assert REQUIRED_SETTINGS <= set(environment)
+    assert set(environment) <= set(config_variables), "a compose variable that config.yml never reads"
+    assert environment["AMQP_URI"] == "pyamqp://guest:guest@rabbitmq:5672/"
+    assert config_variables["AMQP_URI"].startswith("pyamqp://")
+    assert environment["REDIS_URL"] == "redis://redis:6379/0"
+    assert environment["ALLOW_CLOCK_OVERRIDE"] == "false"
+
+
+@pytest.mark.parametrize("name", sorted(CONTRACT_PORTS))
+def test_the_public_key_is_the_mounted_secret(compose, name):
+    (secret,) = compose["services"][name]["secrets"]
+    assert compose["services"][name]["environment"]["JWT_PUBLIC_KEY_FILE"] == f"/run/secrets/{secret}"
+    assert compose["secrets"][secret] == {"file": "./.keys/jwt_public.pem"}
+
+
+def test_infrastructure_has_health_checks(compose):
+    assert compose["services"]["rabbitmq"]["healthcheck"]["test"][:2] == ["CMD", "rabbitmq-diagnostics"]
+    assert compose["services"]["redis"]["healthcheck"]["test"] == ["CMD", "redis-cli", "ping"]
+
+
+class HealthHandler(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        self.send_response(self.server.status if self.path == "/health" else 404)
+        self.end_headers()
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture(scope="module")
+def health_server():
+    """A stand-in /health answering with `health_server.status`."""
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), HealthHandler)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    yield server
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.mark.parametrize("name", sorted(CONTRACT_PORTS))
+@pytest.mark.parametrize("status, healthy", [(200, True), (503, False)])
+def test_service_health_check_follows_its_own_health_endpoint(compose, health_server, name, status, healthy):
+    """Runs the compose health check as Docker would, against a stand-in /health on this machine."""
+    check = compose["services"][name]["healthcheck"]["test"]
+    assert check[:2] == ["CMD", "python"]
+    health_server.status = status
+    address = f"0.0.0.0:{health_server.server_address[1]}"
+    result = subprocess.run([sys.executable, *check[2:]], env={"WEB_SERVER_ADDRESS": address},
+                            capture_output=True, timeout=30)
+    assert (result.returncode == 0) is healthy
+
+
+def test_the_image_holds_what_the_services_need_and_no_private_key():
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    assert dockerfile.startswith("# ") and "FROM python:3.11-slim" in dockerfile
+    assert "RUN pip install --no-cache-dir --disable-pip-version-check -r requirements.txt" in dockerfile
+    for source in ("config.yml", "services/", "scripts/"):
+        assert re.search(rf"^COPY {re.escape(source)} ", dockerfile, re.M), source
+    assert 'CMD ["nameko", "run", "--config", "config.yml", "services.pairing.service"]' in dockerfile
+    ignored = (ROOT / ".dockerignore").read_text().splitlines()
+    assert "*" in ignored and not any(line.startswith("!.keys") for line in ignored)
+
+
+def test_every_setting_of_config_yml_has_a_default(config_variables):
+    assert config_variables
+    assert [name for name, default in config_variables.items() if default is None] == []
+
+
+def test_config_yml_loads_with_its_defaults(monkeypatch, config_variables):
+    for name in config_variables:
+        monkeypatch.delenv(name, raising=False)
+    config = load_config(ROOT / "config.yml")
+    assert config["AMQP_URI"] == "pyamqp://guest:guest@127.0.0.1:5672/"
+    assert config["WEB_SERVER_ADDRESS"] == "0.0.0.0:8000"
+    assert config["REDIS_URL"] == "redis://127.0.0.1:6379/0"
+    assert config["JWT_PUBLIC_KEY_FILE"] == ".keys/jwt_public.pem"
+    assert config["ALLOW_CLOCK_OVERRIDE"] is False
+    assert config["SMTP_HOST"] is None and config["COMMITTEE_EMAILS"] is None
+    assert config["SMTP_PORT"] == 25 and config["max_workers"] == 10
+    assert config["EVENT_RETRY_DELAYS"] == [1, 2, 4, 8, 16]
+    assert config["LOGGING"]["root"]["level"] == "INFO"
+    assert "${" not in repr(config)
+
+
+@pytest.mark.parametrize("variable, value, path, expected", [
+    ("AMQP_URI", "pyamqp://u:p@rabbit:5672/vh", ["AMQP_URI"], "pyamqp://u:p@rabbit:5672/vh"),
+    ("WEB_SERVER_ADDRESS", "0.0.0.0:8003", ["WEB_SERVER_ADDRESS"], "0.0.0.0:8003"),
+    ("REDIS_URL", "redis://redis:6379/2", ["REDIS_URL"], "redis://redis:6379/2"),
+    ("JWT_PUBLIC_KEY_FILE", "/run/secrets/jwt", ["JWT_PUBLIC_KEY_FILE"], "/run/secrets/jwt"),
+    ("SMTP_HOST", "mail.example.org", ["SMTP_HOST"], "mail.example.org"),
+    ("SMTP_PORT", "2525", ["SMTP_PORT"], 2525),
+    ("COMMITTEE_EMAILS", "a@example.org,b@example.org", ["COMMITTEE_EMAILS"], "a@example.org,b@example.org"),
+    ("ALLOW_CLOCK_OVERRIDE", "true", ["ALLOW_CLOCK_OVERRIDE"], True),
+    ("EVENT_RETRY_DELAYS", "[0.1, 0.2]", ["EVENT_RETRY_DELAYS"], [0.1, 0.2]),
+    ("MAX_WORKERS", "3", ["max_workers"], 3),
+    ("LOG_LEVEL", "DEBUG", ["LOGGING", "root", "level"], "DEBUG"),
+])
+def test_environment_overrides_config_yml(monkeypatch, variable, value, path, expected):
+    monkeypatch.setenv(variable, value)
+    config = load_config(ROOT / "config.yml")
+    for key in path:
+        config = config[key]
+    assert config == expected
+
+
+def test_readme_documents_every_setting_with_its_default(config_variables):
+    """The README's configuration table lists exactly config.yml's variables, with their defaults."""
+    rows = re.findall(r"^\| `([A-Z_]+)` \| ([^|]+) \|", (ROOT / "README.md").read_text(), re.M)
+    documented = {name: default.strip() for name, default in rows}
+    assert documented == {name: f"`{default}`" if default else "(empty)"
+                          for name, default in config_variables.items()}
