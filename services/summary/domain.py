@@ -1,0 +1,120 @@
+"""Summaries (活动总结), departments and routing: the campaign's rules as plain functions on dicts.
+
+Times come in as aware datetimes and are stored as ISO text in +08:00. Every change returns a new
+record whose `revision` grew by one: it is the `seq` of the event that announces the change."""
+from services.common import clock
+from services.common.errors import Conflict
+
+# Contract §3 create_campaign defaults, used while a campaign's own terms are unknown here.
+DEFAULT_TERMS = {"summary_due_days": 7, "issue_ack_days": 2, "issue_answer_days": 15}
+REQUESTED, SUBMITTED = "requested", "submitted"
+SUMMARY_STATUSES = (REQUESTED, SUBMITTED)
+
+
+def matches(record, **filters):
+    """True when `record` has every filter value that is not None."""
+    return all(value is None or record[field] == value for field, value in filters.items())
+
+
+def changed(record, at, **fields):
+    """`record` with `fields` set, its revision and `updated_at` moved on."""
+    return {**record, **fields, "updated_at": clock.iso(at), "revision": record["revision"] + 1}
+
+
+def created(record_id, at, **fields):
+    stamp = clock.iso(at)
+    return {"id": record_id, **fields, "created_at": stamp, "updated_at": stamp, "revision": 1}
+
+
+# Campaigns: the terms this service needs, projected from pairing's events.
+
+def project_campaign(current, data, seq):
+    """The new projection of a campaign event, or None when `current` already holds a newer one."""
+    if current is not None and current["seq"] >= seq:
+        return None
+    return {"id": data["id"], "name": data["name"], "seq": seq,
+            **{term: data.get(term, default) for term, default in DEFAULT_TERMS.items()}}
+
+
+def campaign_terms(campaign):
+    if campaign is None:
+        return dict(DEFAULT_TERMS)
+    return {term: campaign[term] for term in DEFAULT_TERMS}
+
+
+# Departments (业务司局) and the categories they handle.
+
+def department_conflict(department, existing, routes):
+    """Why `department` cannot be registered (Chinese text), or None.
+
+    `routes` maps each handled category to the code of its department."""
+    if existing is not None:
+        return "司局代码已存在(Department code already registered)."
+    taken = sorted(c for c in department["categories"] if routes.get(c) not in (None, department["code"]))
+    if taken:
+        return f"问题类别已由其他司局办理(Category already handled): {', '.join(taken)}."
+    return None
+
+
+def new_department(department, existing, routes, at):
+    reason = department_conflict(department, existing, routes)
+    if reason:
+        raise Conflict(reason)
+    stamp = clock.iso(at)
+    categories = list(dict.fromkeys(department["categories"]))
+    return {**department, "categories": categories, "created_at": stamp, "updated_at": stamp, "revision": 1}
+
+
+def route(category, routes):
+    """The department that handles `category`, or None for the committee's triage."""
+    return routes.get(category)
+
+
+# Summaries.
+
+def request_summary(summary_id, activity, terms, at):
+    """The summary request that completing `activity` sends to its unit."""
+    due = clock.days_later(activity["completed_at"], terms["summary_due_days"])
+    return created(summary_id, at, activity_id=activity["id"], campaign_id=activity["campaign_id"],
+                   unit_code=activity["unit_code"], status=REQUESTED, due_at=clock.iso(due),
+                   submitted_at=None, late=False, overdue=False, content=None, issue_ids=[])
+
+
+def _origin(record, kind, description, category, countermeasure=None):
+    """What an issue is about and where it came from (see issues.open_issue)."""
+    return {"campaign_id": record["campaign_id"], "unit_code": record["unit_code"],
+            "source": {"kind": kind, "id": record["id"]}, "description": description, "category": category,
+            "countermeasure": countermeasure}
+
+
+def activity_issues(activity):
+    """The issues of a completion report: every business-related problem, resolved on site or not."""
+    return [_origin(activity, "activity", problem["description"], problem["category"])
+            for problem in activity["report"]["problems"] if problem["business_related"]]
+
+
+def submit_summary(summary, content, at):
+    """The submitted summary and the issues its business problems raise (their ids go in `issue_ids`)."""
+    if summary["status"] == SUBMITTED:
+        raise Conflict("总结已提交(Summary already submitted).")
+    submitted = changed(summary, at, status=SUBMITTED, submitted_at=clock.iso(at),
+                        late=at > clock.parse(summary["due_at"]), content=content)
+    origins = [_origin(summary, "summary", item["description"], item["category"], item["countermeasure"])
+               for item in content["business_issues"]]
+    return submitted, origins
+
+
+def summary_pending_due(summary):
+    """The due time still to be watched for this summary, or None."""
+    if summary["status"] == REQUESTED and not summary["overdue"]:
+        return summary["due_at"]
+    return None
+
+
+def summary_fell_due(summary, now):
+    due = summary_pending_due(summary)
+    return due is not None and now > clock.parse(due)
+
+
+def mark_summary_overdue(summary, at):
+    return changed(summary, at, overdue=True)
