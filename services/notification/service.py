@@ -1,9 +1,29 @@
-"""Notification service."""
-from services.common.auth import Auth
-from services.common.storage import Storage
-from services.common import web
+"""Notification service: inboxes and e-mail for what the other services announce on the bus."""
+from nameko.rpc import rpc
 
+from services.common import clock, events, web
+from services.common.auth import COMMITTEE, OPS, Auth, allow
+from services.common.consumer import reliable_event_handler
+from services.common.errors import NotFound
+from services.common.schemas import load
+from services.common.storage import Storage
+
+from . import domain, metrics, texts
+from .mailer import Mailer
+from .recipients import RECIPIENTS, recipients_of
+from .schemas import ListInboxArgs, MarkReadArgs
 from .store import NotificationStore
+
+SOURCE = {event_type: source for source, event_type in events.SCHEMAS}
+
+
+def handles(event_types):
+    """One reliable consumer (own queue) per event type, all on the decorated method."""
+    def decorate(method):
+        for event_type in event_types:
+            method = reliable_event_handler(SOURCE[event_type], event_type)(method)
+        return method
+    return decorate
 
 
 class NotificationService(web.Observable):
@@ -11,3 +31,41 @@ class NotificationService(web.Observable):
 
     auth = Auth()
     store = Storage(NotificationStore)
+    mailer = Mailer()
+
+    @rpc
+    @allow(COMMITTEE, OPS, unit="own", department="own")
+    def list_inbox(self, recipient=None, unread_only=False, limit=50, cursor=None):
+        args = load(ListInboxArgs, {"recipient": self.auth.caller.recipient if recipient is None else recipient,
+                                    "unread_only": unread_only, "limit": limit, "cursor": cursor})
+        self.auth.caller.require_owner(**domain.owner_of(args["recipient"]))
+        return self.store.inbox(args["recipient"], args["unread_only"], args["limit"], args["cursor"])
+
+    @rpc
+    @allow(COMMITTEE, OPS, unit="own", department="own")
+    def mark_read(self, notification_id):
+        notification_id = load(MarkReadArgs, {"notification_id": notification_id})["notification_id"]
+        record = self.store.notification(notification_id)
+        if record is None:
+            raise NotFound("通知不存在(No such notification).")
+        self.auth.caller.require_owner(**domain.owner_of(record["recipient"]))
+        return self.store.mark_read(notification_id, clock.now())
+
+    @handles(domain.DIRECTORY)
+    def keep_directory(self, event):
+        self.store.keep_in_directory(*domain.directory_entry(event))
+
+    @handles(RECIPIENTS)
+    def notify(self, event):
+        data, now = event["data"], clock.now()
+        directory = self.store.directory_for(domain.directory_refs(data))
+        context = domain.text_context(data, directory)
+        drafts = []
+        for audience, recipient in recipients_of(event["event_type"], data):
+            title, body = texts.render(audience, event["event_type"], context)
+            to = domain.addresses(audience, directory, self.mailer.settings.committee)
+            status = domain.email_status(to, self.mailer.settings.configured)
+            drafts.append((domain.new_notification(event, recipient, title, body, status, now), to))
+        for record in self.store.add_notifications(drafts):
+            metrics.NOTIFICATIONS_CREATED.labels(record["event_type"]).inc()
+        self.mailer.wake()
