@@ -1,0 +1,68 @@
+"""What the activity service tests share: the service with a fake `pairing`, and good inputs."""
+import uuid
+from datetime import timedelta
+
+import pytest
+from nameko.exceptions import RemoteError
+
+from services.activity.service import ActivityService
+from services.common import clock
+from tests.service.fake_pairing import CALLERS, PAIRINGS, FakePairingService, pairing_record
+
+# Short, so that a silent pairing costs the tests little.
+PAIRING_RPC_TIMEOUT = 0.5
+
+
+@pytest.fixture
+def fake_pairing(start_service):
+    PAIRINGS.clear()
+    CALLERS.clear()
+    yield start_service(FakePairingService)
+    PAIRINGS.clear()
+    CALLERS.clear()
+
+
+@pytest.fixture
+def activity_service(start_service):
+    return start_service(ActivityService, PAIRING_RPC_TIMEOUT=PAIRING_RPC_TIMEOUT)
+
+
+def new_pairing(unit_code="U001", status="approved", campaign_id="c1"):
+    """A pairing that only the fake `pairing` knows of."""
+    record = pairing_record(f"p-{uuid.uuid4().hex[:10]}", unit_code, status, campaign_id)
+    PAIRINGS[record["id"]] = record
+    return record
+
+
+def plan(pairing_id, **changes):
+    return {"pairing_id": pairing_id, "title": "上门维修水管", "service_types": ["home_repair", "visit_condolence"],
+            "scheduled_start": "2026-03-05T09:00:00+08:00", "scheduled_end": "2026-03-05T11:00:00+08:00",
+            "location": "海淀区某街2号张大爷家", "planned_volunteers": 3, **changes}
+
+
+def report(**changes):
+    ended = clock.now() - timedelta(hours=1)
+    return {
+        "started_at": clock.iso(ended - timedelta(hours=2)), "ended_at": clock.iso(ended),
+        "volunteers": [{"name": "李明", "party_member": True, "youth": False, "hours": 2},
+                       {"name": "王芳", "party_member": False, "youth": True, "hours": 1.5}],
+        "services_delivered": ["home_repair"], "beneficiaries": 2, "description": "修好水管,陪老人聊天",
+        "problems": [{"description": "老人独居,需要助餐", "category": "elderly_care", "business_related": True,
+                      "resolved_on_site": False}],
+        "opinions": ["希望社区多组织活动"], **changes,
+    }
+
+
+def remote_error(call):
+    with pytest.raises(RemoteError) as exc:
+        call()
+    return exc.value
+
+
+def outcome(call):
+    """"ok", or the exc_type the call failed with."""
+    try:
+        call()
+    except RemoteError as err:
+        return err.exc_type
+    return "ok"

@@ -1,0 +1,242 @@
+"""The activity RPCs on real RabbitMQ and Redis: who may call what, the state rules, the events."""
+import json
+
+import pytest
+
+from services.common.events import validate_event
+from tests.helpers import wait_until
+from tests.service.activity_support import (  # noqa: F401  (fixtures)
+    activity_service, fake_pairing, new_pairing, outcome, plan, remote_error, report)
+
+pytestmark = pytest.mark.usefixtures("fake_pairing", "activity_service")
+
+WHO = {
+    "committee": {"role": "committee"},
+    "ops": {"role": "ops"},
+    "department": {"role": "department", "department": "elderly-care"},
+    "own unit": {"role": "unit", "unit": "U001"},
+    "other unit": {"role": "unit", "unit": "U002"},
+    "no token": {"token": False},
+}
+WRITE = {"committee": "ok", "own unit": "ok", "ops": "Forbidden", "department": "Forbidden",
+         "other unit": "Forbidden", "no token": "Unauthenticated"}
+READ = {**WRITE, "ops": "ok"}
+CALLS = {
+    "plan_activity": (lambda svc, activity: svc.plan_activity(plan(activity["pairing_id"])), WRITE),
+    "update_activity": (lambda svc, activity: svc.update_activity(activity["id"], {"planned_volunteers": 4}), WRITE),
+    "complete_activity": (lambda svc, activity: svc.complete_activity(activity["id"], report()), WRITE),
+    "cancel_activity": (lambda svc, activity: svc.cancel_activity(activity["id"], "天气原因"), WRITE),
+    "get_activity": (lambda svc, activity: svc.get_activity(activity["id"]), READ),
+    "list_activities": (lambda svc, activity: svc.list_activities(unit_code="U001"), READ),
+}
+
+
+def planned(rpc, unit_code="U001", campaign_id="c1", **changes):
+    pairing = new_pairing(unit_code, campaign_id=campaign_id)
+    return rpc("unit", unit=unit_code).activity.plan_activity(plan(pairing["id"], **changes))
+
+
+def stored(redis_client):
+    return redis_client.keys("activity:activity:*")
+
+
+@pytest.mark.parametrize("method", sorted(CALLS))
+def test_who_may_call_what(method, rpc):
+    call, expected = CALLS[method]
+    outcomes = {}
+    for who, identity in WHO.items():
+        activity = planned(rpc)
+        outcomes[who] = outcome(lambda: call(rpc(**identity).activity, activity))
+    assert outcomes == expected
+
+
+@pytest.mark.parametrize("method", ["plan_activity", "update_activity", "complete_activity", "cancel_activity"])
+def test_the_role_is_checked_before_the_input(method, rpc):
+    service = rpc("ops").activity
+    args = {"plan_activity": (None,), "update_activity": (None, None), "complete_activity": (None, None),
+            "cancel_activity": (None, None)}[method]
+    assert remote_error(lambda: getattr(service, method)(*args)).exc_type == "Forbidden"
+
+
+def test_a_unit_plans_with_its_approved_pairing_and_the_plan_is_announced(rpc, listen):
+    listener = listen("activity")
+    pairing = new_pairing("U001", campaign_id="c7")
+    activity = rpc("unit", unit="U001").activity.plan_activity(plan(pairing["id"]))
+    assert {k: activity[k] for k in ("campaign_id", "unit_code", "pairing_id", "status", "revision")} == {
+        "campaign_id": "c7", "unit_code": "U001", "pairing_id": pairing["id"], "status": "planned", "revision": 1}
+    assert activity["location"] == "海淀区某街2号张大爷家"
+    assert activity["created_at"] == activity["updated_at"]
+    [event] = listener.wait_for("activity_planned")
+    validate_event(event)
+    assert (event["subject"], event["seq"], event["source"]) == (activity["id"], 1, "activity")
+    assert event["data"] == {**activity, "location": "海淀区"}
+    assert rpc().activity.get_activity(activity["id"]) == activity
+
+
+def test_the_committee_plans_for_any_unit(rpc):
+    pairing = new_pairing("U009")
+    assert rpc().activity.plan_activity(plan(pairing["id"]))["unit_code"] == "U009"
+
+
+def test_a_repeated_request_id_returns_the_first_activity(rpc, redis_client, listen):
+    listener = listen("activity")
+    pairing = new_pairing("U001")
+    unit = rpc("unit", unit="U001").activity
+    first = unit.plan_activity(plan(pairing["id"]), request_id="req-1")
+    again = unit.plan_activity(plan(pairing["id"], title="重试"), request_id="req-1")
+    assert again == first
+    assert len(stored(redis_client)) == 1
+    other = rpc("unit", unit="U002").activity.plan_activity(plan(new_pairing("U002")["id"]), request_id="req-1")
+    assert other["id"] != first["id"] and other["unit_code"] == "U002"
+    assert len(listener.wait_for("activity_planned", count=2)) == 2
+
+
+@pytest.mark.parametrize("call, path", [
+    (lambda svc, a: svc.plan_activity(plan("p1", scheduled_end="2026-03-05T08:00:00+08:00")),
+     "activity.scheduled_end"),
+    (lambda svc, a: svc.plan_activity(plan("p1", service_types=[])), "activity.service_types"),
+    (lambda svc, a: svc.plan_activity(plan("p1", scheduled_start="2026-03-05T09:00:00")), "activity.scheduled_start"),
+    (lambda svc, a: svc.plan_activity(plan("p1"), request_id=""), "request_id"),
+    (lambda svc, a: svc.update_activity(a["id"], {"scheduled_start": "2026-03-05T12:00:00+08:00"}),
+     "changes.scheduled_end"),
+    (lambda svc, a: svc.update_activity(a["id"], {"pairing_id": "p2"}), "changes.pairing_id"),
+    (lambda svc, a: svc.complete_activity(a["id"], report(volunteers=[
+        {"name": "李明", "party_member": True, "youth": False, "hours": 2.5}])), "report.volunteers.0.hours"),
+    (lambda svc, a: svc.complete_activity(a["id"], report(beneficiaries=-1)), "report.beneficiaries"),
+    (lambda svc, a: svc.complete_activity(a["id"], report(ended_at="2099-01-01T00:00:00+08:00")), "report.ended_at"),
+    (lambda svc, a: svc.cancel_activity(a["id"], ""), "reason"),
+    (lambda svc, a: svc.list_activities(cursor="not-a-cursor"), "cursor"),
+    (lambda svc, a: svc.list_activities(limit=500), "limit"),
+])
+def test_bad_input_is_a_validation_error_that_changes_nothing(call, path, rpc, listen, redis_client):
+    activity = planned(rpc)
+    listener = listen("activity")
+    error = remote_error(lambda: call(rpc("unit", unit="U001").activity, activity))
+    assert error.exc_type == "ValidationError"
+    assert list(json.loads(error.value)) == [path]
+    assert rpc().activity.get_activity(activity["id"]) == activity
+    assert len(stored(redis_client)) == 1
+    assert listener.events() == []
+
+
+@pytest.mark.parametrize("call", [
+    lambda svc: svc.get_activity("nope"),
+    lambda svc: svc.update_activity("nope", {"title": "x"}),
+    lambda svc: svc.complete_activity("nope", report()),
+    lambda svc: svc.cancel_activity("nope", "x"),
+    lambda svc: svc.plan_activity(plan("unknown-pairing")),
+])
+def test_an_unknown_record_is_not_found(call, rpc):
+    assert remote_error(lambda: call(rpc("unit", unit="U001").activity)).exc_type == "NotFound"
+
+
+@pytest.mark.parametrize("status", ["reported", "rejected", "withdrawn"])
+def test_planning_needs_an_approved_pairing(status, rpc, redis_client):
+    pairing = new_pairing("U001", status=status)
+    error = remote_error(lambda: rpc("unit", unit="U001").activity.plan_activity(plan(pairing["id"])))
+    assert error.exc_type == "Conflict"
+    assert stored(redis_client) == []
+
+
+def test_a_planned_activity_is_updated_and_the_change_announced(rpc, listen):
+    activity = planned(rpc)
+    listener = listen("activity")
+    changes = {"title": "慰问并维修", "scheduled_end": "2026-03-05T12:00:00+08:00", "planned_volunteers": 6}
+    updated = rpc("unit", unit="U001").activity.update_activity(activity["id"], changes)
+    assert {k: updated[k] for k in changes} == changes
+    assert (updated["revision"], updated["status"], updated["created_at"]) == (2, "planned", activity["created_at"])
+    [event] = listener.wait_for("activity_updated")
+    assert (event["seq"], event["data"]["title"]) == (2, "慰问并维修")
+
+
+def test_completion_records_the_report_and_announces_it_without_contact_data(rpc, listen):
+    activity = planned(rpc)
+    listener = listen("activity")
+    done = rpc("unit", unit="U001").activity.complete_activity(activity["id"], report())
+    assert (done["status"], done["revision"]) == ("completed", 2)
+    assert done["completed_at"] and done["report"]["volunteers"][1]["hours"] == 1.5
+    assert done["report"]["problems"][0]["business_related"] is True
+    [event] = listener.wait_for("activity_completed")
+    validate_event(event)
+    assert event["seq"] == 2 and event["data"]["report"] == done["report"]
+    text = json.dumps(event, ensure_ascii=False)
+    assert "张大爷" not in text and "某街" not in text and "13912345678" not in text
+
+
+def test_cancellation_records_the_reason_and_is_announced(rpc, listen):
+    activity = planned(rpc)
+    listener = listen("activity")
+    cancelled = rpc().activity.cancel_activity(activity["id"], "服务对象住院")
+    assert (cancelled["status"], cancelled["cancel_reason"]) == ("cancelled", "服务对象住院")
+    [event] = listener.wait_for("activity_cancelled")
+    assert (event["seq"], event["data"]["status"]) == (2, "cancelled")
+
+
+@pytest.mark.parametrize("finish", [
+    lambda svc, a: svc.complete_activity(a["id"], report()),
+    lambda svc, a: svc.cancel_activity(a["id"], "取消"),
+])
+@pytest.mark.parametrize("then", [
+    lambda svc, a: svc.update_activity(a["id"], {"title": "再改"}),
+    lambda svc, a: svc.complete_activity(a["id"], report()),
+    lambda svc, a: svc.cancel_activity(a["id"], "再取消"),
+])
+def test_only_a_planned_activity_changes(finish, then, rpc, listen):
+    activity = planned(rpc)
+    unit = rpc("unit", unit="U001").activity
+    finished = finish(unit, activity)
+    listener = listen("activity")
+    assert remote_error(lambda: then(unit, activity)).exc_type == "Conflict"
+    assert unit.get_activity(activity["id"]) == finished
+    assert listener.events() == []
+
+
+def test_ops_and_other_departments_see_the_location_cut_to_the_district(rpc):
+    activity = planned(rpc)
+    assert rpc("ops").activity.get_activity(activity["id"])["location"] == "海淀区"
+    assert rpc().activity.get_activity(activity["id"])["location"] == "海淀区某街2号张大爷家"
+    [listed] = rpc("ops").activity.list_activities()["items"]
+    assert listed["location"] == "海淀区"
+
+
+def test_lists_are_newest_first_paged_and_filtered(rpc):
+    mine = [planned(rpc, campaign_id=campaign) for campaign in ("c1", "c1", "c2")]
+    theirs = planned(rpc, "U002", campaign_id="c1")
+    rpc("unit", unit="U001").activity.cancel_activity(mine[0]["id"], "取消")
+    committee = rpc().activity
+
+    def ids(page):
+        return [a["id"] for a in page["items"]]
+
+    first = committee.list_activities(limit=3)
+    assert ids(first) == [theirs["id"], mine[2]["id"], mine[1]["id"]] and first["next_cursor"]
+    rest = committee.list_activities(limit=3, cursor=first["next_cursor"])
+    assert ids(rest) == [mine[0]["id"]] and rest["next_cursor"] is None
+    assert ids(committee.list_activities(campaign_id="c1")) == [theirs["id"], mine[1]["id"], mine[0]["id"]]
+    assert ids(committee.list_activities(campaign_id="c1", unit_code="U001")) == [mine[1]["id"], mine[0]["id"]]
+    assert ids(committee.list_activities(status="cancelled")) == [mine[0]["id"]]
+    assert ids(committee.list_activities(unit_code="U001", status="planned", limit=1)) == [mine[2]["id"]]
+
+
+def test_a_unit_lists_only_its_own_activities(rpc):
+    mine = planned(rpc)
+    planned(rpc, "U002")
+    unit = rpc("unit", unit="U001").activity
+    assert [a["id"] for a in unit.list_activities()["items"]] == [mine["id"]]
+    assert remote_error(lambda: unit.list_activities(unit_code="U002")).exc_type == "Forbidden"
+
+
+def test_an_empty_list_has_no_cursor(rpc):
+    assert rpc().activity.list_activities(campaign_id="none") == {"items": [], "next_cursor": None}
+
+
+def test_every_event_of_an_activity_has_a_growing_seq(rpc, listen):
+    listener = listen("activity")
+    activity = planned(rpc)
+    unit = rpc("unit", unit="U001").activity
+    unit.update_activity(activity["id"], {"title": "一改"})
+    unit.update_activity(activity["id"], {"title": "二改"})
+    unit.complete_activity(activity["id"], report())
+    wait_until(lambda: len(listener.events()) >= 4)
+    assert [(e["event_type"], e["seq"]) for e in listener.events()] == [
+        ("activity_planned", 1), ("activity_updated", 2), ("activity_updated", 3), ("activity_completed", 4)]
