@@ -2,11 +2,20 @@
 from marshmallow import fields
 
 from services.common.schemas import (BaseSchema, LenientSchema, PageArgs, choice, count, department_code, email,
-                                     flag, many, moment, name, record_id, text, unit_code)
+                                     many, moment, name, record_id, text, unit_code)
 from services.common.vocabulary import ISSUE_CATEGORIES
 
 from .domain import SUMMARY_STATUSES
 from .issues import STATUSES as ISSUE_STATUSES
+
+
+class Flag(fields.Boolean):
+    """JSON true / false only: common `flag()` lets 1 and 0 through (1 == True inside its sets)."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, bool):
+            raise self.make_error("invalid")
+        return value
 
 
 def optional(field_builder, **kw):
@@ -71,7 +80,7 @@ class ListIssuesArgs(PageArgs):
 
 class Answer(BaseSchema):
     measures = text(required=True)
-    resolved = flag(required=True)
+    resolved = Flag(required=True)
 
 
 class AnswerIssueArgs(IssueArgs):
@@ -85,7 +94,7 @@ class TransferIssueArgs(IssueArgs):
 
 
 class Rating(BaseSchema):
-    satisfied = flag(required=True)
+    satisfied = Flag(required=True)
     comment = text()
 
 
