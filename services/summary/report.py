@@ -1,0 +1,331 @@
+"""The campaign report (contract §5) kept as counters. Plain functions on dicts: no nameko, no Redis.
+
+Every event folds into a small state of its subject: a campaign, one unit's pairings, an activity,
+a summary request, an issue. A state says what its subject contributes to the counters, and
+applying an event writes only the difference between the old and the new contribution. So a
+repeated, stale or out-of-order event leaves the counters exact, and the report is read from a
+fixed handful of hashes whatever the number of activities.
+
+A contribution maps `(table, field)` to a number; the tables are the campaign's totals
+(`issues.answered`), its units (`U001:problems_found`) and its departments (`elderly-care:issues`)."""
+from collections import Counter
+
+from services.common import clock
+from services.common.vocabulary import SERVICE_TYPES
+
+TOTALS, UNITS, DEPARTMENTS = "totals", "units", "departments"
+# Hours are counted in thousandths so that integer HINCRBY stays exact.
+MILLI = 1000
+
+ISSUE_EVENTS = ("issue_forwarded", "issue_acknowledged", "issue_answered", "issue_transferred",
+                "issue_reopened", "issue_closed", "issue_overdue")
+PAIRING_EVENTS = ("pairing_reported", "pairing_withdrawn", "pairing_approved", "pairing_rejected")
+KINDS = {
+    **{("pairing", t): "campaign" for t in ("campaign_created", "campaign_updated")},
+    **{("pairing", t): "pairing" for t in PAIRING_EVENTS},
+    **{("activity", t): "activity" for t in ("activity_planned", "activity_completed", "activity_cancelled")},
+    **{("summary", t): "summary" for t in ("summary_requested", "summary_submitted", "summary_overdue")},
+    **{("summary", t): "issue" for t in ISSUE_EVENTS},
+}
+
+
+def kind_of(event):
+    return KINDS[(event["source"], event["event_type"])]
+
+
+def subject_of(event):
+    """(campaign id, kind, subject) of the state an event folds into.
+
+    A unit's pairings share one state, since the unit counts by its latest pairing."""
+    kind = kind_of(event)
+    data = event["data"]
+    if kind == "campaign":
+        return data["id"], kind, data["id"]
+    if kind == "pairing":
+        return data["campaign_id"], kind, data["unit_code"]
+    return data["campaign_id"], kind, data["id"]
+
+
+def is_newer(state, event):
+    return state is None or event["seq"] > state["seq"]
+
+
+# Folding an event into its subject's state. Each returns `state` itself when nothing changes.
+
+def fold_campaign(state, event):
+    if not is_newer(state, event):
+        return state
+    return {"seq": event["seq"], "participants": sorted(set(event["data"]["participants"]))}
+
+
+def pairing_order(pairing):
+    return clock.parse(pairing["created_at"]), pairing["id"]
+
+
+def fold_pairing(state, event):
+    """A unit's pairings: the seq applied per pairing, and the latest pairing (by creation)."""
+    pairing = event["data"]
+    seqs = dict(state["seqs"]) if state else {}
+    if seqs.get(pairing["id"], -1) >= event["seq"]:
+        return state
+    seqs[pairing["id"]] = event["seq"]
+    latest = state["latest"] if state else None
+    if latest is None or pairing_order(pairing) >= pairing_order(latest):
+        latest = {"id": pairing["id"], "created_at": pairing["created_at"], "status": pairing["status"],
+                  "late": bool(pairing.get("late"))}
+    return {"seqs": seqs, "latest": latest}
+
+
+def completion_figures(report):
+    volunteers, problems = report["volunteers"], report["problems"]
+    return {
+        "participations": len(volunteers),
+        "party_members": sum(1 for v in volunteers if v["party_member"]),
+        "youth": sum(1 for v in volunteers if v["youth"]),
+        "hours_milli": sum(round(v["hours"] * MILLI) for v in volunteers),
+        "services": sorted(set(report["services_delivered"])),
+        "beneficiaries": report["beneficiaries"],
+        "opinions": len(report["opinions"]),
+        "found": len(problems),
+        "resolved_on_site": sum(1 for p in problems if p["resolved_on_site"]),
+        "business_related": sum(1 for p in problems if p["business_related"]),
+        "unresolved": sum(1 for p in problems if not p["resolved_on_site"] and not p["business_related"]),
+    }
+
+
+def fold_activity(state, event):
+    if not is_newer(state, event):
+        return state
+    activity = event["data"]
+    completed = activity["status"] == "completed"
+    return {"seq": event["seq"], "unit": activity["unit_code"], "status": activity["status"],
+            "figures": completion_figures(activity["report"]) if completed else None}
+
+
+def fold_summary(state, event):
+    """`overdue_sent` is a fact once any event shows it, whatever the order of arrival."""
+    summary = event["data"]
+    overdue_sent = bool(state and state["overdue_sent"]) or bool(summary.get("overdue")) \
+        or event["event_type"] == "summary_overdue"
+    if is_newer(state, event):
+        state = {"seq": event["seq"], "unit": summary["unit_code"], "status": summary["status"],
+                 "late": bool(summary.get("late")), "overdue_sent": overdue_sent}
+    elif overdue_sent != state["overdue_sent"]:
+        state = {**state, "overdue_sent": overdue_sent}
+    return state
+
+
+def still_overdue(issue):
+    """An `issue_overdue` was sent in the current assignment and its step is still awaited."""
+    awaited = {"ack": ("forwarded",), "answer": ("forwarded", "acknowledged")}
+    return any(notice["assignment"] == issue["assignment"] and issue["status"] in awaited[notice["kind"]]
+               for notice in issue["overdue_notices"])
+
+
+def fold_issue(state, event):
+    """The issue record carries its whole story (first acknowledgement, answers, ratings, 重办,
+    overdue notices), so the latest record alone says what the issue counts."""
+    if not is_newer(state, event):
+        return state
+    issue = event["data"]
+    answer, rating = issue["answer"], issue["rating"]
+    return {"seq": event["seq"], "unit": issue["unit_code"], "department": issue["department"],
+            "figures": {
+                "forwarded": 1,
+                "triage": int(issue["status"] == "triage"),
+                "acknowledged_on_time": int(bool(issue["acknowledged_on_time"])),
+                "answered": int(issue["ever_answered"]),
+                "resolved": int(bool(answer and answer["resolved"])),
+                "reopened": int(issue["reopen_count"] > 0),
+                "closed": int(issue["status"] == "closed"),
+                "rated": int(issue["rating_count"] > 0),
+                "satisfied": int(bool(rating and rating["satisfied"])),
+                "overdue": int(still_overdue(issue)),
+            }}
+
+
+FOLDS = {"campaign": fold_campaign, "pairing": fold_pairing, "activity": fold_activity,
+         "summary": fold_summary, "issue": fold_issue}
+
+
+def fold(kind, state, event):
+    return FOLDS[kind](state, event)
+
+
+# What a state contributes to the counters.
+
+def campaign_contribution(state):
+    contribution = Counter({(TOTALS, "units.total"): len(state["participants"])})
+    contribution.update({(UNITS, f"{unit}:participating"): 1 for unit in state["participants"]})
+    return contribution
+
+
+def pairing_contribution(state):
+    latest = state["latest"]
+    reported = latest["status"] in ("reported", "approved")
+    return Counter({(TOTALS, "units.reported"): int(reported),
+                    (TOTALS, "units.reported_on_time"): int(reported and not latest["late"]),
+                    (TOTALS, "units.approved"): int(latest["status"] == "approved")})
+
+
+def activity_contribution(state):
+    contribution = Counter({(TOTALS, f"activities.{state['status']}"): 1})
+    figures = state["figures"]
+    if figures is None:
+        return contribution
+    unit = state["unit"]
+    contribution.update({
+        **{(TOTALS, f"volunteers.{name}"): figures[name]
+           for name in ("participations", "party_members", "youth", "hours_milli")},
+        **{(TOTALS, f"services.{service}"): 1 for service in figures["services"]},
+        (TOTALS, "beneficiaries"): figures["beneficiaries"],
+        (TOTALS, "opinions"): figures["opinions"],
+        **{(TOTALS, f"problems.{name}"): figures[name]
+           for name in ("found", "resolved_on_site", "business_related", "unresolved")},
+        (UNITS, f"{unit}:activities_completed"): 1,
+        (UNITS, f"{unit}:volunteer_hours_milli"): figures["hours_milli"],
+        (UNITS, f"{unit}:problems_found"): figures["found"],
+    })
+    return contribution
+
+
+def summary_contribution(state):
+    submitted = state["status"] == "submitted"
+    on_time = submitted and not state["late"]
+    unit = state["unit"]
+    return Counter({(TOTALS, "summaries.requested"): 1,
+                    (TOTALS, "summaries.submitted"): int(submitted),
+                    (TOTALS, "summaries.submitted_on_time"): int(on_time),
+                    (TOTALS, "summaries.overdue"): int(state["overdue_sent"] and not submitted),
+                    (UNITS, f"{unit}:summaries_submitted"): int(submitted),
+                    (UNITS, f"{unit}:summaries_on_time"): int(on_time)})
+
+
+def issue_contribution(state):
+    """Totals count each issue once; a department counts the issues assigned to it now."""
+    figures = state["figures"]
+    contribution = Counter({(TOTALS, f"issues.{name}"): figures[name] for name in ISSUE_TOTALS})
+    contribution[(UNITS, f"{state['unit']}:issues_forwarded")] = 1
+    department = state["department"]
+    if department is not None:
+        contribution.update({(DEPARTMENTS, f"{department}:{name}"): figures[name]
+                             for name in DEPARTMENT_FIGURES if name != "issues"})
+        contribution[(DEPARTMENTS, f"{department}:issues")] = 1
+    return contribution
+
+
+CONTRIBUTIONS = {"campaign": campaign_contribution, "pairing": pairing_contribution,
+                 "activity": activity_contribution, "summary": summary_contribution,
+                 "issue": issue_contribution}
+
+
+def contribution(kind, state):
+    return Counter() if state is None else CONTRIBUTIONS[kind](state)
+
+
+def difference(kind, before, after):
+    """What the counters must change by when a subject's state goes from `before` to `after`."""
+    delta = contribution(kind, after)
+    delta.subtract(contribution(kind, before))
+    return {key: value for key, value in delta.items() if value}
+
+
+def count(states, events):
+    """Fold `events`, in this order, into `states` ({subject_of(event): state or None}).
+
+    Returns the states that changed and the counter changes {(campaign_id, table, field): delta}."""
+    after = dict(states)
+    for event in events:
+        subject = subject_of(event)
+        after[subject] = fold(subject[1], after.get(subject), event)
+    changed = {subject: state for subject, state in after.items() if state != states.get(subject)}
+    changes = Counter()
+    for subject, state in changed.items():
+        campaign_id, kind, _ = subject
+        for (table, field), delta in difference(kind, states.get(subject), state).items():
+            changes[(campaign_id, table, field)] += delta
+    return changed, {key: delta for key, delta in changes.items() if delta}
+
+
+# The report from the counters.
+
+SUMMARY_FIELDS = ("requested", "submitted", "submitted_on_time", "overdue")
+ISSUE_TOTALS = ("forwarded", "triage", "acknowledged_on_time", "answered", "resolved", "reopened",
+                "closed", "rated", "satisfied")
+UNIT_FIGURES = ("activities_completed", "volunteer_hours", "problems_found", "issues_forwarded",
+                "summaries_submitted", "summaries_on_time")
+DEPARTMENT_FIGURES = ("issues", "acknowledged_on_time", "answered", "resolved", "rated", "satisfied",
+                      "overdue")
+
+
+def rate(part, whole):
+    return part / whole if whole else None
+
+
+def hours(milli):
+    return milli // MILLI if milli % MILLI == 0 else milli / MILLI
+
+
+def split(fields):
+    """{"U001:problems_found": "2"} -> {"U001": {"problems_found": 2}}"""
+    rows = {}
+    for field, value in fields.items():
+        owner, _, name = field.rpartition(":")
+        rows.setdefault(owner, {})[name] = int(value)
+    return rows
+
+
+def unit_row(unit_code, figures):
+    row = {"unit_code": unit_code, **{name: figures.get(name, 0) for name in UNIT_FIGURES}}
+    row["volunteer_hours"] = hours(figures.get("volunteer_hours_milli", 0))
+    return row
+
+
+def department_row(department, figures):
+    row = {"department": department, **{name: figures.get(name, 0) for name in DEPARTMENT_FIGURES}}
+    row.update(response_rate=rate(row["acknowledged_on_time"], row["issues"]),
+               resolution_rate=rate(row["resolved"], row["issues"]),
+               satisfaction_rate=rate(row["satisfied"], row["rated"]))
+    return row
+
+
+def shown(figures, keep):
+    """Rows worth a line: taking part (units) or registered (departments), or with any figure."""
+    return keep or any(value for name, value in figures.items() if name != "participating")
+
+
+def build(campaign_id, totals, units, departments, registered):
+    """The report of contract §5 from the three counter hashes (field -> text, as Redis returns
+    them) and the registered department codes."""
+    total = Counter({field: int(value) for field, value in totals.items()})
+
+    def section(prefix, names):
+        return {name: total[f"{prefix}.{name}"] for name in names}
+
+    issues = section("issues", ISSUE_TOTALS)
+    assigned = issues["forwarded"] - issues["triage"]
+    issues.update(response_rate=rate(issues["acknowledged_on_time"], assigned),
+                  resolution_rate=rate(issues["resolved"], assigned),
+                  satisfaction_rate=rate(issues["satisfied"], issues["rated"]))
+    volunteers = section("volunteers", ("participations", "party_members", "youth"))
+    volunteers["hours"] = hours(total["volunteers.hours_milli"])
+    unit_rows = split(units)
+    department_rows = split(departments)
+    for code in registered:
+        department_rows.setdefault(code, {})
+    return {
+        "campaign_id": campaign_id,
+        "units": section("units", ("total", "reported", "reported_on_time", "approved")),
+        "activities": section("activities", ("planned", "completed", "cancelled")),
+        "volunteers": volunteers,
+        "services": section("services", SERVICE_TYPES),
+        "beneficiaries": total["beneficiaries"],
+        "opinions": total["opinions"],
+        "problems": section("problems", ("found", "resolved_on_site", "business_related", "unresolved")),
+        "summaries": section("summaries", SUMMARY_FIELDS),
+        "issues": issues,
+        "by_unit": [unit_row(code, figures) for code, figures in sorted(unit_rows.items())
+                    if shown(figures, figures.get("participating"))],
+        "by_department": [department_row(code, figures) for code, figures in sorted(department_rows.items())
+                          if shown(figures, code in registered)],
+    }
