@@ -1,0 +1,92 @@
+"""python -m services.ops [--config config.yml] queues [--service-class MODULE:CLASS ...]
+python -m services.ops [--config config.yml] dead-letters list SERVICE [--limit N]
+python -m services.ops [--config config.yml] dead-letters show SERVICE EVENT_ID
+python -m services.ops [--config config.yml] dead-letters replay SERVICE (EVENT_ID | --all)
+python -m services.ops [--config config.yml] dead-letters drop SERVICE (EVENT_ID | --all)"""
+import argparse
+import importlib
+import sys
+import warnings
+
+# eventlet and pkg_resources announce their deprecation on import: noise in an operator's terminal.
+warnings.filterwarnings("ignore", message=r"\s*Eventlet is deprecated")
+warnings.filterwarnings("ignore", message="pkg_resources is deprecated")
+
+from services.common import topology  # noqa: E402
+
+from . import queues  # noqa: E402
+from .broker import Broker, OpsError  # noqa: E402
+from .dead_letters import DeadLetterQueue  # noqa: E402
+
+
+def service_classes(specs):
+    """The four services, or the classes named as `module:Class` (a service outside services/)."""
+    if not specs:
+        return [topology.service_class(name) for name in topology.SERVICES]
+    classes = []
+    for spec in specs:
+        module, _, name = spec.partition(":")
+        classes.append(getattr(importlib.import_module(module), name))
+    return classes
+
+
+def parser():
+    main = argparse.ArgumentParser(prog="python -m services.ops", description="Event bus operations.")
+    main.add_argument("--config", default="config.yml", help="the services' config.yml (AMQP_URI env applies)")
+    commands = main.add_subparsers(dest="command", required=True)
+
+    listing = commands.add_parser("queues", help="every project queue: ready, unacked, consumers")
+    listing.add_argument("--service-class", action="append", metavar="MODULE:CLASS",
+                         help="list the queues of this service class instead of the four services")
+
+    dead = commands.add_parser("dead-letters", help="inspect, replay or drop dead-lettered events")
+    actions = dead.add_subparsers(dest="action", required=True)
+    shown = actions.add_parser("list", help="the dead-lettered events, oldest first, left in place")
+    shown.add_argument("service")
+    shown.add_argument("--limit", type=int, default=100)
+    one = actions.add_parser("show", help="one dead-lettered envelope as JSON")
+    one.add_argument("service")
+    one.add_argument("event_id")
+    for action, text in (("replay", "republish to the original queue, then remove"), ("drop", "remove for good")):
+        chosen = actions.add_parser(action, help=text)
+        chosen.add_argument("service")
+        chosen.add_argument("event_id", nargs="?")
+        chosen.add_argument("--all", action="store_true", help="every message in the dead-letter queue")
+    return main
+
+
+def run(args):
+    config = topology.load_config(args.config)
+    broker = Broker(config["AMQP_URI"])
+    if args.command == "queues":
+        names = queues.project_queues(config, service_classes(args.service_class))
+        print(queues.render(*queues.queue_counts(broker, names)))
+        return 0
+    dead_letters = DeadLetterQueue(broker, args.service)
+    if args.action == "list":
+        print(dead_letters.list(args.limit))
+    elif args.action == "show":
+        print(dead_letters.show(args.event_id))
+    elif args.action == "drop":
+        print("\n".join(dead_letters.drop(args.event_id)))
+    else:
+        lines, all_replayed = dead_letters.replay(args.event_id)
+        print("\n".join(lines))
+        return 0 if all_replayed else 1
+    return 0
+
+
+def main(argv=None):
+    command_line = parser()
+    args = command_line.parse_args(argv)
+    if getattr(args, "action", None) in ("replay", "drop") and (args.event_id is None) == (not args.all):
+        command_line.error(f"{args.action}: give one EVENT_ID or --all")
+    try:
+        return run(args)
+    except (OpsError, OSError) as exc:
+        print(f"ops: {exc}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

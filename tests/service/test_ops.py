@@ -1,0 +1,205 @@
+"""`python -m services.ops` against a real broker: queue counts and the dead-letter queue of the
+probe consumer, filled by its real retry path."""
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from kombu import Exchange
+
+from services.common import topology
+from services.common.events import make_event
+from services.common.outbox import Bus
+from services.ops.__main__ import main
+from tests.conftest import FAST_RETRIES
+from tests.helpers import free_port, publish_event, queue_depth, take_message, wait_until
+from tests.service.probe import ProbeConsumer
+
+ROOT = Path(__file__).resolve().parents[2]
+CONFIG = str(ROOT / "config.yml")
+DEAD_LETTER = "probeconsumer.dead-letter"
+ORIGINAL = topology.consumer_queue_name("probe", "thing_made", "probeconsumer", "on_thing_made")
+PROBE_CONSUMER = "tests.service.probe:ProbeConsumer"
+
+
+@pytest.fixture
+def amqp_uri(service_config, monkeypatch):
+    monkeypatch.setenv("AMQP_URI", service_config["AMQP_URI"])
+    monkeypatch.setenv("EVENT_RETRY_DELAYS", json.dumps(FAST_RETRIES))
+    return service_config["AMQP_URI"]
+
+
+@pytest.fixture
+def ops(amqp_uri, capsys):
+    def run(*argv):
+        code = main(["--config", CONFIG, *argv])
+        out, err = capsys.readouterr()
+        return code, out, err
+    return run
+
+
+@pytest.fixture
+def consumer(start_service):
+    return start_service(ProbeConsumer)
+
+
+@pytest.fixture
+def dead_lettered(consumer, amqp_uri):
+    """`dead_lettered(n)`: n poison events through the consumer's retries into its dead-letter queue."""
+    def make(count):
+        events = [publish_event(amqp_uri, "probe", "thing_made", f"t{n}", {"id": f"t{n}", "unit_code": "U1",
+                                                                           "poison": True})
+                  for n in range(count)]
+        wait_until(lambda: queue_depth(amqp_uri, DEAD_LETTER) == count, timeout=15,
+                   message=f"{count} events dead-lettered")
+        return events
+    return make
+
+
+def effects(redis_client):
+    return {key: int(value) for key, value in redis_client.hgetall("probeconsumer:effects").items()}
+
+
+def rows(output):
+    """The table's rows by their first column."""
+    lines = [line.split() for line in output.splitlines() if line and not line.startswith("(")]
+    return {cells[0]: cells for cells in lines[1:] if cells}
+
+
+def healthy_event(n):
+    return make_event("probe", "thing_made", f"x{n}", 1, {"id": f"x{n}", "unit_code": "U1"})
+
+
+def letter_into_dead_letter_queue(amqp_uri, envelope, original_queue):
+    """A dead-lettered event as the consumer leaves it, for a fix that is already deployed."""
+    Bus(amqp_uri).send(Exchange(""), DEAD_LETTER, envelope, {
+        "x-attempts": 6, "x-error": "RuntimeError: before the fix", "x-original-queue": original_queue,
+        "x-event-type": envelope["event_type"], "x-dead-lettered-at": "2026-03-01T08:00:00+00:00"},
+        declare=[topology.dead_letter_queue("probeconsumer")])
+
+
+def test_queues_lists_every_project_queue_from_the_management_api(ops, dead_lettered, amqp_uri):
+    dead_lettered(1)
+    names = topology.project_queue_names([ProbeConsumer], FAST_RETRIES)
+
+    def listed():
+        code, out, _ = ops("queues", "--service-class", PROBE_CONSUMER)
+        table = rows(out)
+        return (code, out, table) if table[DEAD_LETTER][2] == "1" and table[ORIGINAL][4] == "1" else None
+
+    # The management API samples its counts (every 5 s by default).
+    code, out, table = wait_until(listed, timeout=15, message="the management API to catch up")
+    assert code == 0 and "management API" in out
+    assert list(table) == names
+    assert table[DEAD_LETTER][1:] == ["dead-letter", "1", "0", "0"]
+    assert table[ORIGINAL][1:] == ["consumer", "0", "0", "1"]
+    assert table["probeconsumer.retry.50ms"][1] == "retry"
+
+
+def test_queues_fall_back_to_a_passive_declare_without_the_management_api(ops, dead_lettered, monkeypatch):
+    dead_lettered(1)
+    monkeypatch.setenv("RABBIT_API_URI", f"http://127.0.0.1:{free_port()}")
+    code, out, _ = ops("queues", "--service-class", PROBE_CONSUMER, "--service-class", "tests.service.probe:ProbeService")
+    table = rows(out)
+    assert code == 0 and "passive declare" in out
+    assert table[DEAD_LETTER][1:] == ["dead-letter", "1", "-", "0"]
+    assert table[ORIGINAL][1:] == ["consumer", "0", "-", "1"]
+    # Nothing declared the probe service's own queues in this vhost.
+    assert table["probe.dead-letter"][2:] == ["missing", "-", "-"]
+    assert "python -m services.common.topology" in out
+
+
+def test_list_shows_each_dead_letter_without_consuming_it(ops, dead_lettered, amqp_uri):
+    events = dead_lettered(2)
+    for _ in range(2):
+        code, out, _ = ops("dead-letters", "list", "probeconsumer")
+        assert code == 0
+        assert queue_depth(amqp_uri, DEAD_LETTER) == 2
+    table = rows(out)
+    assert sorted(row[1] for row in table.values()) == sorted(event["event_id"] for event in events)
+    assert list(table) == ["1", "2"]
+    for row in table.values():
+        assert row[2:4] == ["thing_made", "6"] and row[5] == "RuntimeError:"
+    assert "(2 of 2 messages in probeconsumer.dead-letter)" in out
+
+
+def test_list_stops_at_the_limit(ops, dead_lettered):
+    dead_lettered(2)
+    code, out, _ = ops("dead-letters", "list", "probeconsumer", "--limit", "1")
+    assert code == 0 and list(rows(out)) == ["1"]
+    assert "(1 of 2 messages" in out
+
+
+def test_show_prints_the_envelope(ops, dead_lettered):
+    [event] = dead_lettered(1)
+    code, out, _ = ops("dead-letters", "show", "probeconsumer", event["event_id"])
+    assert code == 0 and json.loads(out) == event
+
+
+@pytest.mark.parametrize("argv, message", [
+    (("dead-letters", "show", "probeconsumer", "nope"), "No such event"),
+    (("dead-letters", "list", "nobody"), "No such dead-letter queue"),
+    (("dead-letters", "drop", "nobody", "--all"), "No such dead-letter queue"),
+])
+def test_unknown_events_and_queues_are_reported(ops, consumer, argv, message):
+    code, out, err = ops(*argv)
+    assert code == 1 and message in err and out == ""
+
+
+@pytest.mark.parametrize("argv", [("replay", "probeconsumer"), ("drop", "probeconsumer", "e1", "--all")])
+def test_replay_and_drop_need_exactly_one_event_or_all(ops, argv, capsys):
+    with pytest.raises(SystemExit) as exit_:
+        ops("dead-letters", *argv)
+    assert exit_.value.code == 2
+    assert "give one EVENT_ID or --all" in capsys.readouterr().err
+
+
+def test_replay_republishes_to_the_original_queue_with_attempts_reset(ops, dead_lettered, consumer, amqp_uri):
+    first, second = dead_lettered(2)
+    consumer.stop()  # so the replayed copy stays in its queue to be looked at
+    code, out, _ = ops("dead-letters", "replay", "probeconsumer", second["event_id"])
+    assert code == 0 and f"replayed {second['event_id']} -> {ORIGINAL}" in out
+    payload, headers = take_message(amqp_uri, ORIGINAL)
+    assert payload == second
+    assert headers["x-attempts"] == 0 and headers["x-original-queue"] == ORIGINAL
+    assert queue_depth(amqp_uri, DEAD_LETTER) == 1
+    assert json.loads(ops("dead-letters", "show", "probeconsumer", first["event_id"])[1]) == first
+
+
+def test_replay_all_after_a_fix_lets_the_consumer_handle_them(ops, consumer, amqp_uri, redis_client):
+    envelopes = [healthy_event(n) for n in range(3)]
+    for envelope in envelopes:
+        letter_into_dead_letter_queue(amqp_uri, envelope, ORIGINAL)
+    code, out, _ = ops("dead-letters", "replay", "probeconsumer", "--all")
+    assert code == 0 and out.count("replayed") == 3
+    wait_until(lambda: effects(redis_client) == {envelope["event_id"]: 1 for envelope in envelopes},
+               message="the replayed events handled")
+    assert queue_depth(amqp_uri, DEAD_LETTER) == 0
+
+
+def test_replay_keeps_an_event_whose_queue_is_gone(ops, consumer, amqp_uri):
+    envelope = healthy_event(1)
+    letter_into_dead_letter_queue(amqp_uri, envelope, "evt-probe-thing_made--gone.on_thing_made")
+    code, out, _ = ops("dead-letters", "replay", "probeconsumer", envelope["event_id"])
+    assert code == 1 and f"kept {envelope['event_id']}" in out and "does not exist" in out
+    assert queue_depth(amqp_uri, DEAD_LETTER) == 1
+
+
+def test_drop_removes_one_event_or_all(ops, dead_lettered, amqp_uri):
+    first, second, third = dead_lettered(3)
+    code, out, _ = ops("dead-letters", "drop", "probeconsumer", second["event_id"])
+    assert code == 0 and out.strip() == f"dropped {second['event_id']}"
+    remaining = rows(ops("dead-letters", "list", "probeconsumer")[1])
+    assert [row[1] for row in remaining.values()] == [first["event_id"], third["event_id"]]
+    code, out, _ = ops("dead-letters", "drop", "probeconsumer", "--all")
+    assert code == 0 and out.count("dropped") == 2
+    assert queue_depth(amqp_uri, DEAD_LETTER) == 0
+
+
+def test_the_command_line_entry_point(dead_lettered, amqp_uri):
+    [event] = dead_lettered(1)
+    done = subprocess.run([sys.executable, "-m", "services.ops", "dead-letters", "list", "probeconsumer"],
+                          cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert event["event_id"] in done.stdout and done.stderr == ""
