@@ -34,6 +34,8 @@ class Campaign(Record):
     name = fields.String(required=True)
     year = fields.Integer(required=True)
     report_deadline = fields.String(required=True)
+    # The units taking part (summary counts `units.total` from it).
+    participants = fields.List(fields.String())
 
 
 class Unit(LenientSchema):

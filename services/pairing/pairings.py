@@ -1,0 +1,89 @@
+"""Pairing reports (结对) and their review: plain functions on dicts, no I/O.
+
+A unit has at most one pairing that is `reported` or `approved` per campaign; a `rejected` or
+`withdrawn` one leaves it free to report again. Only a `reported` pairing moves on."""
+from services.common import clock
+from services.common.errors import Conflict, NotFound, ValidationError
+from services.common.vocabulary import BEIJING, BEIJING_DISTRICTS, PRIVATE_KINDS
+
+from .domain import is_late, mask_name, mask_phone
+
+REPORTED, APPROVED, REJECTED, WITHDRAWN = "reported", "approved", "rejected", "withdrawn"
+VALID = (REPORTED, APPROVED)
+# The statuses `reporting_progress` counts from its maintained sets (withdrawn = not reported).
+COUNTED = (REPORTED, APPROVED, REJECTED)
+DECIDED = {"approve": APPROVED, "reject": REJECTED}
+EVENT_OF = {REPORTED: "pairing_reported", APPROVED: "pairing_approved",
+            REJECTED: "pairing_rejected", WITHDRAWN: "pairing_withdrawn"}
+# Personal data of the target (and the unit's free text about it) stays out of every event.
+PRIVATE_TARGET_FIELDS = ("contact_name", "contact_phone", "address", "notes")
+
+
+def check_district(campaign, target):
+    if campaign["region"] == BEIJING and target["district"] not in BEIJING_DISTRICTS:
+        raise ValidationError.field("target.district", "须为北京市的16个区之一(Not a district of Beijing).")
+
+
+def check_may_report(campaign, unit, latest):
+    """`Conflict` unless the unit is active, takes part, and has no reported or approved pairing."""
+    if unit is None:
+        raise NotFound("单位不存在(No such unit).")
+    if not unit["active"]:
+        raise Conflict("单位已停用,不能报送(Unit is inactive).")
+    if unit["code"] not in campaign["participants"]:
+        raise Conflict("本单位未参加该活动(Unit does not take part in this campaign).")
+    if latest is not None and latest["status"] in VALID:
+        raise Conflict("本单位在该活动中已有待审核或已通过的结对(A reported or approved pairing exists).")
+
+
+def new_pairing(pairing_id, campaign, unit_code, target, now):
+    stamp = clock.iso(now)
+    return {
+        "id": pairing_id, "campaign_id": campaign["id"], "unit_code": unit_code, "target": target,
+        "status": REPORTED, "reported_at": stamp, "late": is_late(campaign, now),
+        "reviewed_at": None, "review_comment": None, "withdrawn_at": None,
+        "created_at": stamp, "updated_at": stamp, "revision": 1,
+    }
+
+
+def _moved(pairing, status, now, **fields):
+    if pairing["status"] != REPORTED:
+        raise Conflict("只有待审核的结对可以审核或撤回(Only a reported pairing can change).")
+    return dict(pairing, status=status, updated_at=clock.iso(now), revision=pairing["revision"] + 1, **fields)
+
+
+def withdrawn(pairing, now):
+    return _moved(pairing, WITHDRAWN, now, withdrawn_at=clock.iso(now))
+
+
+def reviewed(pairing, decision, comment, now):
+    return _moved(pairing, DECIDED[decision], now, reviewed_at=clock.iso(now), review_comment=comment or "")
+
+
+def progress_marks(pairing):
+    """(the progress set the unit's latest pairing puts it in, or None; whether it counts as late)."""
+    status = pairing["status"]
+    return (status if status in COUNTED else None), (status in VALID and pairing["late"])
+
+
+def event_data(pairing):
+    """The pairing as the bus sees it: no contact, phone, address or notes, and no name for a
+    household or a person."""
+    target = {k: v for k, v in pairing["target"].items() if k not in PRIVATE_TARGET_FIELDS}
+    if target["kind"] in PRIVATE_KINDS:
+        del target["name"]
+    return dict(pairing, target=target)
+
+
+def view(pairing, full):
+    """The pairing as a caller sees it: in full for the committee and the owning unit; for anyone
+    else the phone masked (139****5678), the address cut to its district, persons' names masked."""
+    if full:
+        return pairing
+    target = dict(pairing["target"])
+    target["contact_phone"] = mask_phone(target["contact_phone"])
+    target["address"] = target["district"]
+    target["contact_name"] = mask_name(target["contact_name"])
+    if target["kind"] in PRIVATE_KINDS:
+        target["name"] = mask_name(target["name"])
+    return dict(pairing, target=target)

@@ -1,0 +1,90 @@
+"""Shared by the pairing service tests: sample inputs, the service fixture, a few steps."""
+import json
+from datetime import date, timedelta
+
+import pytest
+import redis
+from nameko.exceptions import RemoteError
+
+from services.pairing.service import PairingService
+
+# Personal values that must never appear on the bus (the unit's and the target's).
+UNIT_PHONE, UNIT_CONTACT = "13912345678", "王芳芳"
+TARGET_PHONE, TARGET_CONTACT, TARGET_ADDRESS = "13812349876", "张建国", "东城区和平里街道七区12号楼"
+PERSONAL = (UNIT_PHONE, UNIT_CONTACT, TARGET_PHONE, TARGET_CONTACT, TARGET_ADDRESS, "独居老人")
+
+TARGET = {
+    "name": "张大爷家", "category": "group_in_difficulty", "kind": "household", "district": "东城区",
+    "address": TARGET_ADDRESS, "contact_name": TARGET_CONTACT, "contact_phone": TARGET_PHONE,
+    "needs": ["visit_condolence", "home_repair"], "notes": "独居老人",
+}
+ORG_TARGET = {**TARGET, "name": "和平里社区养老驿站", "kind": "organization", "category": "public_welfare_org"}
+
+
+def unit_input(unit_code, **changes):
+    code = unit_code
+    return {"code": code, "name": f"{code}单位", "party_org": f"{code}机关党支部", "contact_name": UNIT_CONTACT,
+            "contact_phone": UNIT_PHONE, "contact_email": f"{code.lower()}@example.org", **changes}
+
+
+def campaign_input(days_ahead=30, **changes):
+    deadline = date.today() + timedelta(days=days_ahead)
+    return {"name": f"{deadline.year}年学雷锋结对帮扶", "year": deadline.year,
+            "report_deadline": deadline.isoformat(), **changes}
+
+
+def remote_error(call):
+    with pytest.raises(RemoteError) as exc:
+        call()
+    return exc.value
+
+
+def error_fields(error):
+    assert error.exc_type == "ValidationError", error
+    return set(json.loads(error.value))
+
+
+def assert_no_personal_data(events):
+    text = json.dumps(events, ensure_ascii=False)
+    for value in PERSONAL:
+        assert value not in text
+
+
+def assert_envelope(event, event_type, subject, seq):
+    assert set(event) == {"event_id", "event_type", "occurred_at", "source", "version", "subject", "seq", "data"}
+    assert (event["event_type"], event["source"], event["version"], event["subject"], event["seq"]) == (
+        event_type, "pairing", 1, subject, seq)
+    assert event["occurred_at"].endswith("+08:00")
+
+
+# tests/conftest.py flushes database 15 around every test, whoever runs it: with several suites running
+# side by side that wipes this one's records mid-test. These tests keep to a database of their own.
+PAIRING_TEST_REDIS_URL = "redis://127.0.0.1:6379/11"
+
+
+@pytest.fixture
+def redis_client():
+    client = redis.Redis.from_url(PAIRING_TEST_REDIS_URL, decode_responses=True)
+    client.flushdb()
+    yield client
+    client.flushdb()
+
+
+@pytest.fixture
+def service_config(service_config):
+    return {**service_config, "REDIS_URL": PAIRING_TEST_REDIS_URL}
+
+
+@pytest.fixture
+def pairing(start_service):
+    return start_service(PairingService)
+
+
+def register(committee, *codes):
+    return [committee.pairing.register_unit(unit_input(code)) for code in codes]
+
+
+def open_campaign(committee, *codes, **campaign):
+    """Register `codes` and create an all-units campaign; returns the campaign."""
+    register(committee, *codes)
+    return committee.pairing.create_campaign(campaign_input(**campaign))
