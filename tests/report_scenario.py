@@ -23,9 +23,10 @@ from services.summary import domain as summary_domain
 from services.summary import issues
 
 CAMPAIGN = "C-2024"
-UNITS = ("U1", "U2", "U3", "U4")
-DEPARTMENTS = {"elderly-care": ["elderly_care"], "social-assistance": ["social_assistance"],
-               "child-welfare": ["child_welfare"]}
+UNITS = {"U1": "办公厅", "U2": "规划财务司", "U3": "机关服务局", "U4": "中国社会报社"}
+DEPARTMENTS = {"elderly-care": ("养老服务司", ["elderly_care"]),
+               "social-assistance": ("社会救助司", ["social_assistance"]),
+               "child-welfare": ("儿童福利司", ["child_welfare"])}
 TERMS = {"summary_due_days": 7, "issue_ack_days": 2, "issue_answer_days": 15}
 
 
@@ -139,11 +140,16 @@ def submit_summary(summary, when, business_issues=()):
 def golden_campaign():
     """The scripted campaign's events, in the order the services publish them."""
     s = Script()
-    for code, categories in DEPARTMENTS.items():
+    for code, (name, categories) in DEPARTMENTS.items():
         s.emit("summary", "department_registered",
-               {"code": code, "name": code, "categories": categories, "contact_email": f"{code}@mca.gov.cn",
-                "created_at": "2024-02-01T09:00:00+08:00", "updated_at": "2024-02-01T09:00:00+08:00",
-                "revision": 1}, subject=code)
+               summary_domain.new_department({"code": code, "name": name, "categories": categories,
+                                              "contact_email": f"{code}@example.org"}, None, {},
+                                             at("02-01T09:00:00")), subject=code)
+    for code, name in UNITS.items():
+        unit = pairing_domain.new_unit({"code": code, "name": name, "party_org": f"{name}党支部",
+                                        "contact_name": "刘洋", "contact_phone": "13800001111",
+                                        "contact_email": f"{code.lower()}@example.org"}, at("02-02T09:00:00"))
+        s.emit("pairing", "unit_registered", pairing_domain.unit_event(unit), seq=unit["revision"], subject=code)
     c = campaign(s)
     p1 = move_pairing(s, report_pairing(s, c, "U1", "P1", "03-01T10:00:00"), "03-02T10:00:00", "approve")
     move_pairing(s, report_pairing(s, c, "U2", "P2", "03-03T10:00:00", kind="household"), "03-04T10:00:00", "reject")

@@ -29,6 +29,10 @@ KINDS = {
 }
 
 
+# Names for the report's rows, kept across campaigns.
+NAMES = {("pairing", "unit_registered"): "unit", ("summary", "department_registered"): "department"}
+
+
 def kind_of(event):
     return KINDS[(event["source"], event["event_type"])]
 
@@ -275,14 +279,16 @@ def split(fields):
     return rows
 
 
-def unit_row(unit_code, figures):
-    row = {"unit_code": unit_code, **{name: figures.get(name, 0) for name in UNIT_FIGURES}}
+def unit_row(unit_code, figures, names):
+    row = {"unit_code": unit_code, "name": names.get(unit_code),
+           **{name: figures.get(name, 0) for name in UNIT_FIGURES}}
     row["volunteer_hours"] = hours(figures.get("volunteer_hours_milli", 0))
     return row
 
 
-def department_row(department, figures):
-    row = {"department": department, **{name: figures.get(name, 0) for name in DEPARTMENT_FIGURES}}
+def department_row(department, figures, names):
+    row = {"department": department, "name": names.get(department),
+           **{name: figures.get(name, 0) for name in DEPARTMENT_FIGURES}}
     row.update(response_rate=rate(row["acknowledged_on_time"], row["issues"]),
                resolution_rate=rate(row["resolved"], row["issues"]),
                satisfaction_rate=rate(row["satisfied"], row["rated"]))
@@ -294,9 +300,12 @@ def shown(figures, keep):
     return keep or any(value for name, value in figures.items() if name != "participating")
 
 
-def build(campaign_id, totals, units, departments, registered):
+def build(campaign_id, totals, units, departments, unit_names, department_names):
     """The report of contract §5 from the three counter hashes (field -> text, as Redis returns
-    them) and the registered department codes."""
+    them) and the names of the registered units and departments (code -> name).
+
+    Beyond the contract, rows carry the unit's or department's `name` (None if not known yet) and
+    department rows their `rated`, the denominator of their satisfaction rate."""
     total = Counter({field: int(value) for field, value in totals.items()})
 
     def section(prefix, names):
@@ -311,7 +320,7 @@ def build(campaign_id, totals, units, departments, registered):
     volunteers["hours"] = hours(total["volunteers.hours_milli"])
     unit_rows = split(units)
     department_rows = split(departments)
-    for code in registered:
+    for code in department_names:
         department_rows.setdefault(code, {})
     return {
         "campaign_id": campaign_id,
@@ -324,8 +333,9 @@ def build(campaign_id, totals, units, departments, registered):
         "problems": section("problems", ("found", "resolved_on_site", "business_related", "unresolved")),
         "summaries": section("summaries", SUMMARY_FIELDS),
         "issues": issues,
-        "by_unit": [unit_row(code, figures) for code, figures in sorted(unit_rows.items())
+        "by_unit": [unit_row(code, figures, unit_names) for code, figures in sorted(unit_rows.items())
                     if shown(figures, figures.get("participating"))],
-        "by_department": [department_row(code, figures) for code, figures in sorted(department_rows.items())
-                          if shown(figures, code in registered)],
+        "by_department": [department_row(code, figures, department_names)
+                          for code, figures in sorted(department_rows.items())
+                          if shown(figures, code in department_names)],
     }

@@ -41,9 +41,10 @@ class ReportEndpoints:
     def count_report_event(self, event):
         self.report_store.count([event])
 
+    @reliable_event_handler("pairing", "unit_registered")
     @reliable_event_handler("summary", "department_registered")
-    def count_report_department(self, event):
-        self.report_store.register_department(event["data"]["code"])
+    def count_report_name(self, event):
+        self.report_store.remember_name(event)
 
     @rpc
     @allow(COMMITTEE, OPS)

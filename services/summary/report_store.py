@@ -1,10 +1,11 @@
 """The campaign report's keys (prefix `summary:report:`), next to the summary service's own.
 
 Per campaign: three counter hashes (`totals`, `units`, `departments`) and one small JSON state per
-subject (`state:<kind>:<subject>`); across campaigns, the set of registered departments. Counting
+subject (`state:<kind>:<subject>`); across campaigns, the names of units and departments
+(`names:unit`, `names:department`: code -> name). Counting
 events reads their subjects' states in one MGET, folds the events in memory and commits the new
 states with HINCRBY of the counter changes, and in an event handler its handled mark, in one
-transaction. Reading a report is one MULTI of five reads, whatever the campaign's size."""
+transaction. Reading a report is one MULTI of six reads, whatever the campaign's size."""
 from services.common.store import Store
 
 from . import report
@@ -18,8 +19,8 @@ class ReportStore(Store):
         campaign_id, kind, subject_id = subject
         return self.key("report", campaign_id, "state", kind, subject_id)
 
-    def departments_key(self):
-        return self.key("report", "departments")
+    def names_key(self, kind):
+        return self.key("report", "names", kind)
 
     def count(self, events):
         """Fold `events` (in this order) into the counters. Any batch size: the bulk path too."""
@@ -38,8 +39,11 @@ class ReportStore(Store):
 
         self.transact(work)
 
-    def register_department(self, code):
-        self.transact(lambda tx: tx.write(lambda pipe: pipe.sadd(self.departments_key(), code)))
+    def remember_name(self, event):
+        """The name of a registered unit or department, for the report's rows."""
+        key = self.names_key(report.NAMES[(event["source"], event["event_type"])])
+        data = event["data"]
+        self.transact(lambda tx: tx.write(lambda pipe: pipe.hset(key, data["code"], data["name"])))
 
     def report(self, campaign_id):
         """The report of `campaign_id`, or None when no event of the campaign has been counted."""
@@ -47,8 +51,9 @@ class ReportStore(Store):
         pipe.exists(self.state_key((campaign_id, "campaign", campaign_id)))
         for table in (report.TOTALS, report.UNITS, report.DEPARTMENTS):
             pipe.hgetall(self.counters_key(campaign_id, table))
-        pipe.smembers(self.departments_key())
-        known, totals, units, departments, registered = pipe.execute()
+        pipe.hgetall(self.names_key("unit"))
+        pipe.hgetall(self.names_key("department"))
+        known, totals, units, departments, unit_names, department_names = pipe.execute()
         if not (known or totals):
             return None
-        return report.build(campaign_id, totals, units, departments, registered)
+        return report.build(campaign_id, totals, units, departments, unit_names, department_names)

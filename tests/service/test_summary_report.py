@@ -1,0 +1,111 @@
+"""The campaign report on real RabbitMQ and Redis: events in, `summary.campaign_report` out.
+
+The container runs only the report's entrypoints (`ReportProbe`), so the scripted summary and issue
+events are the only ones it counts (the full summary service would also raise its own)."""
+import json
+
+import pytest
+import redis
+from nameko.exceptions import RemoteError
+
+from bench.campaign_report import campaign_created, redis_commands, seed
+from services.common.auth import Auth
+from services.common.outbox import Bus
+from services.summary.report_service import ReportEndpoints
+from tests import report_scenario as scenario
+from tests.conftest import TEST_REDIS_URL
+from tests.helpers import publish_event, wait_until
+
+
+class ReportProbe(ReportEndpoints):
+    name = "summary"
+    auth = Auth()
+
+
+@pytest.fixture
+def probe(start_service):
+    # No outbox relay polling Redis while commands are counted.
+    return start_service(ReportProbe, OUTBOX_RELAY_INTERVAL=3600)
+
+
+def remote_error(call):
+    with pytest.raises(RemoteError) as exc:
+        call()
+    return exc.value
+
+
+def handled(redis_client):
+    return {key.rsplit(":", 1)[1] for key in redis_client.scan_iter("summary:handled:*")}
+
+
+def publish_all(amqp_uri, emitted):
+    return [publish_event(amqp_uri, e.source, e.event_type, e.subject, e.data, seq=e.seq) for e in emitted]
+
+
+def test_the_scripted_campaign_gives_the_golden_report(probe, rpc, redis_client, service_config):
+    amqp_uri = service_config["AMQP_URI"]
+    published = publish_all(amqp_uri, scenario.golden_campaign())
+    # Redelivered after a lost ack: the same envelope, the same event_id.
+    Bus(amqp_uri).publish(next(p for p in published if p["event_type"] == "activity_completed"))
+    wait_until(lambda: handled(redis_client) == {p["event_id"] for p in published}, timeout=20,
+               message="every scripted event counted")
+    report = rpc("committee").summary.campaign_report(scenario.CAMPAIGN)
+    assert scenario.mismatches(report, scenario.golden_report()) == []
+
+
+def test_ops_reads_the_report_and_a_new_campaign_counts_zero(probe, rpc, redis_client, service_config):
+    script = scenario.Script()
+    scenario.campaign(script)
+    [event] = publish_all(service_config["AMQP_URI"], script.emitted)
+    wait_until(lambda: event["event_id"] in handled(redis_client), message="campaign counted")
+    report = rpc("ops").summary.campaign_report(scenario.CAMPAIGN)
+    assert report["units"] == {"total": 4, "reported": 0, "reported_on_time": 0, "approved": 0}
+    assert report["activities"] == {"planned": 0, "completed": 0, "cancelled": 0}
+    assert report["issues"]["response_rate"] is None
+    assert [row["unit_code"] for row in report["by_unit"]] == ["U1", "U2", "U3", "U4"]
+
+
+@pytest.mark.parametrize("role, claims", [("unit", {"unit": "U1"}), ("department", {"department": "elderly-care"})])
+def test_only_the_committee_and_ops_may_read_the_report(probe, rpc, role, claims):
+    error = remote_error(lambda: rpc(role, **claims).summary.campaign_report(scenario.CAMPAIGN))
+    assert error.exc_type == "Forbidden"
+
+
+def test_the_report_needs_a_token(probe, rpc):
+    assert remote_error(lambda: rpc(token=False).summary.campaign_report("C1")).exc_type == "Unauthenticated"
+
+
+def test_the_role_is_checked_before_the_input(probe, rpc):
+    assert remote_error(lambda: rpc("unit", unit="U1").summary.campaign_report("")).exc_type == "Forbidden"
+
+
+@pytest.mark.parametrize("campaign_id", ["", None, 42, ["C-2024"], "C" * 101])
+def test_a_bad_campaign_id_is_a_validation_error_naming_it(probe, rpc, campaign_id):
+    error = remote_error(lambda: rpc().summary.campaign_report(campaign_id))
+    assert error.exc_type == "ValidationError"
+    assert list(json.loads(error.value)) == ["campaign_id"]
+
+
+def test_an_unknown_campaign_is_not_found(probe, rpc):
+    assert remote_error(lambda: rpc().summary.campaign_report("C-unknown")).exc_type == "NotFound"
+
+
+def report_store(container):
+    storage = next(d for d in container.dependencies if d.attr_name == "report_store")
+    return storage.make_store()
+
+
+def test_the_report_sends_as_many_redis_commands_at_10000_activities_as_at_100(probe, rpc, redis_client):
+    store = report_store(probe)
+    store.count([campaign_created("C-big")])
+    proxy = rpc()
+    monitor = redis.Redis.from_url(TEST_REDIS_URL, decode_responses=True)
+    counts = {}
+    for first, size in ((0, 100), (100, 10_000)):
+        seed(store, "C-big", first, size - first)
+        assert proxy.summary.campaign_report("C-big")["activities"]["completed"] == size
+        commands = redis_commands(monitor, redis_client, lambda: proxy.summary.campaign_report("C-big"),
+                                  redis_client.connection_pool.connection_kwargs["db"], "report:C-big:")
+        counts[size] = commands
+    assert len(counts[100]) == len(counts[10_000]) <= 10
+    assert counts[100][0] == "MULTI" and counts[100][-1] == "EXEC"
