@@ -64,8 +64,7 @@ def text_context(data, directory):
         "department": {"code": data.get("department"),
                        "name": department.get("name") or data.get("department")},
         "activity": {"title": activity.get("title") or (f"编号 {activity_id}" if activity_id else None)},
-        # The contract names review_pairing's argument `comment` but not the record field.
-        "review_comment": data.get("review_comment") or data.get("comment"),
+        "review_comment": data.get("review_comment"),
         "latest_note": (history[-1] or {}).get("note"),
     }
 

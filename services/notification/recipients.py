@@ -48,7 +48,3 @@ def recipients_of(event_type, data):
         if pair not in found:
             found.append(pair)
     return found
-
-
-def audience_of(recipient):
-    return recipient.split(":", 1)[0]
