@@ -1,11 +1,12 @@
 """Shared by the pairing service tests: sample inputs, the service fixture, a few steps."""
 import json
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 import redis
 from nameko.exceptions import RemoteError
 
+from services.common import clock
 from services.pairing.service import PairingService
 
 # Personal values that must never appear on the bus (the unit's and the target's).
@@ -27,8 +28,13 @@ def unit_input(unit_code, **changes):
             "contact_phone": UNIT_PHONE, "contact_email": f"{code.lower()}@example.org", **changes}
 
 
+def today():
+    """Today in the campaign's zone (+08:00), which is not always the host's."""
+    return clock.now().date()
+
+
 def campaign_input(days_ahead=30, **changes):
-    deadline = date.today() + timedelta(days=days_ahead)
+    deadline = today() + timedelta(days=days_ahead)
     return {"name": f"{deadline.year}年学雷锋结对帮扶", "year": deadline.year,
             "report_deadline": deadline.isoformat(), **changes}
 

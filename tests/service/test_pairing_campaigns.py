@@ -5,7 +5,7 @@ import pytest
 
 from tests.service.pairing_support import (  # noqa: F401  (fixtures)
     UNIT_CONTACT, UNIT_PHONE, assert_envelope, assert_no_personal_data, campaign_input, error_fields,
-    open_campaign, pairing, redis_client, register, remote_error, service_config, unit_input,
+    open_campaign, pairing, redis_client, register, remote_error, service_config, today, unit_input,
 )
 
 
@@ -13,7 +13,7 @@ def test_create_campaign_fills_the_defaults_and_lists_every_active_unit(pairing,
     events = listen("pairing")
     register(rpc(), "U2", "U1")
     campaign = rpc().pairing.create_campaign(campaign_input(days_ahead=40))
-    deadline = date.today() + timedelta(days=40)
+    deadline = today() + timedelta(days=40)
     assert campaign["id"] and campaign["revision"] == 1
     assert {k: campaign[k] for k in ("region", "remind_days", "summary_due_days", "issue_ack_days",
                                      "issue_answer_days", "unit_codes", "participants", "report_deadline")} == {
@@ -55,7 +55,7 @@ def test_a_repeated_request_id_returns_the_first_campaign(pairing, rpc, listen, 
 
 
 @pytest.mark.parametrize("bad, fields", [
-    ({"year": date.today().year - 5}, {"campaign.year"}),
+    ({"year": today().year - 5}, {"campaign.year"}),
     ({"report_deadline": "2026-02-30", "year": 2026}, {"campaign.report_deadline"}),
     ({"name": ""}, {"campaign.name"}),
     ({"remind_days": "3"}, {"campaign.remind_days"}),
@@ -70,7 +70,7 @@ def test_create_campaign_refuses_bad_input_and_stores_nothing(pairing, rpc, redi
 def test_update_campaign_moves_the_deadline_and_announces_it(pairing, rpc, listen):
     events = listen("pairing")
     campaign = open_campaign(rpc(), "U1")
-    later = date.today() + timedelta(days=45)
+    later = today() + timedelta(days=45)
     updated = rpc().pairing.update_campaign(
         campaign["id"], {"report_deadline": later.isoformat(), "year": later.year, "remind_days": 5})
     assert (updated["report_deadline"], updated["remind_days"], updated["revision"]) == (later.isoformat(), 5, 2)
