@@ -1,0 +1,77 @@
+"""Test-only services for the fault tests, each run as its own process like the real ones:
+
+    nameko run --config config.yml tests.fault.fault_services:FaultProducer
+    nameko run --config config.yml tests.fault.fault_services:FaultConsumer
+
+FAULT_EMIT_PAUSE and FAULT_HANDLER_PAUSE (seconds) stretch a stream of events out in time, so that
+a kill or a broker outage lands in the middle of it rather than after it."""
+import os
+import time
+from functools import partial
+
+import eventlet
+from marshmallow import fields
+from nameko.rpc import rpc
+
+from services.common import events, web
+from services.common.auth import COMMITTEE, Auth, allow
+from services.common.consumer import reliable_event_handler
+from services.common.schemas import LenientSchema
+from services.common.storage import Storage
+from services.common.store import Store
+
+EMIT_PAUSE = float(os.environ.get("FAULT_EMIT_PAUSE", "0"))
+HANDLER_PAUSE = float(os.environ.get("FAULT_HANDLER_PAUSE", "0"))
+
+
+class Beat(LenientSchema):
+    n = fields.Integer(required=True)
+    poison = fields.Boolean(required=True)
+
+
+events.register("faultproducer", "beat", Beat)
+
+
+class FaultProducer(web.Observable):
+    name = "faultproducer"
+    auth = Auth()
+    store = Storage(Store)
+
+    @rpc
+    @allow(COMMITTEE)
+    def emit(self, count, start=0, poison=False):
+        """Beats `start` .. `start + count - 1`, one transaction and one `beat` event each; returns
+        their event ids. A beat already emitted is not emitted again, so a call redelivered after
+        its first run crashed before replying adds nothing."""
+        event_ids = []
+        for n in range(start, start + count):
+            event_ids.append(self.store.transact(partial(self._beat, n, poison), self.store.key("beats")))
+            eventlet.sleep(EMIT_PAUSE)
+        return event_ids
+
+    def _beat(self, n, poison, tx):
+        beats = self.store.key("beats")
+        emitted = tx.reader.hget(beats, n)
+        if emitted:
+            return emitted
+        tx.emit("beat", f"beat-{n}", 1, {"n": n, "poison": poison})
+        event_id = tx.events[-1]["event_id"]
+        tx.write(lambda pipe: pipe.hset(beats, n, event_id))
+        return event_id
+
+
+class FaultConsumer(web.Observable):
+    name = "faultconsumer"
+    store = Storage(Store)
+
+    @reliable_event_handler("faultproducer", "beat")
+    def on_beat(self, event):
+        event_id = event["event_id"]
+        if event["data"]["poison"] and not self.store.client.exists(self.store.key("fixed")):
+            # When each attempt ran, for the test to check the retry schedule.
+            self.store.client.rpush(self.store.key("attempts", event_id), time.time())
+            raise RuntimeError("poison beat")
+        self.store.transact(lambda tx: tx.write(
+            lambda pipe: pipe.hincrby(self.store.key("effects"), event_id, 1)))
+        # Work after the commit and before the ack: the window a kill must not turn into a second effect.
+        eventlet.sleep(HANDLER_PAUSE)

@@ -1,0 +1,216 @@
+"""The fault tier's machinery: fault services as `nameko run` processes, and a RabbitMQ node of
+the tests' own to stop and start."""
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import requests
+from kombu import Connection
+from nameko.standalone.rpc import ClusterRpcProxy
+from prometheus_client.parser import text_string_to_metric_families
+
+from services.common import topology
+from tests.fault.fault_services import FaultConsumer, FaultProducer
+from tests.helpers import free_port, wait_until
+
+ROOT = Path(__file__).resolve().parents[2]
+NAMEKO = str(Path(sys.executable).with_name("nameko"))
+FAULT_REDIS_URL = "redis://127.0.0.1:6379/13"
+RETRY_DELAYS = [0.2, 0.4, 0.8, 1.6, 3.2]
+PRODUCER = "tests.fault.fault_services:FaultProducer"
+CONSUMER = "tests.fault.fault_services:FaultConsumer"
+CONSUMER_QUEUE = topology.consumer_queue_name("faultproducer", "beat", "faultconsumer", "on_beat")
+DEAD_LETTER = "faultconsumer.dead-letter"
+# The queue whose consumer shows that a process is up and taking work.
+READY_QUEUE = {PRODUCER: "rpc-faultproducer", CONSUMER: CONSUMER_QUEUE}
+
+
+def effects(client):
+    """The consumer's effects: event id -> how many times it was applied."""
+    return {event_id: int(count) for event_id, count in client.hgetall("faultconsumer:effects").items()}
+
+
+def beats(client):
+    """What the producer committed: beat number -> event id."""
+    return {int(n): event_id for n, event_id in client.hgetall("faultproducer:beats").items()}
+
+
+def outbox_backlog(client):
+    return client.zcard("faultproducer:outbox:staged")
+
+
+def consumers(amqp_uri, queue_name):
+    with Connection(amqp_uri, connect_timeout=2) as connection:
+        _, _, count = connection.default_channel.queue_declare(queue_name, passive=True)
+        return count
+
+
+class ServiceProcess:
+    """One `nameko run` of a fault service, with its own log file."""
+
+    def __init__(self, target, env, log_dir):
+        self.target = target
+        self.env = env
+        self.log_dir = log_dir
+        self.process = None
+        self.starts = 0
+
+    @property
+    def name(self):
+        return self.target.rsplit(":", 1)[-1]
+
+    def start(self, **overrides):
+        self.env = {**self.env, "WEB_SERVER_ADDRESS": f"127.0.0.1:{free_port()}", **overrides}
+        self.env = {key: value for key, value in self.env.items() if value is not None}
+        self.starts += 1
+        self.log_path = self.log_dir / f"{self.name}-{self.starts}.log"
+        with open(self.log_path, "wb") as log:
+            self.process = subprocess.Popen([NAMEKO, "run", "--config", "config.yml", self.target], cwd=ROOT,
+                                            env=self.env, stdout=log, stderr=subprocess.STDOUT)
+        return self
+
+    def wait_ready(self, timeout=30):
+        def ready():
+            if self.process.poll() is not None:
+                raise AssertionError(f"{self.name} exited with {self.process.returncode}: {self.log_tail()}")
+            try:
+                return consumers(self.env["AMQP_URI"], READY_QUEUE[self.target]) > 0
+            except Exception:  # the broker is restarting or the queue is not declared yet
+                return False
+        wait_until(ready, timeout=timeout, interval=0.1, message=f"{self.name} to consume")
+        return self
+
+    def kill(self):
+        self.process.send_signal(signal.SIGKILL)
+        self.process.wait()
+
+    def terminate(self):
+        if self.process is not None and self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+
+    def stop(self):
+        """After `terminate`: wait for a clean exit, else kill."""
+        if self.process is None:
+            return
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.kill()
+
+    def log_tail(self, chars=3000):
+        return self.log_path.read_text(errors="replace")[-chars:]
+
+    def metric(self, name, **labels):
+        """The sum of a Prometheus metric's samples with these labels, from GET /metrics."""
+        text = requests.get(f"http://{self.env['WEB_SERVER_ADDRESS']}/metrics", timeout=5).text
+        return sum(sample.value for family in text_string_to_metric_families(text) for sample in family.samples
+                   if sample.name == name and all(sample.labels.get(k) == v for k, v in labels.items()))
+
+
+class Cluster:
+    """The fault services on one broker and the fault Redis database."""
+
+    def __init__(self, amqp_uri, jwt_keys, log_dir, token):
+        self.amqp_uri = amqp_uri
+        self.log_dir = log_dir
+        self.token = token
+        self.env = {
+            **os.environ,
+            "AMQP_URI": amqp_uri,
+            "REDIS_URL": FAULT_REDIS_URL,
+            "JWT_PUBLIC_KEY_FILE": jwt_keys["public_file"],
+            "EVENT_RETRY_DELAYS": str(RETRY_DELAYS),
+            "OUTBOX_RELAY_INTERVAL": "0.3",
+            "PYTHONWARNINGS": "ignore::DeprecationWarning,ignore::UserWarning",
+            "LEIFENG_CRASH_POINT": None,
+        }
+        self.processes = []
+        self.proxies = []
+        topology.declare(amqp_uri, [FaultProducer, FaultConsumer], RETRY_DELAYS)
+
+    def spawn(self, target, **env):
+        """Start a fault service; wait for it with `.wait_ready()` (several can start at once)."""
+        process = ServiceProcess(target, self.env, self.log_dir).start(**env)
+        self.processes.append(process)
+        return process
+
+    def start(self, target, **env):
+        return self.spawn(target, **env).wait_ready()
+
+    def rpc(self, timeout=30):
+        proxy = ClusterRpcProxy({"AMQP_URI": self.amqp_uri, "serializer": "json"},
+                                context_data={"auth_token": self.token}, timeout=timeout)
+        self.proxies.append(proxy)
+        return proxy.start()
+
+    def close(self):
+        for process in self.processes:
+            process.terminate()
+        for process in self.processes:
+            process.stop()
+        for proxy in self.proxies:
+            proxy.stop()
+
+
+class RabbitNode:
+    """A RabbitMQ node of the test's own (name, ports, data, no plugins), to stop and start at will.
+
+    It needs its own config file: the system's /etc/rabbitmq/rabbitmq.conf pins
+    `listeners.tcp.local` to 5672, which overrides RABBITMQ_NODE_PORT and makes a second node fail
+    with eaddrinuse. Run as root, the rabbitmq scripts switch to the rabbitmq user, so the data
+    directory is handed to that user."""
+
+    NAME = "faultrabbit@localhost"
+
+    def __init__(self):
+        self.port = free_port()
+        self.base = Path(tempfile.mkdtemp(prefix="faultrabbit-"))
+        (self.base / "enabled_plugins").write_text("[].\n")
+        (self.base / "rabbitmq.conf").write_text(f"listeners.tcp.local = 127.0.0.1:{self.port}\n")
+        self.env = {
+            **os.environ,
+            "RABBITMQ_NODENAME": self.NAME,
+            "RABBITMQ_NODE_IP_ADDRESS": "127.0.0.1",
+            "RABBITMQ_NODE_PORT": str(self.port),
+            "RABBITMQ_DIST_PORT": str(free_port()),
+            "RABBITMQ_CONFIG_FILE": str(self.base / "rabbitmq.conf"),
+            "RABBITMQ_ENABLED_PLUGINS_FILE": str(self.base / "enabled_plugins"),
+            "RABBITMQ_MNESIA_BASE": str(self.base / "mnesia"),
+            "RABBITMQ_LOG_BASE": str(self.base / "log"),
+            "RABBITMQ_PID_FILE": str(self.base / "node.pid"),
+        }
+        if os.geteuid() == 0:
+            for path in [self.base, *self.base.iterdir()]:
+                shutil.chown(path, "rabbitmq", "rabbitmq")
+        self.amqp_uri = f"pyamqp://guest:guest@127.0.0.1:{self.port}/"
+
+    def answers(self):
+        try:
+            with Connection(self.amqp_uri, connect_timeout=1) as connection:
+                connection.connect()
+            return True
+        except OSError:
+            return False
+
+    def start(self):
+        subprocess.run(["rabbitmq-server", "-detached"], env=self.env, check=True, timeout=30,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        wait_until(self.answers, timeout=60, interval=0.2, message=f"RabbitMQ node {self.NAME} to start")
+
+    def stop(self):
+        subprocess.run(["rabbitmqctl", "-n", self.NAME, "stop"], env=self.env, timeout=60,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        wait_until(lambda: not self.answers(), timeout=30, message=f"RabbitMQ node {self.NAME} to stop")
+
+    def kill_leftover(self):
+        """If `rabbitmqctl stop` failed, end the node by the pid it wrote."""
+        pid_file = self.base / "node.pid"
+        if self.answers() and pid_file.exists():
+            os.kill(int(pid_file.read_text().strip()), signal.SIGKILL)
+
+    def remove(self):
+        shutil.rmtree(self.base, ignore_errors=True)
