@@ -152,7 +152,8 @@ def golden_campaign():
         s.emit("pairing", "unit_registered", pairing_domain.unit_event(unit), seq=unit["revision"], subject=code)
     c = campaign(s)
     p1 = move_pairing(s, report_pairing(s, c, "U1", "P1", "03-01T10:00:00"), "03-02T10:00:00", "approve")
-    move_pairing(s, report_pairing(s, c, "U2", "P2", "03-03T10:00:00", kind="household"), "03-04T10:00:00", "reject")
+    move_pairing(s, report_pairing(s, c, "U2", "P2", "03-03T10:00:00", kind="household"), "03-04T10:00:00",
+                 "reject")
     p3 = move_pairing(s, report_pairing(s, c, "U3", "P3", "03-10T08:00:00"), "03-11T09:00:00", "approve")
     move_pairing(s, report_pairing(s, c, "U4", "P4", "03-05T10:00:00"), "03-06T10:00:00")
     report_pairing(s, c, "U2", "P5", "03-11T10:00:00")

@@ -11,7 +11,6 @@ A contribution maps `(table, field)` to a number; the tables are the campaign's 
 from collections import Counter
 
 from services.common import clock
-from services.common.vocabulary import SERVICE_TYPES
 
 TOTALS, UNITS, DEPARTMENTS = "totals", "units", "departments"
 # Hours are counted in thousandths so that integer HINCRBY stays exact.
@@ -59,7 +58,8 @@ def is_newer(state, event):
 def fold_campaign(state, event):
     if not is_newer(state, event):
         return state
-    return {"seq": event["seq"], "participants": sorted(set(event["data"]["participants"]))}
+    data = event["data"]
+    return {"seq": event["seq"], "name": data["name"], "participants": sorted(set(data["participants"]))}
 
 
 def pairing_order(pairing):
@@ -76,7 +76,7 @@ def fold_pairing(state, event):
     latest = state["latest"] if state else None
     if latest is None or pairing_order(pairing) >= pairing_order(latest):
         latest = {"id": pairing["id"], "created_at": pairing["created_at"], "status": pairing["status"],
-                  "late": bool(pairing.get("late"))}
+                  "late": pairing["late"]}
     return {"seqs": seqs, "latest": latest}
 
 
@@ -107,16 +107,12 @@ def fold_activity(state, event):
 
 
 def fold_summary(state, event):
-    """`overdue_sent` is a fact once any event shows it, whatever the order of arrival."""
+    """A request's `overdue` stays true once `summary_overdue` was sent, submitted or not."""
+    if not is_newer(state, event):
+        return state
     summary = event["data"]
-    overdue_sent = bool(state and state["overdue_sent"]) or bool(summary.get("overdue")) \
-        or event["event_type"] == "summary_overdue"
-    if is_newer(state, event):
-        state = {"seq": event["seq"], "unit": summary["unit_code"], "status": summary["status"],
-                 "late": bool(summary.get("late")), "overdue_sent": overdue_sent}
-    elif overdue_sent != state["overdue_sent"]:
-        state = {**state, "overdue_sent": overdue_sent}
-    return state
+    return {"seq": event["seq"], "unit": summary["unit_code"], "status": summary["status"],
+            "late": summary["late"], "overdue_sent": summary["overdue"]}
 
 
 def still_overdue(issue):
@@ -157,6 +153,12 @@ def fold(kind, state, event):
 
 
 # What a state contributes to the counters.
+
+ISSUE_TOTALS = ("forwarded", "triage", "acknowledged_on_time", "answered", "resolved", "reopened",
+                "closed", "rated", "satisfied")
+DEPARTMENT_FIGURES = ("issues", "acknowledged_on_time", "answered", "resolved", "rated", "satisfied",
+                      "overdue")
+
 
 def campaign_contribution(state):
     contribution = Counter({(TOTALS, "units.total"): len(state["participants"])})
@@ -249,93 +251,3 @@ def count(states, events):
         for (table, field), delta in difference(kind, states.get(subject), state).items():
             changes[(campaign_id, table, field)] += delta
     return changed, {key: delta for key, delta in changes.items() if delta}
-
-
-# The report from the counters.
-
-SUMMARY_FIELDS = ("requested", "submitted", "submitted_on_time", "overdue")
-ISSUE_TOTALS = ("forwarded", "triage", "acknowledged_on_time", "answered", "resolved", "reopened",
-                "closed", "rated", "satisfied")
-UNIT_FIGURES = ("activities_completed", "volunteer_hours", "problems_found", "issues_forwarded",
-                "summaries_submitted", "summaries_on_time")
-DEPARTMENT_FIGURES = ("issues", "acknowledged_on_time", "answered", "resolved", "rated", "satisfied",
-                      "overdue")
-
-
-def rate(part, whole):
-    return part / whole if whole else None
-
-
-def hours(milli):
-    return milli // MILLI if milli % MILLI == 0 else milli / MILLI
-
-
-def split(fields):
-    """{"U001:problems_found": "2"} -> {"U001": {"problems_found": 2}}"""
-    rows = {}
-    for field, value in fields.items():
-        owner, _, name = field.rpartition(":")
-        rows.setdefault(owner, {})[name] = int(value)
-    return rows
-
-
-def unit_row(unit_code, figures, names):
-    row = {"unit_code": unit_code, "name": names.get(unit_code),
-           **{name: figures.get(name, 0) for name in UNIT_FIGURES}}
-    row["volunteer_hours"] = hours(figures.get("volunteer_hours_milli", 0))
-    return row
-
-
-def department_row(department, figures, names):
-    row = {"department": department, "name": names.get(department),
-           **{name: figures.get(name, 0) for name in DEPARTMENT_FIGURES}}
-    row.update(response_rate=rate(row["acknowledged_on_time"], row["issues"]),
-               resolution_rate=rate(row["resolved"], row["issues"]),
-               satisfaction_rate=rate(row["satisfied"], row["rated"]))
-    return row
-
-
-def shown(figures, keep):
-    """Rows worth a line: taking part (units) or registered (departments), or with any figure."""
-    return keep or any(value for name, value in figures.items() if name != "participating")
-
-
-def build(campaign_id, totals, units, departments, unit_names, department_names):
-    """The report of contract §5 from the three counter hashes (field -> text, as Redis returns
-    them) and the names of the registered units and departments (code -> name).
-
-    Beyond the contract, rows carry the unit's or department's `name` (None if not known yet) and
-    department rows their `rated`, the denominator of their satisfaction rate."""
-    total = Counter({field: int(value) for field, value in totals.items()})
-
-    def section(prefix, names):
-        return {name: total[f"{prefix}.{name}"] for name in names}
-
-    issues = section("issues", ISSUE_TOTALS)
-    assigned = issues["forwarded"] - issues["triage"]
-    issues.update(response_rate=rate(issues["acknowledged_on_time"], assigned),
-                  resolution_rate=rate(issues["resolved"], assigned),
-                  satisfaction_rate=rate(issues["satisfied"], issues["rated"]))
-    volunteers = section("volunteers", ("participations", "party_members", "youth"))
-    volunteers["hours"] = hours(total["volunteers.hours_milli"])
-    unit_rows = split(units)
-    department_rows = split(departments)
-    for code in department_names:
-        department_rows.setdefault(code, {})
-    return {
-        "campaign_id": campaign_id,
-        "units": section("units", ("total", "reported", "reported_on_time", "approved")),
-        "activities": section("activities", ("planned", "completed", "cancelled")),
-        "volunteers": volunteers,
-        "services": section("services", SERVICE_TYPES),
-        "beneficiaries": total["beneficiaries"],
-        "opinions": total["opinions"],
-        "problems": section("problems", ("found", "resolved_on_site", "business_related", "unresolved")),
-        "summaries": section("summaries", SUMMARY_FIELDS),
-        "issues": issues,
-        "by_unit": [unit_row(code, figures, unit_names) for code, figures in sorted(unit_rows.items())
-                    if shown(figures, figures.get("participating"))],
-        "by_department": [department_row(code, figures, department_names)
-                          for code, figures in sorted(department_rows.items())
-                          if shown(figures, code in department_names)],
-    }

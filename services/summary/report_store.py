@@ -8,7 +8,7 @@ states with HINCRBY of the counter changes, and in an event handler its handled 
 transaction. Reading a report is one MULTI of six reads, whatever the campaign's size."""
 from services.common.store import Store
 
-from . import report
+from . import report, report_view
 
 
 class ReportStore(Store):
@@ -48,12 +48,13 @@ class ReportStore(Store):
     def report(self, campaign_id):
         """The report of `campaign_id`, or None when no event of the campaign has been counted."""
         pipe = self.client.pipeline(transaction=True)
-        pipe.exists(self.state_key((campaign_id, "campaign", campaign_id)))
+        pipe.get(self.state_key((campaign_id, "campaign", campaign_id)))
         for table in (report.TOTALS, report.UNITS, report.DEPARTMENTS):
             pipe.hgetall(self.counters_key(campaign_id, table))
         pipe.hgetall(self.names_key("unit"))
         pipe.hgetall(self.names_key("department"))
-        known, totals, units, departments, unit_names, department_names = pipe.execute()
-        if not (known or totals):
+        campaign, totals, units, departments, unit_names, department_names = pipe.execute()
+        if not (campaign or totals):
             return None
-        return report.build(campaign_id, totals, units, departments, unit_names, department_names)
+        name = self.decode(campaign)["name"] if campaign else None
+        return report_view.build(campaign_id, name, totals, units, departments, unit_names, department_names)

@@ -3,14 +3,18 @@
 The container runs only the report's entrypoints (`ReportProbe`), so the scripted summary and issue
 events are the only ones it counts (the full summary service would also raise its own)."""
 import json
+import zipfile
 
+import openpyxl
 import pytest
 import redis
+import yaml
 from nameko.exceptions import RemoteError
 
 from bench.campaign_report import campaign_created, redis_commands, seed
 from services.common.auth import Auth
 from services.common.outbox import Bus
+from services.summary import export
 from services.summary.report_service import ReportEndpoints
 from tests import report_scenario as scenario
 from tests.conftest import TEST_REDIS_URL
@@ -42,15 +46,45 @@ def publish_all(amqp_uri, emitted):
     return [publish_event(amqp_uri, e.source, e.event_type, e.subject, e.data, seq=e.seq) for e in emitted]
 
 
-def test_the_scripted_campaign_gives_the_golden_report(probe, rpc, redis_client, service_config):
-    amqp_uri = service_config["AMQP_URI"]
+def count_golden_campaign(redis_client, amqp_uri):
     published = publish_all(amqp_uri, scenario.golden_campaign())
     # Redelivered after a lost ack: the same envelope, the same event_id.
     Bus(amqp_uri).publish(next(p for p in published if p["event_type"] == "activity_completed"))
     wait_until(lambda: handled(redis_client) == {p["event_id"] for p in published}, timeout=20,
                message="every scripted event counted")
+
+
+def test_the_scripted_campaign_gives_the_golden_report(probe, rpc, redis_client, service_config):
+    count_golden_campaign(redis_client, service_config["AMQP_URI"])
     report = rpc("committee").summary.campaign_report(scenario.CAMPAIGN)
     assert scenario.mismatches(report, scenario.golden_report()) == []
+
+
+@pytest.fixture
+def export_args(service_config, jwt_keys, tmp_path):
+    config = tmp_path / "config.yml"
+    config.write_text(yaml.safe_dump({"AMQP_URI": service_config["AMQP_URI"], "serializer": "json"}))
+    return ["--config", str(config), "--key", jwt_keys["private_file"]]
+
+
+def test_the_export_asks_the_service_and_writes_the_workbook(probe, redis_client, service_config, export_args,
+                                                              tmp_path):
+    count_golden_campaign(redis_client, service_config["AMQP_URI"])
+    output = tmp_path / "report.xlsx"
+    assert export.main([scenario.CAMPAIGN, str(output), *export_args]) == 0
+    book = openpyxl.load_workbook(output)
+    assert book.sheetnames == ["总览", "各单位", "各司局"]
+    assert [row[0] for row in book["各单位"].iter_rows(min_row=2, values_only=True)] == ["U1", "U2", "U3", "U4"]
+    assert next(book["各司局"].iter_rows(min_row=2, values_only=True))[:3] == ("child-welfare", "儿童福利司", 2)
+    with zipfile.ZipFile(output) as package:
+        assert "xl/charts/chart1.xml" in package.namelist()
+
+
+def test_the_export_of_an_unknown_campaign_fails_with_a_reason(probe, export_args, tmp_path, capsys):
+    output = tmp_path / "report.xlsx"
+    assert export.main(["C-unknown", str(output), *export_args]) == 1
+    assert "未找到该活动" in capsys.readouterr().err
+    assert not output.exists()
 
 
 def test_ops_reads_the_report_and_a_new_campaign_counts_zero(probe, rpc, redis_client, service_config):
@@ -65,7 +99,8 @@ def test_ops_reads_the_report_and_a_new_campaign_counts_zero(probe, rpc, redis_c
     assert [row["unit_code"] for row in report["by_unit"]] == ["U1", "U2", "U3", "U4"]
 
 
-@pytest.mark.parametrize("role, claims", [("unit", {"unit": "U1"}), ("department", {"department": "elderly-care"})])
+@pytest.mark.parametrize("role, claims", [("unit", {"unit": "U1"}),
+                                         ("department", {"department": "elderly-care"})])
 def test_only_the_committee_and_ops_may_read_the_report(probe, rpc, role, claims):
     error = remote_error(lambda: rpc(role, **claims).summary.campaign_report(scenario.CAMPAIGN))
     assert error.exc_type == "Forbidden"
