@@ -5,7 +5,7 @@ set -eu
 cd "$(dirname "$0")/.."
 export PATH="$PWD/.venv/bin:$PATH"
 # eventlet and pkg_resources announce their deprecation at every start; nothing to act on here.
-export PYTHONWARNINGS="${PYTHONWARNINGS:-ignore::DeprecationWarning,ignore::UserWarning}"
+export PYTHONWARNINGS="${PYTHONWARNINGS:-ignore}"
 
 bash scripts/ensure-infra.sh
 

@@ -15,9 +15,10 @@ from pathlib import Path
 
 import jwt
 from nameko.extensions import DependencyProvider
+from nameko.rpc import Rpc
 
 from . import metrics
-from .errors import Forbidden, InternalError, ServiceError, Unauthenticated
+from .errors import EXPECTED, Forbidden, InternalError, ServiceError, Unauthenticated
 from .settings import require_setting
 
 log = logging.getLogger(__name__)
@@ -114,6 +115,11 @@ class Identity:
 
 class Auth(DependencyProvider):
     def setup(self):
+        # Our errors are answers, not faults: nameko logs unexpected ones with a traceback, and
+        # `allow` has already logged the only unexpected kind (InternalError) under its reference.
+        for entrypoint in self.container.entrypoints:
+            if isinstance(entrypoint, Rpc):
+                entrypoint.expected_exceptions = EXPECTED
         path = require_setting(self.container.config, "JWT_PUBLIC_KEY_FILE")
         try:
             self.public_key = Path(path).read_text()

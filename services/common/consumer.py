@@ -32,8 +32,9 @@ def attempts_so_far(message):
 
 class ReliableEventHandler(EventHandler):
     def __init__(self, source_service, event_type, **kwargs):
+        # Every failure is "expected": it is retried and logged in one line here, never as a traceback.
         super().__init__(source_service, event_type, handler_type=SERVICE_POOL, reliable_delivery=True,
-                         requeue_on_error=False, **kwargs)
+                         requeue_on_error=False, expected_exceptions=(Exception,), **kwargs)
 
     def setup(self):
         config = self.container.config

@@ -83,6 +83,12 @@ def test_a_unit_acts_only_for_itself(probe, rpc):
     assert rpc("unit", unit="U001").probe.make_thing(THING)["unit_code"] == "U001"
 
 
+def test_expected_errors_are_not_logged_as_faults(probe, rpc, caplog):
+    remote_error(lambda: rpc().probe.get_thing("nope"))
+    remote_error(lambda: rpc(token=False).probe.get_thing("nope"))
+    assert [r for r in caplog.records if r.levelname == "ERROR"] == []
+
+
 def test_a_wrong_argument_type_is_a_validation_error_with_a_field_map(probe, rpc, redis_client):
     error = remote_error(lambda: rpc().probe.make_thing(["not", "a", "dict"]))
     assert error.exc_type == "ValidationError"
