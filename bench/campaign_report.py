@@ -105,7 +105,9 @@ def redis_commands(monitor_client, marker_client, call, db, touching):
             if c["client_port"] in readers and c["command"].split()[0].upper() not in UPKEEP]
 
 
-def timings(call, calls):
+def timings(call, calls, warm_up=5):
+    for _ in range(warm_up):
+        call()
     spent = []
     for _ in range(calls):
         start = time.perf_counter()
