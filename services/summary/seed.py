@@ -24,9 +24,10 @@ SEED_FILE = Path(__file__).with_name("departments.json")
 RETRY_SECONDS = (1, 2, 4, 8, 15)
 
 
-def read_seed(path=SEED_FILE):
+def read_seed(path=None):
     """The seed entries, each checked like a `register_department` argument."""
-    return [load(Department, entry) for entry in json.loads(Path(path).read_text(encoding="utf-8"))]
+    text = Path(path or SEED_FILE).read_text(encoding="utf-8")
+    return [load(Department, entry) for entry in json.loads(text)]
 
 
 def seed_department(store, department):

@@ -1,0 +1,106 @@
+"""What the summary service tests share: the running service, completed activities put on the bus
+as the activity service would, and the callers of the permission table."""
+import uuid
+from datetime import timedelta
+
+import pytest
+from nameko.exceptions import RemoteError
+
+from services.common import clock
+from services.summary.seed import read_seed
+from services.summary.service import SummaryService
+from tests.helpers import publish_event, wait_until
+
+SEEDED = len(read_seed())
+WHO = {
+    "committee": {"role": "committee"},
+    "ops": {"role": "ops"},
+    "own department": {"role": "department", "department": "elderly-care"},
+    "other department": {"role": "department", "department": "child-welfare"},
+    "own unit": {"role": "unit", "unit": "U001"},
+    "other unit": {"role": "unit", "unit": "U002"},
+    "no token": {"token": False},
+}
+NOBODY = {who: "Forbidden" for who in WHO} | {"no token": "Unauthenticated"}
+
+
+def allowed(*callers):
+    return NOBODY | {who: "ok" for who in callers}
+
+
+def wait_for_seed(redis_client):
+    wait_until(lambda: redis_client.hlen("summary:seeded") == SEEDED, timeout=30, message="seed departments loaded")
+
+
+@pytest.fixture
+def summary_service(start_service, redis_client):
+    container = start_service(SummaryService)
+    wait_for_seed(redis_client)
+    return container
+
+
+@pytest.fixture
+def complete(service_config, redis_client):
+    """`complete(problems, ...)` announces a completed activity and waits for its summary request."""
+    def announce(problems=(), unit_code="U001", campaign_id="c1", completed_at=None, wait=True):
+        data = activity(problems, unit_code, campaign_id, completed_at)
+        envelope = publish_event(service_config["AMQP_URI"], "activity", "activity_completed", data["id"], data,
+                                 seq=data["revision"])
+        if wait:
+            wait_until(lambda: redis_client.exists(f"summary:activity:{envelope['subject']}"),
+                       message="summary requested")
+        return envelope
+    return announce
+
+
+def activity(problems=(), unit_code="U001", campaign_id="c1", completed_at=None, activity_id=None):
+    """An activity as `activity_completed` carries it."""
+    completed = completed_at or clock.now() - timedelta(minutes=5)
+    stamp = clock.iso(completed)
+    return {
+        "id": activity_id or f"a-{uuid.uuid4().hex[:10]}", "campaign_id": campaign_id, "unit_code": unit_code,
+        "pairing_id": "p1", "title": "上门维修", "status": "completed", "completed_at": stamp,
+        "created_at": stamp, "updated_at": stamp, "revision": 3,
+        "report": {"started_at": clock.iso(completed - timedelta(hours=2)), "ended_at": stamp,
+                   "volunteers": [{"name": "李明", "party_member": True, "youth": False, "hours": 2}],
+                   "services_delivered": ["home_repair"], "beneficiaries": 1, "description": "修好水管",
+                   "problems": [dict(p) for p in problems], "opinions": ["希望多来"]},
+    }
+
+
+def problem(category="elderly_care", business_related=True, resolved_on_site=False, description=None):
+    return {"description": description or f"{category} 的问题", "category": category,
+            "business_related": business_related, "resolved_on_site": resolved_on_site}
+
+
+def issues_of(rpc, source_id):
+    """The issues forwarded from one activity or summary, oldest first."""
+    found = [i for i in rpc().summary.list_issues(limit=200)["items"] if i["source"]["id"] == source_id]
+    return sorted(found, key=lambda issue: issue["id"])
+
+
+def summary_of(rpc, activity_id):
+    [summary] = [s for s in rpc().summary.list_summaries(limit=200)["items"] if s["activity_id"] == activity_id]
+    return summary
+
+
+def routed_issue(rpc, complete, unit_code="U001", category="elderly_care"):
+    """A fresh issue from `unit_code`, forwarded to the department of `category`."""
+    envelope = complete([problem(category)], unit_code=unit_code)
+    [issue] = issues_of(rpc, envelope["subject"])
+    return issue
+
+
+def outcome(call):
+    """"ok", or the exc_type the call failed with."""
+    try:
+        call()
+    except RemoteError as err:
+        return err.exc_type
+    return "ok"
+
+
+def remote_error(call):
+    with pytest.raises(RemoteError) as exc:
+        call()
+    return exc.value

@@ -1,0 +1,145 @@
+"""activity_completed on real RabbitMQ and Redis: one summary request and the right issues, once."""
+import json
+from datetime import timedelta
+
+import pytest
+from nameko.testing.services import entrypoint_waiter
+
+from services.common import clock
+from services.common.events import validate_event
+from services.common.outbox import Bus
+from tests.helpers import publish_event, queue_depth, wait_until
+from tests.service.summary_support import (  # noqa: F401  (fixtures)
+    activity, complete, issues_of, problem, summary_of, summary_service)
+
+pytestmark = pytest.mark.usefixtures("summary_service")
+
+THREE_PROBLEMS = [problem("elderly_care", business_related=False, resolved_on_site=True),
+                  problem("elderly_care", business_related=True, resolved_on_site=False),
+                  problem("other", business_related=True)]
+
+
+def campaign(campaign_id, **terms):
+    stamp = clock.iso(clock.now())
+    return {"id": campaign_id, "name": "2026年学雷锋结对帮扶", "year": 2026, "report_deadline": "2026-03-09",
+            "region": "北京市", "created_at": stamp, "updated_at": stamp, **terms}
+
+
+def projected_seq(redis_client, campaign_id):
+    raw = redis_client.get(f"summary:campaign:{campaign_id}")
+    return raw and json.loads(raw)["seq"]
+
+
+def announce_campaign(service_config, redis_client, event_type, data, seq):
+    publish_event(service_config["AMQP_URI"], "pairing", event_type, data["id"], data, seq=seq)
+    wait_until(lambda: projected_seq(redis_client, data["id"]) == seq, message=f"campaign projection at seq {seq}")
+
+
+def test_a_completed_activity_gives_one_summary_request_and_an_issue_per_business_problem(
+        complete, rpc, listen):
+    listener = listen("summary")
+    completed_at = clock.now() - timedelta(hours=3)
+    envelope = complete(THREE_PROBLEMS, completed_at=completed_at)
+    summary = summary_of(rpc, envelope["subject"])
+    assert {k: summary[k] for k in ("activity_id", "campaign_id", "unit_code", "status", "submitted_at", "late",
+                                    "overdue", "content")} == {
+        "activity_id": envelope["subject"], "campaign_id": "c1", "unit_code": "U001", "status": "requested",
+        "submitted_at": None, "late": False, "overdue": False, "content": None}
+    # An unknown campaign has the contract's default terms: 7 days for the summary.
+    assert clock.parse(summary["due_at"]) == completed_at + timedelta(days=7)
+
+    routed, triage = issues_of(rpc, envelope["subject"])
+    assert (routed["department"], routed["status"], routed["category"]) == ("elderly-care", "forwarded", "elderly_care")
+    assert routed["source"] == {"kind": "activity", "id": envelope["subject"]}
+    forwarded_at = clock.parse(routed["forwarded_at"])
+    assert clock.parse(routed["ack_due_at"]) == forwarded_at + timedelta(days=2)
+    assert clock.parse(routed["answer_due_at"]) == forwarded_at + timedelta(days=15)
+    assert (triage["department"], triage["status"], triage["ack_due_at"], triage["answer_due_at"]) == (
+        None, "triage", None, None)
+    for issue in (routed, triage):
+        assert (issue["unit_code"], issue["campaign_id"], issue["reopen_count"], issue["answer"], issue["rating"]) == (
+            "U001", "c1", 0, None, None)
+        assert [h["action"] for h in issue["history"]] == ["forwarded"]
+
+    [requested] = listener.wait_for("summary_requested")
+    assert (requested["subject"], requested["seq"], requested["data"]) == (summary["id"], 1, summary)
+    forwarded = listener.wait_for("issue_forwarded", count=2)
+    assert sorted((e["data"]["department"] or "", e["subject"]) for e in forwarded) == [
+        ("", triage["id"]), ("elderly-care", routed["id"])]
+    assert {e["subject"]: e["data"] for e in forwarded} == {routed["id"]: routed, triage["id"]: triage}
+    for event in [requested, *forwarded]:
+        validate_event(event)
+
+
+def test_a_report_without_business_problems_gives_only_the_summary_request(complete, rpc):
+    envelope = complete([problem(business_related=False, resolved_on_site=True)])
+    assert summary_of(rpc, envelope["subject"])["status"] == "requested"
+    assert issues_of(rpc, envelope["subject"]) == []
+
+
+def test_the_same_event_delivered_again_changes_nothing(complete, rpc, listen, service_config):
+    listener = listen("summary")
+    envelope = complete(THREE_PROBLEMS)
+    Bus(service_config["AMQP_URI"]).publish(envelope)
+    Bus(service_config["AMQP_URI"]).publish(envelope)
+    # Events of one queue are taken in order: once a later one is handled, the repeats were too.
+    later = complete([problem("child_welfare")])
+    assert len(issues_of(rpc, later["subject"])) == 1
+    summaries = [s for s in rpc().summary.list_summaries(limit=200)["items"] if s["activity_id"] == envelope["subject"]]
+    assert len(summaries) == 1
+    assert len(issues_of(rpc, envelope["subject"])) == 2
+    listener.wait_for("issue_forwarded", count=3)
+    assert len(listener.events("summary_requested")) == 2
+    assert len(listener.events("issue_forwarded")) == 3
+
+
+def test_the_same_completion_announced_under_a_new_event_id_changes_nothing(complete, rpc, service_config,
+                                                                           summary_service):
+    envelope = complete(THREE_PROBLEMS)
+    with entrypoint_waiter(summary_service, "on_activity_completed"):
+        publish_event(service_config["AMQP_URI"], "activity", "activity_completed", envelope["subject"],
+                      envelope["data"], seq=envelope["seq"])
+    assert len([s for s in rpc().summary.list_summaries(limit=200)["items"]
+                if s["activity_id"] == envelope["subject"]]) == 1
+    assert len(issues_of(rpc, envelope["subject"])) == 2
+
+
+def test_the_campaigns_own_terms_set_the_due_dates(complete, rpc, service_config, redis_client):
+    announce_campaign(service_config, redis_client, "campaign_created",
+                      campaign("c-terms", summary_due_days=3, issue_ack_days=1, issue_answer_days=4), seq=1)
+    completed_at = clock.now() - timedelta(hours=1)
+    envelope = complete([problem("elderly_care")], campaign_id="c-terms", completed_at=completed_at)
+    assert clock.parse(summary_of(rpc, envelope["subject"])["due_at"]) == completed_at + timedelta(days=3)
+    [issue] = issues_of(rpc, envelope["subject"])
+    forwarded_at = clock.parse(issue["forwarded_at"])
+    assert clock.parse(issue["ack_due_at"]) == forwarded_at + timedelta(days=1)
+    assert clock.parse(issue["answer_due_at"]) == forwarded_at + timedelta(days=4)
+
+
+def test_a_campaign_update_changes_the_terms_and_a_stale_one_does_not(complete, rpc, service_config, redis_client,
+                                                                       summary_service):
+    announce_campaign(service_config, redis_client, "campaign_created", campaign("c-upd", summary_due_days=3), seq=1)
+    announce_campaign(service_config, redis_client, "campaign_updated", campaign("c-upd", summary_due_days=10), seq=3)
+    with entrypoint_waiter(summary_service, "on_campaign_updated"):
+        publish_event(service_config["AMQP_URI"], "pairing", "campaign_updated", "c-upd",
+                      campaign("c-upd", summary_due_days=5), seq=2)
+    completed_at = clock.now() - timedelta(hours=1)
+    envelope = complete(campaign_id="c-upd", completed_at=completed_at)
+    assert clock.parse(summary_of(rpc, envelope["subject"])["due_at"]) == completed_at + timedelta(days=10)
+
+
+def test_an_unroutable_or_unknown_category_goes_to_triage(complete, rpc):
+    envelope = complete([problem("other"), problem("no_such_category")])
+    assert [(i["status"], i["department"]) for i in issues_of(rpc, envelope["subject"])] == [
+        ("triage", None), ("triage", None)]
+
+
+def test_an_activity_event_without_its_report_is_dead_lettered_and_nothing_is_stored(
+        service_config, redis_client, rpc):
+    data = activity([problem()])
+    del data["report"]["problems"][0]["business_related"]
+    publish_event(service_config["AMQP_URI"], "activity", "activity_completed", data["id"], data)
+    wait_until(lambda: queue_depth(service_config["AMQP_URI"], "summary.dead-letter") >= 1, timeout=30,
+               message="bad event dead-lettered")
+    assert not redis_client.exists(f"summary:activity:{data['id']}")
+    assert rpc().summary.list_issues()["items"] == []
