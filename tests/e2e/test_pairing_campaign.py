@@ -37,8 +37,8 @@ def test_a_campaign_runs_from_creation_to_every_unit_approved(system):
 
 def run_campaign(system, events):
     prefix = uuid.uuid4().hex[:6]
-    on_time, withdrawer, missing, household = (f"{prefix}-{name}" for name in ("on-time", "withdraw", "missing", "home"))
-    codes = [on_time, withdrawer, missing, household]
+    codes = [f"{prefix}-{name}" for name in ("on-time", "withdraw", "missing", "home")]
+    on_time, withdrawer, missing, household = codes
     committee = system.rpc().pairing
     for code in codes:
         committee.register_unit(unit(code))
