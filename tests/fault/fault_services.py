@@ -42,9 +42,12 @@ class FaultProducer(web.Observable):
     def emit(self, count, start=0, poison=False):
         """Beats `start` .. `start + count - 1`, one transaction and one `beat` event each; returns
         their event ids. A beat already emitted is not emitted again, so a call redelivered after
-        its first run crashed before replying adds nothing."""
+        its first run crashed before replying adds nothing. The Redis flag `halt` ends a stream
+        early (an open-ended stream is a long one that the test halts)."""
         event_ids = []
         for n in range(start, start + count):
+            if self.store.client.exists(self.store.key("halt")):
+                break
             event_ids.append(self.store.transact(partial(self._beat, n, poison), self.store.key("beats")))
             eventlet.sleep(EMIT_PAUSE)
         return event_ids

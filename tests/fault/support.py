@@ -97,7 +97,7 @@ class ServiceProcess:
         if self.process is None:
             return
         try:
-            self.process.wait(timeout=10)
+            self.process.wait(timeout=5)
         except subprocess.TimeoutExpired:
             self.kill()
 
@@ -214,3 +214,10 @@ class RabbitNode:
 
     def remove(self):
         shutil.rmtree(self.base, ignore_errors=True)
+
+
+def ops(amqp_uri, *argv):
+    """`python -m services.ops ...` as an operator runs it, against this broker."""
+    env = {**os.environ, "AMQP_URI": amqp_uri, "EVENT_RETRY_DELAYS": str(RETRY_DELAYS)}
+    return subprocess.run([sys.executable, "-m", "services.ops", *argv], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=60)

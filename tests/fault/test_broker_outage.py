@@ -1,0 +1,38 @@
+"""RabbitMQ stopped and started under a flowing stream, on a node of the test's own."""
+from tests.fault.support import CONSUMER, PRODUCER, beats, effects, outbox_backlog
+from tests.helpers import wait_until
+
+OPEN_ENDED = 100_000
+
+
+def test_a_broker_restart_while_events_flow_loses_nothing_and_applies_nothing_twice(
+        own_rabbit, own_cluster, fault_redis):
+    producer = own_cluster.spawn(PRODUCER, FAULT_EMIT_PAUSE="0.02")
+    consumer = own_cluster.spawn(CONSUMER, MAX_WORKERS="4", FAULT_HANDLER_PAUSE="0.05")
+    producer.wait_ready()
+    consumer.wait_ready()
+    # Its reply dies with the broker; what the stream committed is read from Redis instead.
+    own_cluster.rpc().faultproducer.emit.call_async(OPEN_ENDED)
+    wait_until(lambda: len(effects(fault_redis)) >= 20, message="the stream to flow")
+
+    own_rabbit.stop()
+    # The producer goes on committing; what it cannot publish waits in its outbox.
+    wait_until(lambda: outbox_backlog(fault_redis) >= 3, message="events committed while the broker is down")
+    committed_while_down = len(beats(fault_redis)) - len(effects(fault_redis))
+    own_rabbit.start()
+    applied_at_restart = len(effects(fault_redis))
+    wait_until(lambda: len(effects(fault_redis)) >= applied_at_restart + committed_while_down + 20, timeout=60,
+               message="the stream to flow again")
+    fault_redis.set("faultproducer:halt", 1)
+    # The call runs twice: the first run carries on after the outage, and the request, unacked
+    # when the broker stopped, is delivered again to the reconnected producer.
+    wait_until(lambda: producer.metric("leifeng_rpc_calls_total", method="emit") == 2, timeout=30,
+               message="both runs of the stream halted")
+
+    event_ids = set(beats(fault_redis).values())
+    wait_until(lambda: set(effects(fault_redis)) == event_ids, timeout=30, message="every committed beat applied")
+    assert effects(fault_redis) == {event_id: 1 for event_id in event_ids}
+    assert outbox_backlog(fault_redis) == 0
+    # Nobody restarted them: both reconnected by themselves.
+    assert producer.process.poll() is None and consumer.process.poll() is None
+    assert producer.starts == consumer.starts == 1
