@@ -42,8 +42,8 @@ def run_activity(system, department):
     # At once, without waiting for pairing_approved to reach the activity service.
     start = clock.now() - timedelta(hours=3)
     activity = mine.activity.plan_activity({
-        "pairing_id": pairing["id"], "title": "上门维修并陪伴李奶奶", "service_types": ["home_repair",
-                                                                               "emotional_companionship"],
+        "pairing_id": pairing["id"], "title": "上门维修并陪伴李奶奶",
+        "service_types": ["home_repair", "emotional_companionship"],
         "scheduled_start": clock.iso(start), "scheduled_end": clock.iso(start + timedelta(hours=2)),
         "location": TARGET["address"], "planned_volunteers": 2}, request_id=f"plan-{code}")
     assert (activity["campaign_id"], activity["unit_code"], activity["status"]) == (campaign["id"], code, "planned")
