@@ -20,8 +20,7 @@ ISSUE_EVENTS = ("issue_forwarded", "issue_acknowledged", "issue_answered", "issu
                 "issue_reopened", "issue_closed", "issue_overdue")
 PAIRING_EVENTS = ("pairing_reported", "pairing_withdrawn", "pairing_approved", "pairing_rejected")
 KINDS = {
-    **{("pairing", t): "campaign" for t in ("campaign_created", "campaign_updated")},
-    **{("pairing", t): "pairing" for t in PAIRING_EVENTS},
+    **{("pairing", t): "campaign" for t in ("campaign_created", "campaign_updated", *PAIRING_EVENTS)},
     **{("activity", t): "activity" for t in ("activity_planned", "activity_completed", "activity_cancelled")},
     **{("summary", t): "summary" for t in ("summary_requested", "summary_submitted", "summary_overdue")},
     **{("summary", t): "issue" for t in ISSUE_EVENTS},
@@ -39,13 +38,13 @@ def kind_of(event):
 def subject_of(event):
     """(campaign id, kind, subject) of the state an event folds into.
 
-    A unit's pairings share one state, since the unit counts by its latest pairing."""
+    Pairings fold into their campaign's state: a unit counts by its latest pairing, and only while
+    it takes part (a unit deactivated before the deadline leaves the campaign, pairing and all)."""
     kind = kind_of(event)
     data = event["data"]
     if kind == "campaign":
-        return data["id"], kind, data["id"]
-    if kind == "pairing":
-        return data["campaign_id"], kind, data["unit_code"]
+        campaign_id = data["campaign_id"] if event["event_type"] in PAIRING_EVENTS else data["id"]
+        return campaign_id, kind, campaign_id
     return data["campaign_id"], kind, data["id"]
 
 
@@ -55,11 +54,22 @@ def is_newer(state, event):
 
 # Folding an event into its subject's state. Each returns `state` itself when nothing changes.
 
+# A campaign's state before its own event has arrived (pairing events may overtake it).
+NO_CAMPAIGN = {"seq": 0, "name": None, "participants": [], "pairings": {}}
+
+
 def fold_campaign(state, event):
+    """The campaign's name and participants, and each unit's pairings."""
+    state = state or NO_CAMPAIGN
+    data = event["data"]
+    if event["event_type"] in PAIRING_EVENTS:
+        unit = data["unit_code"]
+        before = state["pairings"].get(unit)
+        after = fold_pairing(before, event)
+        return state if after is before else {**state, "pairings": {**state["pairings"], unit: after}}
     if not is_newer(state, event):
         return state
-    data = event["data"]
-    return {"seq": event["seq"], "name": data["name"], "participants": sorted(set(data["participants"]))}
+    return {**state, "seq": event["seq"], "name": data["name"], "participants": sorted(set(data["participants"]))}
 
 
 def pairing_order(pairing):
@@ -144,8 +154,7 @@ def fold_issue(state, event):
             }}
 
 
-FOLDS = {"campaign": fold_campaign, "pairing": fold_pairing, "activity": fold_activity,
-         "summary": fold_summary, "issue": fold_issue}
+FOLDS = {"campaign": fold_campaign, "activity": fold_activity, "summary": fold_summary, "issue": fold_issue}
 
 
 def fold(kind, state, event):
@@ -162,16 +171,16 @@ DEPARTMENT_FIGURES = ("issues", "acknowledged_on_time", "answered", "resolved", 
 
 def campaign_contribution(state):
     contribution = Counter({(TOTALS, "units.total"): len(state["participants"])})
-    contribution.update({(UNITS, f"{unit}:participating"): 1 for unit in state["participants"]})
+    for unit in state["participants"]:
+        contribution[(UNITS, f"{unit}:participating")] = 1
+        pairings = state["pairings"].get(unit)
+        if pairings is not None:
+            latest = pairings["latest"]
+            reported = latest["status"] in ("reported", "approved")
+            contribution.update({(TOTALS, "units.reported"): int(reported),
+                                 (TOTALS, "units.reported_on_time"): int(reported and not latest["late"]),
+                                 (TOTALS, "units.approved"): int(latest["status"] == "approved")})
     return contribution
-
-
-def pairing_contribution(state):
-    latest = state["latest"]
-    reported = latest["status"] in ("reported", "approved")
-    return Counter({(TOTALS, "units.reported"): int(reported),
-                    (TOTALS, "units.reported_on_time"): int(reported and not latest["late"]),
-                    (TOTALS, "units.approved"): int(latest["status"] == "approved")})
 
 
 def activity_contribution(state):
@@ -220,9 +229,8 @@ def issue_contribution(state):
     return contribution
 
 
-CONTRIBUTIONS = {"campaign": campaign_contribution, "pairing": pairing_contribution,
-                 "activity": activity_contribution, "summary": summary_contribution,
-                 "issue": issue_contribution}
+CONTRIBUTIONS = {"campaign": campaign_contribution, "activity": activity_contribution,
+                 "summary": summary_contribution, "issue": issue_contribution}
 
 
 def contribution(kind, state):

@@ -2,10 +2,10 @@
 
 Per campaign: three counter hashes (`totals`, `units`, `departments`) and one small JSON state per
 subject (`state:<kind>:<subject>`); across campaigns, the names of units and departments
-(`names:unit`, `names:department`: code -> name). Counting
-events reads their subjects' states in one MGET, folds the events in memory and commits the new
-states with HINCRBY of the counter changes, and in an event handler its handled mark, in one
-transaction. Reading a report is one MULTI of six reads, whatever the campaign's size."""
+(`names:unit`, `names:department`: code -> name). Counting events reads their subjects' states in
+one MGET, folds the events in memory and commits the new states with HINCRBY of the counter
+changes, and in an event handler its handled mark, in one transaction. Reading a report is one
+MULTI of six reads, whatever the campaign's size."""
 from services.common.store import Store
 
 from . import report, report_view
@@ -34,10 +34,13 @@ class ReportStore(Store):
             changed, changes = report.count(states, events)
             for subject, state in changed.items():
                 tx.put(keys[subject], state)
-            tx.write(lambda pipe: [pipe.hincrby(self.counters_key(campaign_id, table), field, delta)
-                                   for (campaign_id, table, field), delta in changes.items()])
+            tx.write(lambda pipe: self._add(pipe, changes))
 
         self.transact(work)
+
+    def _add(self, pipe, changes):
+        for (campaign_id, table, field), delta in changes.items():
+            pipe.hincrby(self.counters_key(campaign_id, table), field, delta)
 
     def remember_name(self, event):
         """The name of a registered unit or department, for the report's rows."""

@@ -115,6 +115,31 @@ def test_a_withdrawn_pairing_is_not_reported():
         "total": 4, "reported": 0, "reported_on_time": 0, "approved": 0}
 
 
+def test_a_unit_that_leaves_the_campaign_no_longer_counts_its_pairing():
+    script = scenario.Script()
+    campaign = scenario.campaign(script)
+    scenario.report_pairing(script, campaign, "U3", "P3", "03-01T10:00:00")
+    left = {**campaign, "participants": ["U1", "U2", "U4"], "revision": 2}
+    script.emit("pairing", "campaign_updated", left)
+    created, reported, updated = events_of(*script.emitted)
+    counters = counted([reported, created])
+    assert counters.report()["units"] == {"total": 4, "reported": 1, "reported_on_time": 1, "approved": 0}
+    counters.handle(updated)
+    assert counters.report()["units"] == {"total": 3, "reported": 0, "reported_on_time": 0, "approved": 0}
+    assert [row["unit_code"] for row in counters.report()["by_unit"]] == ["U1", "U2", "U4"]
+
+
+def test_pairings_that_overtake_their_campaign_count_once_it_arrives():
+    script = scenario.Script()
+    campaign = scenario.campaign(script)
+    scenario.report_pairing(script, campaign, "U1", "P1", "03-01T10:00:00")
+    created, reported = events_of(*script.emitted)
+    counters = counted([reported])
+    assert counters.report()["units"] == {"total": 0, "reported": 0, "reported_on_time": 0, "approved": 0}
+    counters.handle(created)
+    assert counters.report()["units"] == {"total": 4, "reported": 1, "reported_on_time": 1, "approved": 0}
+
+
 def test_a_completion_that_overtakes_its_planning_counts_once_as_completed(golden_events):
     planned = next(e for e in golden_events if e["event_type"] == "activity_planned" and e["subject"] == "A5")
     completed = next(e for e in golden_events if e["event_type"] == "activity_completed" and e["subject"] == "A5")
