@@ -67,6 +67,25 @@ def issue(issue_id, campaign_id, unit_code, department_code, status="forwarded",
 
 SOURCE = {event_type: source for source, event_type in SCHEMAS}
 
+# Contract §4, sentence by sentence, restated here so that tests do not trust the service's table.
+TO_COMMITTEE = {"pairing_reported", "pairing_overdue", "summary_overdue", "issue_overdue", "issue_answered"}
+TO_UNIT = {"pairing_approved", "pairing_rejected", "pairing_deadline_approaching", "pairing_overdue",
+           "summary_requested", "summary_overdue", "issue_answered"}
+TO_DEPARTMENT = {"issue_forwarded", "issue_transferred", "issue_reopened", "issue_overdue"}
+INTO_TRIAGE = {"issue_forwarded", "issue_transferred"}
+
+
+def contract_recipients(event_type, data):
+    """The inboxes contract §4 says an event reaches."""
+    found = set()
+    if event_type in TO_COMMITTEE or (event_type in INTO_TRIAGE and data.get("department") is None):
+        found.add("committee")
+    if event_type in TO_UNIT:
+        found.add(f"unit:{data['unit_code']}")
+    if event_type in TO_DEPARTMENT and data.get("department"):
+        found.add(f"department:{data['department']}")
+    return found
+
 
 def envelope(event_type, data, subject=None, seq=1):
     subject = subject or data.get("id") or data.get("code") or f"{data['campaign_id']}:{data['unit_code']}"

@@ -4,29 +4,11 @@ import pytest
 from services.common.events import SCHEMAS
 from services.notification import texts
 from services.notification.recipients import RECIPIENTS, recipients_of
+from tests.service import notification_support as s
 
 UNIT_DATA = {"campaign_id": "c1", "unit_code": "U001"}
 ASSIGNED = {**UNIT_DATA, "department": "elderly-care"}
 TRIAGE = {**UNIT_DATA, "department": None}
-
-# Contract §4, sentence by sentence.
-TO_COMMITTEE = {"pairing_reported", "pairing_overdue", "summary_overdue", "issue_overdue", "issue_answered"}
-TO_UNIT = {"pairing_approved", "pairing_rejected", "pairing_deadline_approaching", "pairing_overdue",
-           "summary_requested", "summary_overdue", "issue_answered"}
-TO_DEPARTMENT = {"issue_forwarded", "issue_transferred", "issue_reopened", "issue_overdue"}
-INTO_TRIAGE = {"issue_forwarded", "issue_transferred"}
-
-
-def expected(event_type, data):
-    found = set()
-    if event_type in TO_COMMITTEE or (event_type in INTO_TRIAGE and data.get("department") is None):
-        found.add("committee")
-    if event_type in TO_UNIT:
-        found.add("unit:U001")
-    if event_type in TO_DEPARTMENT and data.get("department"):
-        found.add(f"department:{data['department']}")
-    return found
-
 
 ALL_TYPES = sorted({event_type for _, event_type in SCHEMAS})
 
@@ -34,12 +16,12 @@ ALL_TYPES = sorted({event_type for _, event_type in SCHEMAS})
 @pytest.mark.parametrize("event_type", ALL_TYPES)
 @pytest.mark.parametrize("data", [ASSIGNED, TRIAGE], ids=["assigned", "triage"])
 def test_every_event_type_reaches_exactly_the_contracts_recipients(event_type, data):
-    assert {recipient for _, recipient in recipients_of(event_type, data)} == expected(event_type, data)
+    assert {recipient for _, recipient in recipients_of(event_type, data)} == s.contract_recipients(event_type, data)
 
 
 def test_the_table_names_only_known_event_types():
     assert set(RECIPIENTS) <= set(ALL_TYPES)
-    assert set(RECIPIENTS) == TO_COMMITTEE | TO_UNIT | TO_DEPARTMENT
+    assert set(RECIPIENTS) == s.TO_COMMITTEE | s.TO_UNIT | s.TO_DEPARTMENT
 
 
 @pytest.mark.parametrize("event_type, data, pairs", [
