@@ -28,8 +28,14 @@ def allowed(*callers):
     return NOBODY | {who: "ok" for who in callers}
 
 
+def published(redis_client):
+    """Wait until the service has published every event it staged (a listener bound later sees none)."""
+    wait_until(lambda: redis_client.zcard("summary:outbox:staged") == 0, message="summary outbox emptied")
+
+
 def wait_for_seed(redis_client):
     wait_until(lambda: redis_client.hlen("summary:seeded") == SEEDED, timeout=30, message="seed departments loaded")
+    published(redis_client)
 
 
 @pytest.fixture
@@ -49,6 +55,7 @@ def complete(service_config, redis_client):
         if wait:
             wait_until(lambda: redis_client.exists(f"summary:activity:{envelope['subject']}"),
                        message="summary requested")
+            published(redis_client)
         return envelope
     return announce
 
