@@ -5,6 +5,8 @@ import eventlet
 eventlet.monkey_patch()  # noqa: E402  nameko 2.14's pytest plugin no longer does it
 
 
+import os  # noqa: E402
+
 import pytest  # noqa: E402
 import redis  # noqa: E402
 from nameko.standalone.rpc import ClusterRpcProxy  # noqa: E402
@@ -12,7 +14,8 @@ from nameko.standalone.rpc import ClusterRpcProxy  # noqa: E402
 from services.common import auth, topology  # noqa: E402
 from tests.helpers import EventListener, free_port  # noqa: E402
 
-TEST_REDIS_URL = "redis://127.0.0.1:6379/15"
+# Override to run two suites at once without flushing each other's data.
+TEST_REDIS_URL = os.environ.get("LEIFENG_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 FAST_RETRIES = [0.05, 0.1, 0.2, 0.4, 0.8]
 
 

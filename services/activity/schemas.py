@@ -5,7 +5,8 @@ from marshmallow import fields, validate, validates_schema
 
 from services.common import clock
 from services.common.schemas import (
-    LIST_MAX, BaseSchema, PageArgs, choice, count, many, moment, name, record_id, text, unit_code)
+    LIST_MAX, BaseSchema, PageArgs, choice, count, distinct, flag, many, moment, name, record_id, text,
+    unit_code)
 from services.common.vocabulary import ISSUE_CATEGORIES, SERVICE_TYPES
 
 from . import domain
@@ -27,20 +28,6 @@ class PartialNested(fields.Nested):
 
     def _deserialize(self, value, attr, data, partial=None, **kwargs):
         return super()._deserialize(value, attr, data, partial=True, **kwargs)
-
-
-class Flag(fields.Boolean):
-    """Only JSON true / false: common `flag()` lets 1 and 0 through, as 1 == True in its sets."""
-
-    def _deserialize(self, value, attr, data, **kwargs):
-        if not isinstance(value, bool):
-            raise self.make_error("invalid")
-        return value
-
-
-def distinct(values):
-    if len(set(values)) != len(values):
-        raise MarshmallowError("不能重复(Duplicates are not allowed).")
 
 
 def service_types(**kw):
@@ -92,16 +79,16 @@ class UpdateActivityArgs(BaseSchema):
 
 class Volunteer(BaseSchema):
     name = name(required=True)
-    party_member = Flag(required=True)
-    youth = Flag(required=True)
+    party_member = flag(required=True)
+    youth = flag(required=True)
     hours = Hours(required=True, validate=validate.Range(min=0))
 
 
 class Problem(BaseSchema):
     description = text(required=True)
     category = choice(ISSUE_CATEGORIES, required=True)
-    business_related = Flag(required=True)
-    resolved_on_site = Flag(required=True)
+    business_related = flag(required=True)
+    resolved_on_site = flag(required=True)
 
 
 class Report(BaseSchema):

@@ -104,8 +104,23 @@ def count(**kw):
     return fields.Integer(strict=True, validate=validate.Range(min=0), **kw)
 
 
+class StrictBoolean(fields.Boolean):
+    """JSON true / false only: marshmallow's truthy sets let 1 and 0 through, as 1 == True."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, bool):
+            raise self.make_error("invalid")
+        return value
+
+
 def flag(**kw):
-    return fields.Boolean(truthy={True}, falsy={False}, **kw)
+    return StrictBoolean(**kw)
+
+
+def distinct(values):
+    """A list validator: no item twice."""
+    if values is not None and len(set(values)) != len(values):
+        raise MarshmallowError("不能有重复项(Duplicate items).")
 
 
 class PageArgs(BaseSchema):

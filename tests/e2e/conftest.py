@@ -15,7 +15,7 @@ from services.common import auth
 from tests.helpers import free_port, wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
-E2E_REDIS_URL = "redis://127.0.0.1:6379/14"
+E2E_REDIS_URL = os.environ.get("LEIFENG_E2E_REDIS_URL", "redis://127.0.0.1:6379/14")
 SERVICES = ("pairing", "activity", "summary", "notification")
 
 
