@@ -85,21 +85,9 @@ class ServiceProcess:
         return self
 
     def kill(self):
-        self.process.send_signal(signal.SIGKILL)
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGKILL)
         self.process.wait()
-
-    def terminate(self):
-        if self.process is not None and self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-
-    def stop(self):
-        """After `terminate`: wait for a clean exit, else kill."""
-        if self.process is None:
-            return
-        try:
-            self.process.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            self.kill()
 
     def log_tail(self, chars=3000):
         return self.log_path.read_text(errors="replace")[-chars:]
@@ -148,10 +136,9 @@ class Cluster:
         return proxy.start()
 
     def close(self):
+        # Killed, not stopped: a graceful stop takes seconds and proves nothing here.
         for process in self.processes:
-            process.terminate()
-        for process in self.processes:
-            process.stop()
+            process.kill()
         for proxy in self.proxies:
             proxy.stop()
 
