@@ -30,8 +30,8 @@ def test_a_poison_event_is_retried_dead_lettered_and_replayed_after_a_fix(cluste
     attempts_at = [float(stamp) for stamp in fault_redis.lrange(f"faultconsumer:attempts:{poison_id}", 0, -1)]
     waits = [later - earlier for earlier, later in zip(attempts_at, attempts_at[1:])]
     assert len(attempts_at) == 6
-    assert all(waited >= delay for waited, delay in zip(waits, RETRY_DELAYS)), waits
-    assert waits == sorted(waits), waits
+    # Each retry waited its own step of the growing schedule (plus the time to fail and requeue).
+    assert all(delay <= waited < delay + 1 for waited, delay in zip(waits, RETRY_DELAYS)), waits
     assert consumer.metric("leifeng_event_retries_total") == 5
     assert consumer.metric("leifeng_events_dead_lettered_total") == 1
     assert poison_id not in effects(fault_redis)
