@@ -8,6 +8,7 @@ from nameko.exceptions import RemoteError
 
 from services.common import clock
 from services.pairing.service import PairingService
+from tests.helpers import wait_until
 
 # Personal values that must never appear on the bus (the unit's and the target's).
 UNIT_PHONE, UNIT_CONTACT = "13912345678", "王芳芳"
@@ -50,6 +51,19 @@ def error_fields(error):
     return set(json.loads(error.value))
 
 
+def distinct(listener, event_type=None):
+    """The events heard, once each: delivery is at-least-once (the outbox relay may publish an event
+    again while its first publication is still being confirmed)."""
+    return list({event["event_id"]: event for event in listener.events(event_type)}.values())
+
+
+def wait_distinct(listener, event_type, count=1, timeout=10.0):
+    def enough():
+        found = distinct(listener, event_type)
+        return found if len(found) >= count else None
+    return wait_until(enough, timeout, message=f"{count} x {event_type}")
+
+
 def assert_no_personal_data(events):
     text = json.dumps(events, ensure_ascii=False)
     for value in PERSONAL:
@@ -79,6 +93,21 @@ def redis_client():
 @pytest.fixture
 def service_config(service_config):
     return {**service_config, "REDIS_URL": PAIRING_TEST_REDIS_URL}
+
+
+@pytest.fixture
+def rpc(rpc):
+    """The shared `rpc` fixture, one proxy per identity and test: each proxy is a connection and a
+    reply queue, too slow to make for every call."""
+    proxies = {}
+
+    def connect(role="committee", unit=None, department=None, token=None, timeout=15):
+        key = (role, unit, department, token, timeout)
+        if key not in proxies:
+            proxies[key] = rpc(role, unit, department, token, timeout)
+        return proxies[key]
+
+    return connect
 
 
 @pytest.fixture

@@ -4,8 +4,9 @@ from datetime import date, timedelta
 import pytest
 
 from tests.service.pairing_support import (  # noqa: F401  (fixtures)
+    distinct, wait_distinct,
     UNIT_CONTACT, UNIT_PHONE, assert_envelope, assert_no_personal_data, campaign_input, error_fields,
-    open_campaign, pairing, redis_client, register, remote_error, service_config, today, unit_input,
+    open_campaign, pairing, redis_client, rpc, register, remote_error, service_config, today, unit_input,
 )
 
 
@@ -23,7 +24,7 @@ def test_create_campaign_fills_the_defaults_and_lists_every_active_unit(pairing,
     assert campaign["on_time_until"] == f"{deadline + timedelta(days=1)}T00:00:00+08:00"
     assert campaign["reminders_from"] == f"{deadline - timedelta(days=3)}T00:00:00+08:00"
     assert campaign["created_at"] == campaign["updated_at"]
-    [event] = events.wait_for("campaign_created")
+    [event] = wait_distinct(events, "campaign_created")
     assert_envelope(event, "campaign_created", campaign["id"], 1)
     assert event["data"] == campaign
 
@@ -50,8 +51,8 @@ def test_a_repeated_request_id_returns_the_first_campaign(pairing, rpc, listen, 
     again = rpc().pairing.create_campaign(campaign_input(name="另一个"), request_id="req-7")
     assert again == first
     assert rpc().pairing.list_campaigns()["items"] == [first]
-    events.wait_for("campaign_created")
-    assert len(events.events("campaign_created")) == 1
+    wait_distinct(events, "campaign_created")
+    assert len(distinct(events, "campaign_created")) == 1
 
 
 @pytest.mark.parametrize("bad, fields", [
@@ -76,7 +77,7 @@ def test_update_campaign_moves_the_deadline_and_announces_it(pairing, rpc, liste
     assert (updated["report_deadline"], updated["remind_days"], updated["revision"]) == (later.isoformat(), 5, 2)
     assert updated["on_time_until"] == f"{later + timedelta(days=1)}T00:00:00+08:00"
     assert rpc().pairing.get_campaign(campaign["id"]) == updated
-    [event] = events.wait_for("campaign_updated")
+    [event] = wait_distinct(events, "campaign_updated")
     assert_envelope(event, "campaign_updated", campaign["id"], 2)
     assert event["data"]["participants"] == ["U1"]
 
@@ -137,7 +138,7 @@ def test_register_unit_announces_it_without_its_contact_person(pairing, rpc, lis
     events = listen("pairing")
     unit = rpc().pairing.register_unit(unit_input("Unit_01"))
     assert (unit["code"], unit["active"], unit["contact_phone"], unit["revision"]) == ("Unit_01", True, UNIT_PHONE, 1)
-    [event] = events.wait_for("unit_registered")
+    [event] = wait_distinct(events, "unit_registered")
     assert_envelope(event, "unit_registered", "Unit_01", 1)
     assert event["data"] == {"code": "Unit_01", "name": "Unit_01单位", "party_org": "Unit_01机关党支部",
                              "contact_email": "unit_01@example.org", "active": True}
@@ -174,7 +175,7 @@ def test_a_new_unit_joins_open_all_unit_campaigns_only(pairing, rpc, listen):
     assert rpc().pairing.get_campaign(open_now["id"])["participants"] == ["U1", "U2"]
     assert rpc().pairing.get_campaign(listed["id"])["participants"] == ["U1"]
     assert rpc().pairing.get_campaign(closed["id"])["participants"] == ["U1"]
-    [updated] = events.wait_for("campaign_updated")
+    [updated] = wait_distinct(events, "campaign_updated")
     assert_envelope(updated, "campaign_updated", open_now["id"], 2)
     assert updated["data"]["participants"] == ["U1", "U2"]
 
@@ -190,10 +191,10 @@ def test_deactivate_unit_leaves_campaigns_not_started_only(pairing, rpc, listen)
     assert rpc().pairing.get_campaign(upcoming["id"])["participants"] == ["U2"]
     assert rpc().pairing.get_campaign(listed["id"])["participants"] == ["U2"]
     assert rpc().pairing.get_campaign(passed["id"])["participants"] == ["U1", "U2"]
-    [gone] = events.wait_for("unit_deactivated")
+    [gone] = wait_distinct(events, "unit_deactivated")
     assert_envelope(gone, "unit_deactivated", "U1", 2)
     assert gone["data"]["active"] is False
-    updates = events.wait_for("campaign_updated", count=2)
+    updates = wait_distinct(events, "campaign_updated", 2)
     assert {e["subject"] for e in updates} == {upcoming["id"], listed["id"]}
     assert remote_error(lambda: rpc().pairing.deactivate_unit("U1")).exc_type == "Conflict"
     assert remote_error(lambda: rpc().pairing.deactivate_unit("U9")).exc_type == "NotFound"

@@ -8,8 +8,9 @@ from services.pairing.domain import OVERDUE, REMIND
 from services.pairing.service import PairingService
 from tests.helpers import free_port
 from tests.service.pairing_support import (  # noqa: F401  (fixtures)
+    distinct, wait_distinct,
     TARGET, assert_envelope, assert_no_personal_data, campaign_input, error_fields, open_campaign, pairing,
-    redis_client, register, remote_error, service_config, today,
+    redis_client, register, remote_error, rpc, service_config, today,
 )
 
 
@@ -25,13 +26,13 @@ def test_missing_units_are_reminded_once_within_remind_days_before_the_deadline(
     assert check(now=moment(6, "23:59:59")) == {"reminded": 0, "overdue": 0}
     assert check(now=moment(7, "00:00:00")) == {"reminded": 2, "overdue": 0}
     assert check(now=moment(8)) == check(now=moment(10, "23:59:59")) == {"reminded": 0, "overdue": 0}
-    sent = events.wait_for(REMIND, 2)
+    sent = wait_distinct(events, REMIND, 2)
     assert sorted(e["data"]["unit_code"] for e in sent) == ["U2", "U3"]
     for event in sent:
         assert_envelope(event, REMIND, f"{campaign['id']}:{event['data']['unit_code']}", 1)
         assert event["data"] == {"campaign_id": campaign["id"], "unit_code": event["data"]["unit_code"],
                                  "deadline": campaign["report_deadline"], "on_time_until": campaign["on_time_until"]}
-    assert len(events.events()) == 2
+    assert len(distinct(events)) == 2
 
 
 def test_missing_units_are_flagged_overdue_once_from_the_day_after_the_deadline(pairing, rpc, listen):
@@ -42,10 +43,10 @@ def test_missing_units_are_flagged_overdue_once_from_the_day_after_the_deadline(
     assert check(now=moment(10, "23:59:59")) == {"reminded": 1, "overdue": 0}
     assert check(now=moment(11, "00:00:00")) == {"reminded": 0, "overdue": 1}
     assert check(now=moment(11, "00:00:01")) == check(now=moment(40)) == {"reminded": 0, "overdue": 0}
-    [flagged] = events.wait_for(OVERDUE)
+    [flagged] = wait_distinct(events, OVERDUE)
     assert_envelope(flagged, OVERDUE, f"{campaign['id']}:U2", 2)
     assert flagged["data"]["unit_code"] == "U2"
-    assert [e["event_type"] for e in events.events()] == [REMIND, OVERDUE]
+    assert [e["event_type"] for e in distinct(events)] == [REMIND, OVERDUE]
 
 
 def test_a_reminder_never_goes_out_after_the_deadline(pairing, rpc):
@@ -66,7 +67,7 @@ def test_a_unit_missing_again_after_the_deadline_is_flagged_once(pairing, rpc, l
     again = rpc().pairing.report_pairing(campaign["id"], "U1", TARGET)
     rpc().pairing.withdraw_pairing(again["id"])
     assert rpc().pairing.check_deadlines(now=moment(2)) == {"reminded": 0, "overdue": 0}
-    assert sorted(e["data"]["unit_code"] for e in events.wait_for(OVERDUE, 2)) == ["U1", "U2"]
+    assert sorted(e["data"]["unit_code"] for e in wait_distinct(events, OVERDUE, 2)) == ["U1", "U2"]
 
 
 def test_a_unit_rejected_within_the_window_is_reminded(pairing, rpc, listen):
@@ -124,21 +125,21 @@ def test_two_instances_checking_at_once_send_each_notice_once(start_service, rpc
     proxy = rpc().pairing
     replies = [proxy.check_deadlines.call_async(now=moment(1)) for _ in range(8)]
     assert sum(reply.result()["reminded"] for reply in replies) == 36
-    sent = events.wait_for(REMIND, 36)
+    sent = wait_distinct(events, REMIND, 36)
     assert len({(e["data"]["campaign_id"], e["data"]["unit_code"]) for e in sent}) == 36
-    assert len(events.events()) == 36 and len(campaigns) == 3
+    assert len(distinct(events)) == 36 and len(campaigns) == 3
 
 
 def test_the_timer_reminds_without_being_called(start_service, rpc, listen):
     container = start_service(PairingService, DEADLINE_CHECK_INTERVAL=0.1)
     events = listen("pairing", REMIND)
     campaign = open_campaign(rpc(), "U1", days_ahead=1)
-    [event] = events.wait_for(REMIND)
+    [event] = wait_distinct(events, REMIND)
     assert event["data"]["campaign_id"] == campaign["id"]
     for _ in range(3):
         with entrypoint_waiter(container, "deadline_timer"):
             pass
-    assert len(events.events()) == 1
+    assert len(distinct(events)) == 1
 
 
 def test_reporting_progress_follows_every_change(pairing, rpc):

@@ -13,6 +13,7 @@ from services.common.topology import load_config
 from services.pairing import import_units
 from services.pairing.schemas import CreateCampaignArgs
 from tests.service.pairing_support import (  # noqa: F401  (fixtures)
+    distinct, wait_distinct,
     PAIRING_TEST_REDIS_URL, UNIT_CONTACT, UNIT_PHONE, assert_no_personal_data, campaign_input, redis_client,
     service_config, unit_input,
 )
@@ -58,7 +59,7 @@ def test_an_import_registers_valid_rows_and_reports_bad_ones_by_line(units_csv, 
     for value in (UNIT_PHONE, UNIT_CONTACT, "12345", "bad-address", "改名了"):
         assert value not in out
     assert sorted(redis_client.smembers("pairing:units:active")) == ["U1", "U2"]
-    registered = events.wait_for("unit_registered", 2)
+    registered = wait_distinct(events, "unit_registered", 2)
     assert sorted(e["subject"] for e in registered) == ["U1", "U2"]
     assert_no_personal_data(registered)
 

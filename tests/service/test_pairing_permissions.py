@@ -5,7 +5,8 @@ import itertools
 import pytest
 
 from tests.service.pairing_support import (  # noqa: F401  (fixtures)
-    TARGET, TARGET_PHONE, campaign_input, pairing, redis_client, register, remote_error, service_config, unit_input,
+    TARGET, TARGET_PHONE, campaign_input, pairing, redis_client, register, remote_error, rpc, service_config,
+    unit_input,
 )
 
 ROLES = {

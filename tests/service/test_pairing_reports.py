@@ -2,8 +2,9 @@
 import pytest
 
 from tests.service.pairing_support import (  # noqa: F401  (fixtures)
+    distinct, wait_distinct,
     ORG_TARGET, TARGET, TARGET_ADDRESS, TARGET_PHONE, assert_envelope, assert_no_personal_data,
-    campaign_input, error_fields, open_campaign, pairing, redis_client, register, remote_error, service_config,
+    campaign_input, error_fields, open_campaign, pairing, redis_client, rpc, register, remote_error, service_config,
 )
 
 
@@ -15,7 +16,7 @@ def test_report_pairing_stores_the_report_and_announces_it_without_personal_data
         "campaign_id": campaign["id"], "unit_code": "U1", "target": TARGET, "status": "reported",
         "late": False, "revision": 1}
     assert reported["reported_at"] == reported["created_at"]
-    [event] = events.wait_for("pairing_reported")
+    [event] = wait_distinct(events, "pairing_reported")
     assert_envelope(event, "pairing_reported", reported["id"], 1)
     assert event["data"]["target"] == {"category": "group_in_difficulty", "kind": "household",
                                        "district": "东城区", "needs": ["visit_condolence", "home_repair"]}
@@ -29,7 +30,7 @@ def test_an_organisations_name_goes_on_the_bus_a_households_does_not(pairing, rp
     events = listen("pairing")
     rpc().pairing.report_pairing(campaign["id"], "U1", ORG_TARGET)
     rpc().pairing.report_pairing(campaign["id"], "U2", {**TARGET, "kind": "person", "name": "李奶奶"})
-    names = {e["data"]["unit_code"]: e["data"]["target"].get("name") for e in events.wait_for("pairing_reported", 2)}
+    names = {e["data"]["unit_code"]: e["data"]["target"].get("name") for e in wait_distinct(events, "pairing_reported", 2)}
     assert names == {"U1": "和平里社区养老驿站", "U2": None}
     assert "李奶奶" not in str(events.events())
 
@@ -72,7 +73,7 @@ def test_a_withdrawn_unit_reports_again(pairing, rpc, listen):
     assert (withdrawn["status"], withdrawn["revision"]) == ("withdrawn", 2) and withdrawn["withdrawn_at"]
     second = unit.pairing.report_pairing(campaign["id"], "U1", ORG_TARGET)
     assert second["id"] != first["id"] and second["status"] == "reported"
-    [event] = events.wait_for("pairing_withdrawn")
+    [event] = wait_distinct(events, "pairing_withdrawn")
     assert_envelope(event, "pairing_withdrawn", first["id"], 2)
     assert event["data"]["status"] == "withdrawn"
     assert_no_personal_data(events.events())
@@ -88,9 +89,9 @@ def test_a_rejected_unit_reports_again(pairing, rpc, listen):
     again = rpc().pairing.report_pairing(campaign["id"], "U1", TARGET)
     approved = rpc().pairing.review_pairing(again["id"], "approve")
     assert (approved["status"], approved["review_comment"]) == ("approved", "")
-    [event] = events.wait_for("pairing_rejected")
+    [event] = wait_distinct(events, "pairing_rejected")
     assert_envelope(event, "pairing_rejected", first["id"], 2)
-    [event] = events.wait_for("pairing_approved")
+    [event] = wait_distinct(events, "pairing_approved")
     assert_envelope(event, "pairing_approved", again["id"], 2)
     assert_no_personal_data(events.events())
 
