@@ -32,7 +32,8 @@ def service_classes(specs):
 
 def parser():
     main = argparse.ArgumentParser(prog="python -m services.ops", description="Event bus operations.")
-    main.add_argument("--config", default="config.yml", help="the services' config.yml (AMQP_URI env applies)")
+    main.add_argument("--config", default="config.yml",
+                      help="the services' config.yml (AMQP_URI from the environment applies)")
     commands = main.add_subparsers(dest="command", required=True)
 
     listing = commands.add_parser("queues", help="every project queue: ready, unacked, consumers")
@@ -47,7 +48,8 @@ def parser():
     one = actions.add_parser("show", help="one dead-lettered envelope as JSON")
     one.add_argument("service")
     one.add_argument("event_id")
-    for action, text in (("replay", "republish to the original queue, then remove"), ("drop", "remove for good")):
+    for action, text in (("replay", "republish to the original queue, then remove"),
+                         ("drop", "remove for good")):
         chosen = actions.add_parser(action, help=text)
         chosen.add_argument("service")
         chosen.add_argument("event_id", nargs="?")

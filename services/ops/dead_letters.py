@@ -65,7 +65,9 @@ class DeadLetterQueue:
 
     @contextmanager
     def held(self, limit=None):
-        """The queue's messages, oldest first, held unacked until the block ends."""
+        """The queue's messages, oldest first, held unacked until the block ends.
+
+        Only those there when it began, so a run ends even while a service keeps dead-lettering."""
         with self.broker.connect() as connection:
             channel = connection.channel()
             try:
@@ -73,8 +75,9 @@ class DeadLetterQueue:
             except NotFound:
                 raise OpsError(f"没有这个死信队列(No such dead-letter queue): {self.name}") from None
             queue = Queue(self.name, channel=channel, no_declare=True)
+            limit = total if limit is None else min(limit, total)
             letters = []
-            while limit is None or len(letters) < limit:
+            while len(letters) < limit:
                 message = queue.get(no_ack=False)
                 if message is None:
                     break
@@ -89,12 +92,17 @@ class DeadLetterQueue:
             raise OpsError(f"{self.name} 中没有该事件(No such event in the dead-letter queue): {event_id}")
         return chosen
 
+    def empty(self):
+        return f"({self.name} is empty)"
+
     def list(self, limit):
         with self.held(limit) as (total, letters):
             rows = [letter.row() for letter in letters]
-        lines = [table(("#", "EVENT_ID", "EVENT_TYPE", "ATTEMPTS", "DEAD_LETTERED_AT", "ERROR"), rows)] if rows else []
-        lines.append(f"({len(rows)} of {total} messages in {self.name})")
-        return "\n".join(lines)
+        summary = f"({len(rows)} of {total} messages in {self.name})"
+        if not rows:
+            return summary
+        headers = ("#", "EVENT_ID", "EVENT_TYPE", "ATTEMPTS", "DEAD_LETTERED_AT", "ERROR")
+        return f"{table(headers, rows)}\n{summary}"
 
     def show(self, event_id):
         with self.held() as (_, letters):
@@ -105,10 +113,11 @@ class DeadLetterQueue:
             chosen = self.choose(letters, event_id)
             for letter in chosen:
                 letter.message.ack()
-        return [f"dropped {letter.event_id or '-'}" for letter in chosen]
+        return [f"dropped {letter.event_id or '-'}" for letter in chosen] or [self.empty()]
 
     def replay(self, event_id):
-        publisher = Publisher(self.broker.amqp_uri, use_confirms=True, mandatory=True, delivery_mode=PERSISTENT)
+        publisher = Publisher(self.broker.amqp_uri, use_confirms=True, mandatory=True,
+                              delivery_mode=PERSISTENT)
         lines, all_replayed = [], True
         with self.held() as (_, letters):
             for letter in self.choose(letters, event_id):
@@ -118,14 +127,15 @@ class DeadLetterQueue:
                     lines.append(f"kept {letter.event_id or '-'}: {problem}")
                 else:
                     lines.append(f"replayed {letter.event_id or '-'} -> {letter.original_queue}")
-        return lines, all_replayed
+        return lines or [self.empty()], all_replayed
 
     def _replay_one(self, publisher, letter):
         queue = letter.original_queue
         if not queue:
             return f"no {ORIGINAL_QUEUE} header"
         # A fresh start: the consumer counts its retries from this header.
-        headers = {ATTEMPTS: 0, ORIGINAL_QUEUE: queue, "x-replayed-at": datetime.now(timezone.utc).isoformat()}
+        headers = {ATTEMPTS: 0, ORIGINAL_QUEUE: queue,
+                   "x-replayed-at": datetime.now(timezone.utc).isoformat()}
         try:
             publisher.publish(letter.message.body, exchange="", routing_key=queue, headers=headers,
                               content_type=letter.message.content_type,

@@ -37,7 +37,8 @@ def queue_counts(broker, names):
 
 
 def render(source, rows):
-    lines = [table(("QUEUE", "KIND", "READY", "UNACKED", "CONSUMERS"), rows), f"\n({len(rows)} queues, {source})"]
+    lines = [table(("QUEUE", "KIND", "READY", "UNACKED", "CONSUMERS"), rows),
+             f"\n({len(rows)} queues, {source})"]
     if any(row[2] == MISSING for row in rows):
         lines.append("missing queues are declared by: python -m services.common.topology --config config.yml")
     return "\n".join(lines)

@@ -95,7 +95,8 @@ class ServiceProcess:
     def metric(self, name, **labels):
         """The sum of a Prometheus metric's samples with these labels, from GET /metrics."""
         text = requests.get(f"http://{self.env['WEB_SERVER_ADDRESS']}/metrics", timeout=5).text
-        return sum(sample.value for family in text_string_to_metric_families(text) for sample in family.samples
+        samples = [sample for family in text_string_to_metric_families(text) for sample in family.samples]
+        return sum(sample.value for sample in samples
                    if sample.name == name and all(sample.labels.get(k) == v for k, v in labels.items()))
 
 

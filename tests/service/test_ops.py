@@ -100,7 +100,8 @@ def test_queues_lists_every_project_queue_from_the_management_api(ops, dead_lett
 def test_queues_fall_back_to_a_passive_declare_without_the_management_api(ops, dead_lettered, monkeypatch):
     dead_lettered(1)
     monkeypatch.setenv("RABBIT_API_URI", f"http://127.0.0.1:{free_port()}")
-    code, out, _ = ops("queues", "--service-class", PROBE_CONSUMER, "--service-class", "tests.service.probe:ProbeService")
+    code, out, _ = ops("queues", "--service-class", PROBE_CONSUMER,
+                       "--service-class", "tests.service.probe:ProbeService")
     table = rows(out)
     assert code == 0 and "passive declare" in out
     assert table[DEAD_LETTER][1:] == ["dead-letter", "1", "-", "0"]
@@ -176,6 +177,12 @@ def test_replay_all_after_a_fix_lets_the_consumer_handle_them(ops, consumer, amq
     wait_until(lambda: effects(redis_client) == {envelope["event_id"]: 1 for envelope in envelopes},
                message="the replayed events handled")
     assert queue_depth(amqp_uri, DEAD_LETTER) == 0
+
+
+@pytest.mark.parametrize("action", ["replay", "drop"])
+def test_replay_and_drop_all_of_an_empty_queue_do_nothing(ops, consumer, action):
+    code, out, _ = ops("dead-letters", action, "probeconsumer", "--all")
+    assert code == 0 and out.strip() == "(probeconsumer.dead-letter is empty)"
 
 
 def test_replay_keeps_an_event_whose_queue_is_gone(ops, consumer, amqp_uri):
