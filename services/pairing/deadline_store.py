@@ -41,7 +41,7 @@ class DeadlineChecks(PairingKeys):
                 # Reminders end with the deadline; they are never sent late.
                 tx.write(lambda pipe: pipe.zrem(due_key, campaign_id))
             return 0
-        missing = domain.missing(campaign, *self.progress_sets(campaign_id, (REPORTED, APPROVED), tx.reader))
+        missing = domain.missing(campaign, *self.progress_sets(tx.reader, campaign_id, (REPORTED, APPROVED)))
         due = []
         if missing:
             active = tx.reader.smismember(self.active_units_key(), missing)

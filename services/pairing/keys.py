@@ -20,8 +20,6 @@ from services.common import listing
 from services.common.errors import NotFound
 from services.common.store import Store
 
-from .domain import OVERDUE, REMIND
-
 
 class PairingKeys(Store):
     def campaign_key(self, campaign_id):
@@ -43,7 +41,6 @@ class PairingKeys(Store):
         return self.key("campaigns", "open")
 
     def due_key(self, event_type):
-        assert event_type in (REMIND, OVERDUE)
         return self.key("due", event_type)
 
     def unit_key(self, code):
@@ -100,13 +97,6 @@ class PairingKeys(Store):
         keep = None if status is None else (lambda pairing: pairing["status"] == status)
         return listing.page(self, self.pairings_key(campaign_id, unit_code), self.pairing_key, limit, cursor, keep)
 
-    def progress_sets(self, campaign_id, statuses, reader=None):
-        """The members of the campaign's progress sets, one set per status, read as one snapshot
-        (or through `reader`, a transaction's watching pipeline)."""
-        keys = [self.state_key(campaign_id, status) for status in statuses]
-        if reader is not None:
-            return [reader.smembers(key) for key in keys]
-        pipe = self.client.pipeline(transaction=True)
-        for key in keys:
-            pipe.smembers(key)
-        return pipe.execute()
+    def progress_sets(self, reader, campaign_id, statuses):
+        """The members of the campaign's progress sets, one set per status."""
+        return [reader.smembers(self.state_key(campaign_id, status)) for status in statuses]

@@ -61,7 +61,7 @@ class PairingService(web.Observable):
 
     @rpc
     @allow(COMMITTEE, OPS, unit="own")
-    def list_units(self, active=None, limit=50, cursor=None):
+    def list_units(self, limit=50, cursor=None, active=None):
         args = load(schemas.ListUnitsArgs, {"active": active, "limit": limit, "cursor": cursor})
         own, _ = self.auth.caller.scope()
         if own is not None:
