@@ -26,7 +26,10 @@ def service_classes(specs):
     classes = []
     for spec in specs:
         module, _, name = spec.partition(":")
-        classes.append(getattr(importlib.import_module(module), name))
+        try:
+            classes.append(getattr(importlib.import_module(module), name))
+        except (ImportError, AttributeError):
+            raise OpsError(f"没有这个服务类(No such service class): {spec}") from None
     return classes
 
 

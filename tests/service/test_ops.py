@@ -142,8 +142,10 @@ def test_show_prints_the_envelope(ops, dead_lettered):
     (("dead-letters", "show", "probeconsumer", "nope"), "No such event"),
     (("dead-letters", "list", "nobody"), "No such dead-letter queue"),
     (("dead-letters", "drop", "nobody", "--all"), "No such dead-letter queue"),
+    (("queues", "--service-class", "tests.service.probe:Nobody"), "No such service class"),
+    (("queues", "--service-class", "tests.nowhere:ProbeConsumer"), "No such service class"),
 ])
-def test_unknown_events_and_queues_are_reported(ops, consumer, argv, message):
+def test_unknown_events_queues_and_classes_are_reported(ops, consumer, argv, message):
     code, out, err = ops(*argv)
     assert code == 1 and message in err and out == ""
 
