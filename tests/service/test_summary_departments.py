@@ -7,7 +7,7 @@ from services.summary import seed
 from services.summary.service import SummaryService
 from tests.helpers import free_port, wait_until
 from tests.service.summary_support import (  # noqa: F401  (fixtures)
-    SEEDED, WHO, allowed, outcome, remote_error, summary_service, wait_for_seed)
+    SEEDED, WHO, allowed, outcome, remote_error, summary_service)
 
 CARE = {"code": "pension-reform", "name": "养老保险改革办", "categories": ["other"],
         "contact_email": "pension@example.org"}

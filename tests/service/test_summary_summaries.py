@@ -7,7 +7,7 @@ import pytest
 from services.common import clock
 from services.common.events import validate_event
 from tests.service.summary_support import (  # noqa: F401  (fixtures)
-    WHO, allowed, complete, issues_of, outcome, problem, remote_error, summary_of, summary_service)
+    WHO, allowed, complete, issues_of, outcome, remote_error, summary_of, summary_service)
 
 pytestmark = pytest.mark.usefixtures("summary_service")
 
