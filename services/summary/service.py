@@ -1,4 +1,5 @@
 """Summary (活动总结与问题转办): summary requests, departments, issue forwarding, deadlines."""
+import logging
 from functools import partial
 
 from nameko.dependency_providers import Config
@@ -14,6 +15,8 @@ from services.common.timers import configured_timer, effective_now
 from . import domain, issues, report_service, schemas
 from .seed import SeededStorage
 from .store import SUMMARY_DUE, SummaryStore
+
+log = logging.getLogger(__name__)
 
 
 def assigned_department(issue):
@@ -237,7 +240,11 @@ class SummaryService(web.Observable, report_service.ReportEndpoints):
 
     @configured_timer("DEADLINE_CHECK_INTERVAL", 60)
     def check_deadlines_on_schedule(self):
-        self._check_deadlines(clock.now())
+        try:
+            self._check_deadlines(clock.now())
+        except Exception as exc:
+            # The next tick tries again; a Redis or broker outage is not worth a traceback a minute.
+            log.warning("deadline check failed (%s); next tick retries", type(exc).__name__)
 
     def _check_deadlines(self, now):
         counts = {"summary_overdue": 0, "issue_overdue": {issues.ACK: 0, issues.ANSWER: 0}}
