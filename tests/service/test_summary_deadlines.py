@@ -2,6 +2,7 @@
 import json
 from datetime import timedelta
 
+import eventlet
 import pytest
 
 from services.common import clock
@@ -116,3 +117,18 @@ def test_the_timer_sends_overdue_notices_without_a_call(start_service, complete,
     assert event["data"]["activity_id"] == envelope["subject"]
     published(redis_client)
     assert len(listener.events("summary_overdue")) == 1
+
+
+@pytest.mark.usefixtures("summary_service")
+def test_concurrent_checks_send_each_notice_once(rpc, complete, listen, redis_client):
+    for _ in range(4):
+        routed_issue(rpc, complete)
+    listener = listen("summary")
+    proxies = [rpc("ops").summary for _ in range(3)]
+    pool = eventlet.GreenPool()
+    results = list(pool.imap(lambda proxy: proxy.check_deadlines(now=later(20)), proxies))
+    assert sum(r["summary_overdue"] for r in results) == 4
+    assert sum(r["issue_overdue"]["ack"] for r in results) == sum(r["issue_overdue"]["answer"] for r in results) == 4
+    published(redis_client)
+    assert len(listener.wait_for("issue_overdue", count=8)) == 8
+    assert len(listener.events("summary_overdue")) == 4
