@@ -3,7 +3,9 @@ from marshmallow import ValidationError as MarshmallowError
 from marshmallow import fields, validate, validates, validates_schema
 
 from services.common import schemas as common
-from services.common.schemas import BaseSchema, PageArgs, choice, email, many, phone, record_id, text, unit_code
+from services.common.schemas import (
+    BaseSchema, PageArgs, choice, distinct, email, flag, many, phone, record_id, text, unit_code,
+)
 from services.common.vocabulary import BEIJING, SERVICE_TYPES, TARGET_CATEGORIES, TARGET_KINDS
 
 DECISIONS = ("approve", "reject")
@@ -12,20 +14,6 @@ STATUSES = ("reported", "approved", "rejected", "withdrawn")
 
 def days(minimum, maximum, **kw):
     return fields.Integer(strict=True, validate=validate.Range(min=minimum, max=maximum), **kw)
-
-
-def distinct(values):
-    if values is not None and len(set(values)) != len(values):
-        raise MarshmallowError("不能有重复项(Duplicate items).")
-
-
-class StrictBoolean(fields.Boolean):
-    """`true` / `false` only: `common.flag` lets 1 and 0 through, since 1 == True in a set."""
-
-    def _deserialize(self, value, attr, data, **kwargs):
-        if not isinstance(value, bool):
-            raise self.make_error("invalid", input=value)
-        return value
 
 
 def optional_id():
@@ -115,7 +103,7 @@ class UnitArgs(BaseSchema):
 
 
 class ListUnitsArgs(PageArgs):
-    active = StrictBoolean(load_default=None, allow_none=True)
+    active = flag(load_default=None, allow_none=True)
 
 
 class Target(BaseSchema):

@@ -3,7 +3,6 @@ import json
 from datetime import timedelta
 
 import pytest
-import redis
 from nameko.exceptions import RemoteError
 
 from services.common import clock
@@ -75,24 +74,6 @@ def assert_envelope(event, event_type, subject, seq):
     assert (event["event_type"], event["source"], event["version"], event["subject"], event["seq"]) == (
         event_type, "pairing", 1, subject, seq)
     assert event["occurred_at"].endswith("+08:00")
-
-
-# tests/conftest.py flushes database 15 around every test, whoever runs it: with several suites running
-# side by side that wipes this one's records mid-test. These tests keep to a database of their own.
-PAIRING_TEST_REDIS_URL = "redis://127.0.0.1:6379/11"
-
-
-@pytest.fixture
-def redis_client():
-    client = redis.Redis.from_url(PAIRING_TEST_REDIS_URL, decode_responses=True)
-    client.flushdb()
-    yield client
-    client.flushdb()
-
-
-@pytest.fixture
-def service_config(service_config):
-    return {**service_config, "REDIS_URL": PAIRING_TEST_REDIS_URL}
 
 
 @pytest.fixture

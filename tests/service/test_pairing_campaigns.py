@@ -4,9 +4,8 @@ from datetime import date, timedelta
 import pytest
 
 from tests.service.pairing_support import (  # noqa: F401  (fixtures)
-    distinct, wait_distinct,
-    UNIT_CONTACT, UNIT_PHONE, assert_envelope, assert_no_personal_data, campaign_input, error_fields,
-    open_campaign, pairing, redis_client, rpc, register, remote_error, service_config, today, unit_input,
+    UNIT_CONTACT, UNIT_PHONE, assert_envelope, assert_no_personal_data, campaign_input, distinct, error_fields,
+    open_campaign, pairing, register, remote_error, rpc, today, unit_input, wait_distinct,
 )
 
 

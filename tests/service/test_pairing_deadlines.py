@@ -8,9 +8,8 @@ from services.pairing.domain import OVERDUE, REMIND
 from services.pairing.service import PairingService
 from tests.helpers import free_port
 from tests.service.pairing_support import (  # noqa: F401  (fixtures)
-    distinct, wait_distinct,
-    TARGET, assert_envelope, assert_no_personal_data, campaign_input, error_fields, open_campaign, pairing,
-    redis_client, register, remote_error, rpc, service_config, today,
+    TARGET, assert_envelope, campaign_input, distinct, error_fields, open_campaign, pairing, register,
+    remote_error, rpc, today, wait_distinct,
 )
 
 

@@ -13,9 +13,7 @@ from services.common.topology import load_config
 from services.pairing import import_units
 from services.pairing.schemas import CreateCampaignArgs
 from tests.service.pairing_support import (  # noqa: F401  (fixtures)
-    distinct, wait_distinct,
-    PAIRING_TEST_REDIS_URL, UNIT_CONTACT, UNIT_PHONE, assert_no_personal_data, campaign_input, redis_client,
-    service_config, unit_input,
+    UNIT_CONTACT, UNIT_PHONE, assert_no_personal_data, campaign_input, unit_input, wait_distinct,
 )
 
 HEADER = "code,name,party_org,contact_name,contact_phone,contact_email"
@@ -29,7 +27,7 @@ def row(unit):
 @pytest.fixture
 def config_file(tmp_path, service_config):
     path = tmp_path / "config.yml"
-    path.write_text(yaml.safe_dump({"AMQP_URI": service_config["AMQP_URI"], "REDIS_URL": PAIRING_TEST_REDIS_URL}))
+    path.write_text(yaml.safe_dump({"AMQP_URI": service_config["AMQP_URI"], "REDIS_URL": service_config["REDIS_URL"]}))
     return path
 
 

@@ -5,8 +5,7 @@ import itertools
 import pytest
 
 from tests.service.pairing_support import (  # noqa: F401  (fixtures)
-    TARGET, TARGET_PHONE, campaign_input, pairing, redis_client, register, remote_error, rpc, service_config,
-    unit_input,
+    TARGET, TARGET_PHONE, campaign_input, pairing, register, remote_error, rpc, unit_input,
 )
 
 ROLES = {

@@ -2,9 +2,8 @@
 import pytest
 
 from tests.service.pairing_support import (  # noqa: F401  (fixtures)
-    distinct, wait_distinct,
-    ORG_TARGET, TARGET, TARGET_ADDRESS, TARGET_PHONE, assert_envelope, assert_no_personal_data,
-    campaign_input, error_fields, open_campaign, pairing, redis_client, rpc, register, remote_error, service_config,
+    ORG_TARGET, TARGET, TARGET_ADDRESS, TARGET_PHONE, assert_envelope, assert_no_personal_data, campaign_input,
+    error_fields, open_campaign, pairing, register, remote_error, rpc, wait_distinct,
 )
 
 
