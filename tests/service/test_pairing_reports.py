@@ -29,7 +29,8 @@ def test_an_organisations_name_goes_on_the_bus_a_households_does_not(pairing, rp
     events = listen("pairing")
     rpc().pairing.report_pairing(campaign["id"], "U1", ORG_TARGET)
     rpc().pairing.report_pairing(campaign["id"], "U2", {**TARGET, "kind": "person", "name": "李奶奶"})
-    names = {e["data"]["unit_code"]: e["data"]["target"].get("name") for e in wait_distinct(events, "pairing_reported", 2)}
+    reported = wait_distinct(events, "pairing_reported", 2)
+    names = {e["data"]["unit_code"]: e["data"]["target"].get("name") for e in reported}
     assert names == {"U1": "和平里社区养老驿站", "U2": None}
     assert "李奶奶" not in str(events.events())
 
