@@ -77,7 +77,12 @@ class ReliableEventHandler(EventHandler):
 
     def handle_result(self, message, worker_ctx, result=None, exc_info=None):
         body = worker_ctx.args[0]
-        if exc_info is None or issubclass(exc_info[0], AlreadyHandled):
+        if exc_info is not None and issubclass(exc_info[0], AlreadyHandled):
+            # A concurrent redelivery committed first: nothing to do but let this copy go.
+            metrics.EVENTS_DUPLICATE.labels(self.service, self.event_type).inc()
+            self.queue_consumer.ack_message(message)
+            return None, None
+        if exc_info is None:
             self._finish(message, body)
             return result, None
         error = f"{exc_info[0].__name__}: {str(exc_info[1])[:300]}"
