@@ -2,6 +2,7 @@
 up an inbox: the handler commits the notification and an e-mail job (`email:due`), and this
 loop takes due jobs and sends each in its own green thread, one attempt at most SMTP_TIMEOUT long,
 retried after each of EMAIL_RETRY_DELAYS, then marked failed."""
+import contextlib
 import logging
 import smtplib
 
@@ -92,21 +93,37 @@ class Mailer(DependencyProvider):
         try:
             self.send(compose(notification, to, self.settings.sender))
         except Exception as exc:
-            reason, permanent = describe(exc)
-            updated = self.store.record_email_attempt(notification_id, lambda record: domain.email_failed_attempt(
-                record, reason, permanent, self.settings.retry_delays, clock.now()))
-            if updated is None:
-                return
-            given_up = updated["email"] == domain.FAILED
-            (metrics.EMAILS_FAILED if given_up else metrics.EMAIL_RETRIES).inc()
-            log.warning("e-mail for notification %s: attempt %d failed (%s)%s", notification_id,
-                        updated["email_attempts"], reason, "; given up" if given_up else "")
+            self.attempt_failed(notification_id, *describe(exc))
             return
-        self.store.record_email_attempt(notification_id, lambda record: (domain.email_sent(record, clock.now()), None))
+        self.store.record_email_attempt(notification_id, self.sent)
         metrics.EMAILS_SENT.inc()
+
+    @staticmethod
+    def sent(record):
+        return domain.email_sent(record, clock.now()), None
+
+    def attempt_failed(self, notification_id, reason, permanent):
+        def outcome(record):
+            return domain.email_failed_attempt(record, reason, permanent, self.settings.retry_delays, clock.now())
+
+        updated = self.store.record_email_attempt(notification_id, outcome)
+        if updated is None:
+            return
+        given_up = updated["email"] == domain.FAILED
+        (metrics.EMAILS_FAILED if given_up else metrics.EMAIL_RETRIES).inc()
+        log.warning("e-mail for notification %s: attempt %d failed (%s)%s", notification_id,
+                    updated["email_attempts"], reason, "; given up" if given_up else "")
 
     def send(self, message):
         settings = self.settings
         with eventlet.Timeout(settings.timeout, SendTimeout()):
-            with smtplib.SMTP(settings.host, settings.port, timeout=settings.timeout) as smtp:
+            smtp = smtplib.SMTP(settings.host, settings.port, timeout=settings.timeout)
+            try:
                 smtp.send_message(message)
+            except BaseException:
+                # No QUIT: a late reply to the failed command would be read as its answer.
+                smtp.close()
+                raise
+        # The mail is accepted; a failing goodbye does not make it unsent.
+        with contextlib.suppress(smtplib.SMTPException, OSError):
+            smtp.quit()
