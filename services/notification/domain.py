@@ -4,7 +4,8 @@ import hashlib
 
 from services.common import clock
 
-from .recipients import COMMITTEE, DEPARTMENT, UNIT
+from . import texts
+from .recipients import COMMITTEE, DEPARTMENT, UNIT, recipients_of
 
 PENDING, SENT, FAILED, SKIPPED = "pending", "sent", "failed", "skipped"
 
@@ -82,6 +83,18 @@ def new_notification(event, recipient, title, body, email, now):
         "title": title, "body": body, "created_at": stamp, "updated_at": stamp, "revision": 1,
         "read_at": None, "email": email, "email_attempts": 0, "email_error": None, "email_sent_at": None,
     }
+
+
+def notifications_for(event, directory, committee, mail_configured, now):
+    """[(notification, e-mail addresses)], one for each recipient of `event`."""
+    data = event["data"]
+    context = text_context(data, directory)
+    drafts = []
+    for audience, recipient in recipients_of(event["event_type"], data):
+        title, body = texts.render(audience, event["event_type"], context)
+        to = addresses(audience, directory, committee)
+        drafts.append((new_notification(event, recipient, title, body, email_status(to, mail_configured), now), to))
+    return drafts
 
 
 def committee_emails(setting):

@@ -8,9 +8,9 @@ from services.common.errors import NotFound
 from services.common.schemas import load
 from services.common.storage import Storage
 
-from . import domain, metrics, texts
+from . import domain, metrics
 from .mailer import Mailer
-from .recipients import RECIPIENTS, recipients_of
+from .recipients import RECIPIENTS
 from .schemas import ListInboxArgs, MarkReadArgs
 from .store import NotificationStore
 
@@ -57,15 +57,9 @@ class NotificationService(web.Observable):
 
     @handles(RECIPIENTS)
     def notify(self, event):
-        data, now = event["data"], clock.now()
-        directory = self.store.directory_for(domain.directory_refs(data))
-        context = domain.text_context(data, directory)
-        drafts = []
-        for audience, recipient in recipients_of(event["event_type"], data):
-            title, body = texts.render(audience, event["event_type"], context)
-            to = domain.addresses(audience, directory, self.mailer.settings.committee)
-            status = domain.email_status(to, self.mailer.settings.configured)
-            drafts.append((domain.new_notification(event, recipient, title, body, status, now), to))
+        directory = self.store.directory_for(domain.directory_refs(event["data"]))
+        settings = self.mailer.settings
+        drafts = domain.notifications_for(event, directory, settings.committee, settings.configured, clock.now())
         for record in self.store.add_notifications(drafts):
             metrics.NOTIFICATIONS_CREATED.labels(record["event_type"]).inc()
         self.mailer.wake()

@@ -167,3 +167,17 @@ def test_mail_settings_from_config():
         False, 2525, ("a@x.org",), (1.0, 2.0), 10)
     assert MailSettings.from_config({"SMTP_HOST": "mail", "EMAIL_RETRY_DELAYS": None}).retry_delays == (
         2, 4, 8, 16, 32)
+
+
+def test_an_event_gives_one_draft_per_recipient_with_its_texts_and_addresses():
+    issue = event("issue_answered", s.issue("i1", "c1", "U001", "elderly-care", status="answered",
+                                             answer={"measures": "新增助餐点", "resolved": True}))
+    directory = {"unit": {"name": "民政部办公厅", "contact_email": "u@x.org", "active": True},
+                 "department": {"name": "养老服务司"}}
+    drafts = domain.notifications_for(issue, directory, ("c@x.org",), True, NOW)
+    assert [(n["recipient"], n["email"], to) for n, to in drafts] == [
+        ("committee", "pending", ["c@x.org"]), ("unit:U001", "pending", ["u@x.org"])]
+    assert drafts[0][0]["title"] == "【已答复】养老服务司已答复民政部办公厅反映的问题"
+    assert drafts[1][0]["title"] == "【问题答复】养老服务司已答复贵单位反映的问题，请评价"
+    assert {n["event_id"] for n, _ in drafts} == {issue["event_id"]}
+    assert [n["email"] for n, _ in domain.notifications_for(issue, directory, (), False, NOW)] == ["skipped"] * 2
