@@ -61,8 +61,7 @@ def new_department(department, existing, routes, at):
     if reason:
         raise Conflict(reason)
     stamp = clock.iso(at)
-    categories = list(dict.fromkeys(department["categories"]))
-    return {**department, "categories": categories, "created_at": stamp, "updated_at": stamp, "revision": 1}
+    return {**department, "created_at": stamp, "updated_at": stamp, "revision": 1}
 
 
 def route(category, routes):

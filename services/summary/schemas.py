@@ -1,21 +1,12 @@
 """The summary service's RPC arguments (one schema per RPC) and the event data it consumes."""
-from marshmallow import fields
+from marshmallow import fields, validate
 
-from services.common.schemas import (BaseSchema, LenientSchema, PageArgs, choice, count, department_code, email,
-                                     many, moment, name, record_id, text, unit_code)
+from services.common.schemas import (LIST_MAX, BaseSchema, LenientSchema, PageArgs, choice, count, department_code,
+                                     distinct, email, flag, many, moment, name, record_id, text, unit_code)
 from services.common.vocabulary import ISSUE_CATEGORIES
 
 from .domain import SUMMARY_STATUSES
 from .issues import STATUSES as ISSUE_STATUSES
-
-
-class Flag(fields.Boolean):
-    """JSON true / false only: common `flag()` lets 1 and 0 through (1 == True inside its sets)."""
-
-    def _deserialize(self, value, attr, data, **kwargs):
-        if not isinstance(value, bool):
-            raise self.make_error("invalid")
-        return value
 
 
 def optional(field_builder, **kw):
@@ -25,7 +16,8 @@ def optional(field_builder, **kw):
 class Department(BaseSchema):
     code = department_code(required=True)
     name = name(required=True)
-    categories = many(choice(ISSUE_CATEGORIES), required=True)
+    categories = fields.List(choice(ISSUE_CATEGORIES), required=True,
+                             validate=[validate.Length(max=LIST_MAX), distinct])
     contact_email = email(required=True)
 
 
@@ -80,7 +72,7 @@ class ListIssuesArgs(PageArgs):
 
 class Answer(BaseSchema):
     measures = text(required=True)
-    resolved = Flag(required=True)
+    resolved = flag(required=True)
 
 
 class AnswerIssueArgs(IssueArgs):
@@ -94,7 +86,7 @@ class TransferIssueArgs(IssueArgs):
 
 
 class Rating(BaseSchema):
-    satisfied = Flag(required=True)
+    satisfied = flag(required=True)
     comment = text()
 
 

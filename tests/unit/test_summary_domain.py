@@ -59,9 +59,9 @@ def test_a_stale_or_repeated_campaign_event_is_dropped(seq, applied):
 
 # Departments and routing.
 
-def test_a_new_department_is_a_record_with_its_categories_once():
-    record = domain.new_department({**ELDERLY, "categories": ["elderly_care", "elderly_care"]}, None, {}, NOW)
-    assert record["categories"] == ["elderly_care"]
+def test_a_new_department_is_a_record():
+    record = domain.new_department(ELDERLY, None, {}, NOW)
+    assert {k: record[k] for k in ELDERLY} == ELDERLY
     assert (record["code"], record["revision"], record["created_at"]) == ("elderly-care", 1, clock.iso(NOW))
     events.Department().load(record)
 

@@ -29,6 +29,7 @@ def refused(schema, data):
     ({"categories": ["pets"]}, "department.categories.0"),
     ({"categories": "elderly_care"}, "department.categories"),
     ({"categories": ["other"] * 101}, "department.categories"),
+    ({"categories": ["other", "elderly_care", "other"]}, "department.categories"),
     ({"contact_email": "not-an-email"}, "department.contact_email"),
     ({"surprise": 1}, "department.surprise"),
 ])
