@@ -13,7 +13,9 @@ def require_setting(config, name):
 
 def delays(config, name, default):
     """A list of positive delays in seconds, from a YAML list or comma-separated text."""
-    value = config.get(name, default)
+    value = config.get(name)
+    if value in (None, ""):  # an empty environment variable reaches us as None
+        value = default
     if isinstance(value, str):
         value = [part for part in value.split(",") if part.strip()]
     if isinstance(value, (int, float)):

@@ -29,14 +29,12 @@ class MailSettings:
 
     @classmethod
     def from_config(cls, config):
-        retry = config.get("EMAIL_RETRY_DELAYS")
         return cls(host=config.get("SMTP_HOST") or None,
                    port=int(number(config, "SMTP_PORT", 25)),
                    sender=config.get("SMTP_FROM") or "leifeng-noreply@localhost",
                    timeout=number(config, "SMTP_TIMEOUT", 10),
                    committee=tuple(committee_emails(config.get("COMMITTEE_EMAILS"))),
-                   retry_delays=tuple(DEFAULT_RETRY_DELAYS if retry in (None, "") else
-                                      delays(config, "EMAIL_RETRY_DELAYS", DEFAULT_RETRY_DELAYS)))
+                   retry_delays=tuple(delays(config, "EMAIL_RETRY_DELAYS", DEFAULT_RETRY_DELAYS)))
 
     @property
     def configured(self):

@@ -58,9 +58,10 @@ def test_a_missing_required_setting_stops_with_one_line():
     assert str(exc.value) == "configuration error: REDIS_URL is not set (see config.yml)"
 
 
-@pytest.mark.parametrize("value, expected", [
-    ([1, 2, 4], [1.0, 2.0, 4.0]), ("0.5,1", [0.5, 1.0]), (3, [3.0]), (None, [1.0, 2.0]),
+@pytest.mark.parametrize("config, expected", [
+    ({"EVENT_RETRY_DELAYS": [1, 2, 4]}, [1.0, 2.0, 4.0]), ({"EVENT_RETRY_DELAYS": "0.5,1"}, [0.5, 1.0]),
+    ({"EVENT_RETRY_DELAYS": 3}, [3.0]), ({}, [1.0, 2.0]), ({"EVENT_RETRY_DELAYS": None}, [1.0, 2.0]),
+    ({"EVENT_RETRY_DELAYS": ""}, [1.0, 2.0]),
 ])
-def test_retry_delays_read_as_lists_or_text(value, expected):
-    config = {} if value is None else {"EVENT_RETRY_DELAYS": value}
+def test_retry_delays_read_as_lists_or_text(config, expected):
     assert settings.delays(config, "EVENT_RETRY_DELAYS", [1, 2]) == expected
