@@ -3,10 +3,14 @@ import socket
 import time
 import uuid
 
+import pytest
+from nameko.exceptions import RemoteError
+
 from kombu import Connection, Queue
 
 from services.common.events import make_event
-from services.common.outbox import Bus, event_exchange
+from services.common.outbox import Bus
+from services.common.topology import event_exchange
 
 
 def wait_until(condition, timeout=10.0, interval=0.05, message="condition"):
@@ -78,3 +82,19 @@ def take_message(amqp_uri, queue_name):
     with Connection(amqp_uri) as connection:
         message = connection.SimpleQueue(queue_name, no_ack=True).queue.get(no_ack=True)
         return None if message is None else (message.payload, message.headers)
+
+
+def remote_error(call):
+    """The `RemoteError` that `call()` raises (fails the test when it raises none)."""
+    with pytest.raises(RemoteError) as exc:
+        call()
+    return exc.value
+
+
+def outcome(call):
+    """"ok", or the exc_type the call failed with."""
+    try:
+        call()
+    except RemoteError as err:
+        return err.exc_type
+    return "ok"

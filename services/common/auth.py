@@ -9,6 +9,7 @@ import inspect
 import logging
 import sys
 import time
+import traceback
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,6 +19,7 @@ from nameko.extensions import DependencyProvider
 from nameko.rpc import Rpc
 
 from . import metrics
+from .logs import quiet_expected_errors
 from .errors import EXPECTED, Forbidden, InternalError, ServiceError, Unauthenticated
 from .settings import require_setting
 
@@ -115,11 +117,12 @@ class Identity:
 
 class Auth(DependencyProvider):
     def setup(self):
-        # Our errors are answers, not faults: nameko logs unexpected ones with a traceback, and
+        # Our errors are answers, not faults: nameko would log each with its traceback, and
         # `allow` has already logged the only unexpected kind (InternalError) under its reference.
         for entrypoint in self.container.entrypoints:
             if isinstance(entrypoint, Rpc):
                 entrypoint.expected_exceptions = EXPECTED
+        quiet_expected_errors()
         path = require_setting(self.container.config, "JWT_PUBLIC_KEY_FILE")
         try:
             self.public_key = Path(path).read_text()
@@ -131,9 +134,12 @@ class Auth(DependencyProvider):
 
 
 def internal_error(exc):
-    """Log the traceback under a fresh reference; the caller gets only the reference."""
+    """Log where it failed under a fresh reference; the caller gets only the reference.
+
+    The frames are logged, not the exception's text, which may quote the data being handled."""
     ref = uuid.uuid4().hex[:12]
-    log.error("internal error ref=%s: %s", ref, type(exc).__name__, exc_info=exc)
+    frames = "".join(traceback.format_tb(exc.__traceback__))
+    log.error("internal error ref=%s: %s\n%s", ref, type(exc).__name__, frames)
     return InternalError(ref)
 
 

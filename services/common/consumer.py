@@ -16,9 +16,9 @@ from kombu import Exchange
 from . import metrics, topology
 from .errors import ValidationError
 from .events import validate_event
-from .outbox import Bus
-from .settings import delays, require_setting
-from .storage import redis_client
+from .logs import error_summary, quiet_expected_errors
+from .settings import delays
+from .storage import resources
 from .store import HANDLED_TTL, AlreadyHandled
 
 log = logging.getLogger(__name__)
@@ -32,7 +32,7 @@ def attempts_so_far(message):
 
 class ReliableEventHandler(EventHandler):
     def __init__(self, source_service, event_type, **kwargs):
-        # Every failure is "expected": it is retried and logged in one line here, never as a traceback.
+        # Every failure is "expected": it is retried and logged in one line here, not by nameko.
         super().__init__(source_service, event_type, handler_type=SERVICE_POOL, reliable_delivery=True,
                          requeue_on_error=False, expected_exceptions=(Exception,), **kwargs)
 
@@ -40,8 +40,10 @@ class ReliableEventHandler(EventHandler):
         config = self.container.config
         self.service = self.container.service_name
         self.delays = delays(config, "EVENT_RETRY_DELAYS", topology.DEFAULT_DELAYS)
-        self.client = redis_client(require_setting(config, "REDIS_URL"))
-        self.bus = Bus(require_setting(config, "AMQP_URI"))
+        shared = resources(self.container)
+        self.client = shared.client
+        self.bus = shared.bus
+        quiet_expected_errors()
         super().setup()
         self.queue = topology.consumer_queue(self.source_service, self.event_type, self.service, self.method_name)
 
@@ -85,7 +87,7 @@ class ReliableEventHandler(EventHandler):
         if exc_info is None:
             self._finish(message, body)
             return result, None
-        error = f"{exc_info[0].__name__}: {str(exc_info[1])[:300]}"
+        error = error_summary(exc_info[1])
         attempt = attempts_so_far(message) + 1
         if attempt <= len(self.delays):
             self._retry(message, body, error, attempt)
@@ -130,7 +132,7 @@ class ReliableEventHandler(EventHandler):
         try:
             publish()
         except Exception as exc:
-            log.warning("could not move event (%s: %s); requeued", type(exc).__name__, exc)
+            log.warning("could not move event (%s); requeued", type(exc).__name__)
             self.queue_consumer.requeue_message(message)
             return
         self.queue_consumer.ack_message(message)

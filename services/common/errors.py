@@ -39,3 +39,10 @@ class InternalError(ServiceError):
 
 
 EXPECTED = (ValidationError, NotFound, Conflict, Unauthenticated, Forbidden, InternalError)
+
+
+def require_found(record, what):
+    """`record`, or `NotFound` naming what is missing (a Chinese noun such as "活动" and its code)."""
+    if record is None:
+        raise NotFound(f"{what}不存在(Not found).")
+    return record

@@ -188,7 +188,3 @@ def make_event(source, event_type, subject, seq, data, occurred_at=None):
         return validate_event(envelope)
     except ValidationError as err:
         raise InvalidEvent(f"{source}.{event_type}: {err}") from None
-
-
-def exchange_name(source):
-    return f"{source}.events"

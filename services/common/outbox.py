@@ -5,28 +5,25 @@ import json
 import logging
 import os
 import time
+import uuid
 
 from nameko.amqp.publish import Publisher, UndeliverableMessage
 from nameko.constants import PERSISTENT
-from nameko.standalone.events import get_event_exchange
 
 from . import metrics
-from .events import exchange_name, validate_event
+from .topology import event_exchange
 
 log = logging.getLogger(__name__)
 
 # Test hook for the fault tests: the process dies right after EXEC, before publishing.
 CRASH_POINT_ENV = "LEIFENG_CRASH_POINT"
+RELEASE_LOCK = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end return 0"
 RETRY_POLICY = {"max_retries": 2, "interval_start": 0.2, "interval_step": 0.4, "interval_max": 1}
 
 
 def crash_point(name):
     if os.environ.get(CRASH_POINT_ENV) == name:
         os._exit(70)
-
-
-def event_exchange(source):
-    return get_event_exchange(source, {})
 
 
 class Bus:
@@ -63,7 +60,6 @@ class Outbox:
         """Queue the events on a MULTI pipeline, so they commit with the state change."""
         stamp = time.time()
         for envelope in envelopes:
-            validate_event(envelope)
             pipe.hset(self.entries, envelope["event_id"], json.dumps(envelope, ensure_ascii=False))
             pipe.zadd(self.staged, {envelope["event_id"]: stamp})
 
@@ -99,7 +95,8 @@ class Outbox:
 
     def relay(self, older_than, batch=200):
         """Publish entries staged more than `older_than` seconds ago; one relay at a time."""
-        if not self.client.set(self.lock, "1", nx=True, px=max(int(older_than * 3000), 5000)):
+        token = uuid.uuid4().hex
+        if not self.client.set(self.lock, token, nx=True, px=max(int(older_than * 3000), 5000)):
             return 0
         try:
             ids = self.client.zrangebyscore(self.staged, "-inf", time.time() - older_than, start=0, num=batch)
@@ -114,7 +111,8 @@ class Outbox:
                     break
             return sent
         finally:
-            self.client.delete(self.lock)
+            # Only our own lock: one that expired meanwhile may now be another relay's.
+            self.client.eval(RELEASE_LOCK, 1, self.lock, token)
 
     def backlog(self):
         return self.client.zcard(self.staged)

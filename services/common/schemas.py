@@ -1,7 +1,10 @@
 """marshmallow building blocks and the one place where load failures become `ValidationError`."""
+from datetime import timedelta
+
 from marshmallow import EXCLUDE, RAISE, Schema, fields, validate
 from marshmallow import ValidationError as MarshmallowError
 
+from .clock import CAMPAIGN_TZ
 from .errors import ValidationError
 
 NAME_MAX = 100
@@ -95,9 +98,22 @@ def email(**kw):
     return fields.Email(validate=validate.Length(max=254), **kw)
 
 
+class Moment(fields.AwareDateTime):
+    """ISO 8601 with an offset, that can be shown in the campaign's zone (years 1 to 9999 there)."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        moment = super()._deserialize(value, attr, data, **kwargs)
+        try:
+            moment.astimezone(CAMPAIGN_TZ) + timedelta(days=400)
+            moment.astimezone(CAMPAIGN_TZ) - timedelta(days=400)
+        except OverflowError:
+            raise self.make_error("invalid", input=value, obj_type="datetime") from None
+        return moment
+
+
 def moment(**kw):
     """A point in time: ISO 8601 with an offset; one without is refused."""
-    return fields.AwareDateTime(format="iso", **kw)
+    return Moment(format="iso", **kw)
 
 
 def count(**kw):

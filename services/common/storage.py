@@ -2,6 +2,7 @@
 
 It also runs the outbox relay, so every service that stores state also publishes what it staged."""
 import logging
+from dataclasses import dataclass
 
 import eventlet
 import redis
@@ -21,21 +22,45 @@ def redis_client(url):
         health_check_interval=5, retry_on_timeout=False)
 
 
+@dataclass
+class Resources:
+    client: redis.Redis
+    bus: Bus
+    outbox: Outbox
+    relaying: bool = False
+
+
+def resources(container):
+    """One Redis client, bus publisher and outbox per service container, shared by its stores,
+    its consumers and its health probe. Kept on the container (extensions hold a proxy of it)."""
+    shared = getattr(container, "leifeng_resources", None)
+    if shared is None:
+        config = container.config
+        client = redis_client(require_setting(config, "REDIS_URL"))
+        bus = Bus(require_setting(config, "AMQP_URI"))
+        outbox = Outbox(client, f"{container.service_name}:", container.service_name, bus)
+        shared = container.leifeng_resources = Resources(client, bus, outbox)
+    return shared
+
+
 class Storage(DependencyProvider):
     def __init__(self, store_cls):
         self.store_cls = store_cls
         self.relay_thread = None
 
     def setup(self):
-        config = self.container.config
+        shared = resources(self.container)
         self.service = self.container.service_name
         self.prefix = f"{self.service}:"
-        self.client = redis_client(require_setting(config, "REDIS_URL"))
-        self.outbox = Outbox(self.client, self.prefix, self.service, Bus(require_setting(config, "AMQP_URI")))
-        self.relay_interval = number(config, "OUTBOX_RELAY_INTERVAL", 2)
+        self.client = shared.client
+        self.outbox = shared.outbox
+        self.relay_interval = number(self.container.config, "OUTBOX_RELAY_INTERVAL", 2)
 
     def start(self):
-        self.relay_thread = self.container.spawn_managed_thread(self.relay_forever)
+        shared = resources(self.container)
+        if not shared.relaying:  # a service with two stores still runs one relay
+            shared.relaying = True
+            self.relay_thread = self.container.spawn_managed_thread(self.relay_forever)
 
     def stop(self):
         if self.relay_thread is not None:

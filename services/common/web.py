@@ -9,7 +9,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from werkzeug.wrappers import Response
 
 from .settings import require_setting
-from .storage import redis_client
+from .storage import resources
 
 CACHE_SECONDS = 1.0
 
@@ -17,8 +17,8 @@ CACHE_SECONDS = 1.0
 class Probe:
     """Checks Redis and RabbitMQ, remembering the answer for a second to keep polling cheap."""
 
-    def __init__(self, redis_url, amqp_uri):
-        self.redis = redis_client(redis_url)
+    def __init__(self, redis, amqp_uri):
+        self.redis = redis
         self.amqp_uri = amqp_uri
         self.checked_at = 0.0
         self.checks = {}
@@ -48,7 +48,7 @@ class Probe:
 class HealthProbe(DependencyProvider):
     def setup(self):
         config = self.container.config
-        self.probe = Probe(require_setting(config, "REDIS_URL"), require_setting(config, "AMQP_URI"))
+        self.probe = Probe(resources(self.container).client, require_setting(config, "AMQP_URI"))
 
     def get_dependency(self, worker_ctx):
         return self.probe
@@ -68,4 +68,4 @@ class Observable:
 
     @http("GET", "/metrics")
     def metrics(self, request):
-        return Response(generate_latest(), mimetype=CONTENT_TYPE_LATEST)
+        return Response(generate_latest(), content_type=CONTENT_TYPE_LATEST)

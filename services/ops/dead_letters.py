@@ -1,7 +1,7 @@
 """`dead-letters`: the events a service gave up on, read without consuming them, replayed or dropped.
 
-Reading takes every message with basic.get and never acks it: when the connection closes the broker
-puts each one back in its place. A replayed or dropped message is acked, and a replayed one only
+Reading takes every message with basic.get and never acks it: basic.recover then puts each one back
+in its place before the command ends. A replayed or dropped message is acked, and a replayed one only
 after the broker confirmed its copy in the original queue; a crash in between leaves the event in
 both queues, which the idempotent consumer absorbs."""
 import json
@@ -82,7 +82,12 @@ class DeadLetterQueue:
                 if message is None:
                     break
                 letters.append(DeadLetter(len(letters) + 1, message))
-            yield total, letters
+            try:
+                yield total, letters
+            finally:
+                # Put back what was not acked before answering: the requeue that closing the
+                # connection would do is asynchronous, and the next command could miss messages.
+                channel.basic_recover(requeue=True)
 
     def choose(self, letters, event_id):
         if event_id is None:

@@ -8,6 +8,7 @@ from nameko.exceptions import RemoteError
 from services.activity.service import ActivityService
 from services.common import clock
 from tests.service.fake_pairing import CALLERS, PAIRINGS, FakePairingService, pairing_record
+from tests.helpers import outcome, remote_error
 
 # Short, so that a silent pairing costs the tests little.
 PAIRING_RPC_TIMEOUT = 0.5
@@ -52,17 +53,3 @@ def report(**changes):
         "opinions": ["希望社区多组织活动"], **changes,
     }
 
-
-def remote_error(call):
-    with pytest.raises(RemoteError) as exc:
-        call()
-    return exc.value
-
-
-def outcome(call):
-    """"ok", or the exc_type the call failed with."""
-    try:
-        call()
-    except RemoteError as err:
-        return err.exc_type
-    return "ok"

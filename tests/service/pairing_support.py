@@ -7,7 +7,7 @@ from nameko.exceptions import RemoteError
 
 from services.common import clock
 from services.pairing.service import PairingService
-from tests.helpers import wait_until
+from tests.helpers import remote_error, wait_until
 
 # Personal values that must never appear on the bus (the unit's and the target's).
 UNIT_PHONE, UNIT_CONTACT = "13912345678", "王芳芳"
@@ -37,12 +37,6 @@ def campaign_input(days_ahead=30, **changes):
     deadline = today() + timedelta(days=days_ahead)
     return {"name": f"{deadline.year}年学雷锋结对帮扶", "year": deadline.year,
             "report_deadline": deadline.isoformat(), **changes}
-
-
-def remote_error(call):
-    with pytest.raises(RemoteError) as exc:
-        call()
-    return exc.value
 
 
 def error_fields(error):

@@ -4,12 +4,11 @@ import uuid
 from datetime import timedelta
 
 import pytest
-from nameko.exceptions import RemoteError
 
 from services.common import clock
 from services.summary.seed import read_seed
 from services.summary.service import SummaryService
-from tests.helpers import publish_event, wait_until
+from tests.helpers import outcome, publish_event, remote_error, wait_until
 
 SEEDED = len(read_seed())
 WHO = {
@@ -97,17 +96,3 @@ def routed_issue(rpc, complete, unit_code="U001", category="elderly_care"):
     [issue] = issues_of(rpc, envelope["subject"])
     return issue
 
-
-def outcome(call):
-    """"ok", or the exc_type the call failed with."""
-    try:
-        call()
-    except RemoteError as err:
-        return err.exc_type
-    return "ok"
-
-
-def remote_error(call):
-    with pytest.raises(RemoteError) as exc:
-        call()
-    return exc.value

@@ -3,11 +3,11 @@ import json
 
 import pytest
 import requests
-from nameko.exceptions import IncorrectSignature, RemoteError
+from nameko.exceptions import IncorrectSignature
 from nameko.testing.services import entrypoint_waiter
 
 from services.common import topology
-from tests.helpers import queue_depth, take_message, wait_until
+from tests.helpers import queue_depth, remote_error, take_message, wait_until
 from tests.service.probe import ProbeConsumer, ProbeService
 
 THING = {"unit_code": "U001", "title": "慰问"}
@@ -18,20 +18,15 @@ def probe(start_service):
     return start_service(ProbeService)
 
 
-def remote_error(call):
-    with pytest.raises(RemoteError) as exc:
-        call()
-    return exc.value
-
-
 def test_health_and_metrics(probe, service_config, rpc):
     base = f"http://{service_config['WEB_SERVER_ADDRESS']}"
     health = requests.get(f"{base}/health", timeout=5)
     assert health.status_code == 200
     assert health.json() == {"status": "ok", "service": "probe", "redis": "ok", "amqp": "ok"}
     rpc().probe.forgetful()
-    metrics = requests.get(f"{base}/metrics", timeout=5).text
-    assert 'leifeng_rpc_calls_total{method="forgetful",outcome="ok",service="probe"}' in metrics
+    metrics = requests.get(f"{base}/metrics", timeout=5)
+    assert 'leifeng_rpc_calls_total{method="forgetful",outcome="ok",service="probe"}' in metrics.text
+    assert metrics.headers["Content-Type"].count("charset") == 1  # Prometheus refuses a repeated one
 
 
 def test_no_token_is_unauthenticated(probe, rpc):
@@ -136,14 +131,18 @@ def test_events_are_published_with_a_valid_envelope_and_no_token(probe, rpc, lis
     wait_until(lambda: redis_client.zcard("probe:outbox:staged") == 0, message="outbox emptied")
 
 
-def test_the_relay_publishes_what_a_crash_left_in_the_outbox(probe, rpc, listen, redis_client, monkeypatch):
+def test_the_relay_publishes_what_a_crash_left_in_the_outbox(probe, listen, redis_client):
+    """An entry committed with its state change but never published, as a crash after EXEC leaves it."""
     listener = listen("probe")
-    from services.common import outbox
-    monkeypatch.setattr(outbox.Outbox, "publish", lambda self, envelopes: None)  # "crash" before publish
-    record = rpc().probe.make_thing(THING)
-    assert redis_client.zcard("probe:outbox:staged") == 1
-    [event] = listener.wait_for("thing_made", timeout=10)
-    assert event["subject"] == record["id"]
+    from services.common.events import make_event
+    from services.common.outbox import Outbox
+    event = make_event("probe", "thing_made", "t-orphan", 1, {"id": "t-orphan", "unit_code": "U001"})
+    pipe = redis_client.pipeline(transaction=True)
+    Outbox(redis_client, "probe:", "probe", bus=None).stage(pipe, [event])
+    pipe.execute()
+    [published] = listener.wait_for("thing_made", timeout=10)
+    assert published == event
+    wait_until(lambda: redis_client.zcard("probe:outbox:staged") == 0, message="outbox emptied")
 
 
 @pytest.fixture

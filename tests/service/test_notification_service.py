@@ -4,13 +4,13 @@ import json
 
 import pytest
 import requests
-from nameko.exceptions import RemoteError
+
 from nameko.testing.services import entrypoint_waiter
 from prometheus_client import REGISTRY
 
 from services.common.outbox import Bus
 from services.notification.service import NotificationService
-from tests.helpers import wait_until
+from tests.helpers import remote_error, wait_until
 from tests.service import notification_support as s
 
 
@@ -36,12 +36,6 @@ def known(bus, redis_client):
     bus("department_registered", s.department("elderly-care", "养老服务司"))
     for kind, key in (("campaign", "c1"), ("unit", "U001"), ("department", "elderly-care")):
         in_directory(redis_client, kind, key)
-
-
-def remote_error(call):
-    with pytest.raises(RemoteError) as exc:
-        call()
-    return exc.value
 
 
 def test_a_reported_pairing_reaches_the_committee_inbox_naming_campaign_and_unit(service, known, bus, rpc):

@@ -9,7 +9,6 @@ import openpyxl
 import pytest
 import redis
 import yaml
-from nameko.exceptions import RemoteError
 
 from bench.campaign_report import campaign_created, redis_commands, seed
 from services.common.auth import Auth
@@ -18,7 +17,7 @@ from services.summary import export
 from services.summary.report_service import ReportEndpoints
 from tests import report_scenario as scenario
 from tests.conftest import TEST_REDIS_URL
-from tests.helpers import publish_event, wait_until
+from tests.helpers import publish_event, remote_error, wait_until
 
 
 class ReportProbe(ReportEndpoints):
@@ -30,12 +29,6 @@ class ReportProbe(ReportEndpoints):
 def probe(start_service):
     # No outbox relay polling Redis while commands are counted.
     return start_service(ReportProbe, OUTBOX_RELAY_INTERVAL=3600)
-
-
-def remote_error(call):
-    with pytest.raises(RemoteError) as exc:
-        call()
-    return exc.value
 
 
 def handled(redis_client):

@@ -80,3 +80,11 @@ def test_page_args_default_and_bounds():
         with pytest.raises(ValidationError) as exc:
             schemas.load(schemas.PageArgs, {"limit": limit})
         assert list(field_map(exc)) == ["limit"]
+
+
+@pytest.mark.parametrize("when", ["9999-12-31T23:00:00-10:00", "0001-01-01T00:00:00+14:00", "2026-02-30T10:00:00+08:00",
+                                  "2026-03-01T10:00:00", "2026-03-01", "yesterday", 20260301])
+def test_times_that_cannot_be_placed_in_the_campaign_zone_are_refused(when):
+    with pytest.raises(ValidationError) as exc:
+        schemas.load(Report, {"title": "t", "target": GOOD_TARGET, "volunteers": [GOOD_TARGET], "when": when})
+    assert list(field_map(exc)) == ["when"]
