@@ -4,6 +4,7 @@ import os
 import signal
 import subprocess
 import uuid
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -52,50 +53,71 @@ class System:
         self._proxies.clear()
 
 
-@pytest.fixture(scope="module")
-def system(rabbit_manager, tmp_path_factory):
+class Processes:
+    """scripts/run.sh in a process group of its own, so SIGINT reaches it as Ctrl-C would."""
+
+    def __init__(self, env, log_path):
+        self.log_path = log_path
+        self._log = open(log_path, "wb")
+        self.process = subprocess.Popen(["bash", "scripts/run.sh"], cwd=ROOT, env=env, stdout=self._log,
+                                        stderr=subprocess.STDOUT, start_new_session=True)
+
+    def log(self):
+        return self.log_path.read_text(errors="replace")
+
+    def interrupt(self, timeout=20):
+        os.killpg(self.process.pid, signal.SIGINT)
+        return self.process.wait(timeout=timeout)
+
+    def close(self):
+        if self.process.poll() is None:
+            try:
+                self.interrupt()
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait()
+        self._log.close()
+
+
+FAST = {
+    "ALLOW_CLOCK_OVERRIDE": "true",
+    "EVENT_RETRY_DELAYS": "[0.1, 0.2, 0.4, 0.8, 1.6]",
+    "EMAIL_RETRY_DELAYS": "[0.1, 0.2, 0.4, 0.8, 1.6]",
+    "OUTBOX_RELAY_INTERVAL": "0.5",
+    "DEADLINE_CHECK_INTERVAL": "3600",
+}
+
+
+@contextmanager
+def running_system(rabbit_manager, workdir, redis_url, **settings):
+    """The four processes as `make run` starts them, on a fresh vhost, a key pair and free ports."""
     vhost = f"e2e_{uuid.uuid4().hex[:10]}"
     rabbit_manager.create_vhost(vhost)
     rabbit_manager.set_vhost_permissions(vhost, "guest", ".*", ".*", ".*")
-    keys = tmp_path_factory.mktemp("e2e-keys")
-    private, public = auth.keygen(keys)
-    client = redis.Redis.from_url(E2E_REDIS_URL, decode_responses=True)
-    client.flushdb()
+    private, public = auth.keygen(workdir / "keys")
     ports = {service: free_port() for service in SERVICES}
     amqp_uri = f"pyamqp://guest:guest@127.0.0.1:5672/{vhost}"
-    env = {
-        **os.environ,
-        "AMQP_URI": amqp_uri,
-        "REDIS_URL": E2E_REDIS_URL,
-        "JWT_PUBLIC_KEY_FILE": str(public),
-        "ALLOW_CLOCK_OVERRIDE": "true",
-        "EVENT_RETRY_DELAYS": "[0.1, 0.2, 0.4, 0.8, 1.6]",
-        "EMAIL_RETRY_DELAYS": "[0.1, 0.2, 0.4, 0.8, 1.6]",
-        "OUTBOX_RELAY_INTERVAL": "0.5",
-        "DEADLINE_CHECK_INTERVAL": "3600",
-        "PAIRING_PORT": str(ports["pairing"]),
-        "ACTIVITY_PORT": str(ports["activity"]),
-        "SUMMARY_PORT": str(ports["summary"]),
-        "NOTIFICATION_PORT": str(ports["notification"]),
-    }
-    log_path = keys / "system.log"
-    log = open(log_path, "wb")
-    process = subprocess.Popen(["bash", "scripts/run.sh"], cwd=ROOT, env=env, stdout=log,
-                               stderr=subprocess.STDOUT, start_new_session=True)
-    system = System({"AMQP_URI": amqp_uri, "serializer": "json"}, ports, private.read_text(), client, log_path)
+    env = {**os.environ, "AMQP_URI": amqp_uri, "REDIS_URL": redis_url, "JWT_PUBLIC_KEY_FILE": str(public),
+           **{f"{service.upper()}_PORT": str(port) for service, port in ports.items()}, **settings}
+    processes = Processes(env, workdir / "system.log")
+    system = System({"AMQP_URI": amqp_uri, "serializer": "json"}, ports, private.read_text(),
+                    redis.Redis.from_url(redis_url, decode_responses=True), processes.log_path)
+    system.processes = processes
     try:
-        wait_until(lambda: process.poll() is not None or system.healthy(), timeout=60,
+        wait_until(lambda: processes.process.poll() is not None or system.healthy(), timeout=60,
                    message="the four services to answer /health")
-        assert process.poll() is None, f"make run exited: {log_path.read_text()[-2000:]}"
+        assert processes.process.poll() is None, f"make run exited: {processes.log()[-2000:]}"
         yield system
     finally:
         system.close_proxies()
-        os.killpg(process.pid, signal.SIGINT)
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
-        log.close()
-        client.flushdb()
+        processes.close()
         rabbit_manager.delete_vhost(vhost)
+
+
+@pytest.fixture(scope="module")
+def system(rabbit_manager, tmp_path_factory):
+    client = redis.Redis.from_url(E2E_REDIS_URL)
+    client.flushdb()
+    with running_system(rabbit_manager, tmp_path_factory.mktemp("e2e"), E2E_REDIS_URL, **FAST) as running:
+        yield running
+    client.flushdb()

@@ -1,17 +1,13 @@
 """/health follows Redis: the four processes, started as `make run` starts them, answer 503 within
 seconds of their Redis stopping and 200 again once it is back, without being restarted; Ctrl-C then
 stops them cleanly. They get a Redis of their own: the shared one on 6379 must never be stopped."""
-import os
-import signal
 import subprocess
-import uuid
 
 import pytest
 import redis
 import requests
 
-from services.common import auth
-from tests.e2e.conftest import ROOT, SERVICES, System
+from tests.e2e.conftest import SERVICES, running_system
 from tests.helpers import free_port, wait_until
 
 # honcho's exit status when Ctrl-C (SIGINT) stopped it and every process it ran.
@@ -45,29 +41,6 @@ class ThrowawayRedis:
             self.process.wait(timeout=10)
 
 
-class Processes:
-    """scripts/run.sh in a process group of its own, so SIGINT reaches it as Ctrl-C would."""
-
-    def __init__(self, env, log_path):
-        self.log_path = log_path
-        self._log = open(log_path, "wb")
-        self.process = subprocess.Popen(["bash", "scripts/run.sh"], cwd=ROOT, env=env, stdout=self._log,
-                                        stderr=subprocess.STDOUT, start_new_session=True)
-
-    def log(self):
-        return self.log_path.read_text(errors="replace")
-
-    def interrupt(self, timeout=20):
-        os.killpg(self.process.pid, signal.SIGINT)
-        return self.process.wait(timeout=timeout)
-
-    def close(self):
-        if self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait()
-        self._log.close()
-
-
 @pytest.fixture
 def throwaway_redis():
     server = ThrowawayRedis()
@@ -77,38 +50,9 @@ def throwaway_redis():
 
 
 @pytest.fixture
-def vhost(rabbit_manager):
-    name = f"e2e_health_{uuid.uuid4().hex[:10]}"
-    rabbit_manager.create_vhost(name)
-    rabbit_manager.set_vhost_permissions(name, "guest", ".*", ".*", ".*")
-    yield name
-    rabbit_manager.delete_vhost(name)
-
-
-@pytest.fixture
-def isolated_system(throwaway_redis, vhost, tmp_path):
-    private, public = auth.keygen(tmp_path / "keys")
-    ports = {service: free_port() for service in SERVICES}
-    amqp_uri = f"pyamqp://guest:guest@127.0.0.1:5672/{vhost}"
-    env = {
-        **os.environ,
-        "AMQP_URI": amqp_uri,
-        "REDIS_URL": throwaway_redis.url,
-        "JWT_PUBLIC_KEY_FILE": str(public),
-        "DEADLINE_CHECK_INTERVAL": "3600",
-        **{f"{service.upper()}_PORT": str(port) for service, port in ports.items()},
-    }
-    processes = Processes(env, tmp_path / "system.log")
-    running = System({"AMQP_URI": amqp_uri}, ports, private.read_text(),
-                     redis.Redis.from_url(throwaway_redis.url), processes.log_path)
-    running.processes = processes
-    try:
-        wait_until(lambda: processes.process.poll() is not None or running.healthy(), timeout=60,
-                   message="the four services to answer /health")
-        assert processes.process.poll() is None, f"make run exited: {processes.log()[-2000:]}"
-        yield running
-    finally:
-        processes.close()
+def isolated_system(throwaway_redis, rabbit_manager, tmp_path):
+    with running_system(rabbit_manager, tmp_path, throwaway_redis.url, DEADLINE_CHECK_INTERVAL="3600") as system:
+        yield system
 
 
 def statuses(system):
