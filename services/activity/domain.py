@@ -2,7 +2,7 @@
 cancelled only while planned, completed with a report. Plain functions on dicts."""
 from datetime import timedelta
 
-from services.common import clock
+from services.common import clock, records
 from services.common.errors import Conflict, ValidationError
 
 PLANNED, COMPLETED, CANCELLED = "planned", "completed", "cancelled"
@@ -27,7 +27,8 @@ def report_problems(report, now):
         return {"ended_at": ["结束时间不能在将来(Must not be in the future)."]}
     available = (ended - started).total_seconds() / 3600
     too_long = {
-        index: {"hours": [f"服务时长不能超过活动时长 {available:g} 小时(At most the activity's duration)."]}
+        index: {"hours": ["服务时长不能超过 started_at 与 ended_at 之间的时长"
+                          "(At most the hours between started_at and ended_at)."]}
         for index, volunteer in enumerate(report["volunteers"]) if volunteer["hours"] > available}
     return {"volunteers": too_long} if too_long else {}
 
@@ -57,23 +58,19 @@ def require_approved(pairing):
 
 def plan(data, pairing, activity_id, now):
     require_approved(pairing)
-    stamp = clock.iso(now)
-    return {
-        "id": activity_id,
-        "campaign_id": pairing["campaign_id"],
-        "unit_code": pairing["unit_code"],
-        "pairing_id": pairing["id"],
-        "target": dict(pairing["target"]),
+    return records.created(
+        activity_id, now,
+        campaign_id=pairing["campaign_id"],
+        unit_code=pairing["unit_code"],
+        pairing_id=pairing["id"],
+        target=dict(pairing["target"]),
         **planned_fields(data),
-        "status": PLANNED,
-        "report": None,
-        "completed_at": None,
-        "cancelled_at": None,
-        "cancel_reason": None,
-        "revision": 1,
-        "created_at": stamp,
-        "updated_at": stamp,
-    }
+        status=PLANNED,
+        report=None,
+        completed_at=None,
+        cancelled_at=None,
+        cancel_reason=None,
+    )
 
 
 def planned_fields(data):
@@ -90,10 +87,6 @@ def require_planned(activity):
                        f"(Activity is {activity['status']}).")
 
 
-def revised(activity, now, **fields):
-    return {**activity, **fields, "revision": activity["revision"] + 1, "updated_at": clock.iso(now)}
-
-
 def change(activity, changes, now):
     require_planned(activity)
     start = changes.get("scheduled_start") or clock.parse(activity["scheduled_start"])
@@ -101,18 +94,18 @@ def change(activity, changes, now):
     problems = schedule_problems(start, end)
     if problems:
         raise ValidationError({f"changes.{path}": messages for path, messages in problems.items()})
-    return revised(activity, now, **planned_fields(changes))
+    return records.revised(activity, now, **planned_fields(changes))
 
 
 def complete(activity, report, now):
     require_planned(activity)
     stored = {**report, "started_at": clock.iso(report["started_at"]), "ended_at": clock.iso(report["ended_at"])}
-    return revised(activity, now, status=COMPLETED, report=stored, completed_at=clock.iso(now))
+    return records.revised(activity, now, status=COMPLETED, report=stored, completed_at=clock.iso(now))
 
 
 def cancel(activity, reason, now):
     require_planned(activity)
-    return revised(activity, now, status=CANCELLED, cancel_reason=reason, cancelled_at=clock.iso(now))
+    return records.revised(activity, now, status=CANCELLED, cancel_reason=reason, cancelled_at=clock.iso(now))
 
 
 def visible(activity, sees_personal_data):

@@ -15,12 +15,17 @@ STATUSES = (domain.PLANNED, domain.COMPLETED, domain.CANCELLED)
 
 
 class Hours(fields.Float):
-    """A JSON number of hours: the text "2" is refused like any other wrong type."""
+    """A JSON number of hours, kept as the caller gave it: 3 stays 3, 1.5 stays 1.5. The text "2"
+    is refused like any other wrong type, and so are NaN, infinities and numbers no float can hold."""
 
     def _deserialize(self, value, attr, data, **kwargs):
         if not isinstance(value, (int, float)) or isinstance(value, bool):
             raise self.make_error("invalid")
-        return super()._deserialize(value, attr, data, **kwargs)
+        try:
+            checked = super()._deserialize(value, attr, data, **kwargs)
+        except OverflowError:
+            raise self.make_error("invalid") from None
+        return value if isinstance(value, int) else checked
 
 
 class PartialNested(fields.Nested):

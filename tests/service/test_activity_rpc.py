@@ -130,6 +130,28 @@ def test_an_unknown_record_is_not_found(call, rpc):
     assert remote_error(lambda: call(rpc("unit", unit="U001").activity)).exc_type == "NotFound"
 
 
+@pytest.mark.parametrize("call", [
+    lambda svc, a: svc.update_activity(a["id"], {"title": "别人改的"}),
+    lambda svc, a: svc.complete_activity(a["id"], report()),
+    lambda svc, a: svc.cancel_activity(a["id"], "别人取消"),
+])
+@pytest.mark.parametrize("finished", [False, True])
+def test_another_units_activity_is_forbidden_before_its_state_or_any_write(call, finished, rpc, listen):
+    activity = planned(rpc)
+    if finished:
+        activity = rpc().activity.cancel_activity(activity["id"], "取消")
+    listener = listen("activity")
+    error = remote_error(lambda: call(rpc("unit", unit="U002").activity, activity))
+    assert error.exc_type == "Forbidden"  # not Conflict, even when the activity is finished
+    assert rpc().activity.get_activity(activity["id"]) == activity
+    assert listener.events() == []
+
+
+def test_not_found_names_no_input(rpc):
+    error = remote_error(lambda: rpc().activity.get_activity("a-secret-looking-id"))
+    assert error.exc_type == "NotFound" and "a-secret-looking-id" not in error.value
+
+
 @pytest.mark.parametrize("status", ["reported", "rejected", "withdrawn"])
 def test_planning_needs_an_approved_pairing(status, rpc, redis_client):
     pairing = new_pairing("U001", status=status)
@@ -155,6 +177,8 @@ def test_completion_records_the_report_and_announces_it_without_contact_data(rpc
     done = rpc("unit", unit="U001").activity.complete_activity(activity["id"], report())
     assert (done["status"], done["revision"]) == ("completed", 2)
     assert done["completed_at"] and done["report"]["volunteers"][1]["hours"] == 1.5
+    # Whole hours come back as the JSON integers the unit sent, fractions as given.
+    assert [(v["hours"], type(v["hours"])) for v in done["report"]["volunteers"]] == [(2, int), (1.5, float)]
     assert done["report"]["problems"][0]["business_related"] is True
     [event] = listener.wait_for("activity_completed")
     validate_event(event)

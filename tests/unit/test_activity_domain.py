@@ -150,6 +150,12 @@ def test_report_rules(kwargs, problems):
         assert {i: list(v) for i, v in found["volunteers"].items()} == problems["volunteers"]
 
 
+def test_a_volunteer_over_the_duration_is_told_so_without_numbers_echoed():
+    found = domain.report_problems(report(start=at(9), end=at(10, 30), hours=(2.75,)), NOW)
+    [message] = found["volunteers"][0]["hours"]
+    assert not any(ch.isdigit() for ch in message)
+
+
 @pytest.mark.parametrize("ahead, problem", [(timedelta(0), False), (timedelta(seconds=59), False),
                                             (timedelta(minutes=2), True), (timedelta(days=1), True)])
 def test_a_report_may_not_end_in_the_future(ahead, problem):

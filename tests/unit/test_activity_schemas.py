@@ -128,6 +128,13 @@ def test_a_good_report_loads_with_defaults_for_problems_and_opinions():
     assert loaded["volunteers"][1]["hours"] == 1.5
 
 
+@pytest.mark.parametrize("hours", [2, 0, 1.5, 2.0])
+def test_hours_keep_the_json_number_the_caller_gave(hours):
+    loaded = load(schemas.CompleteActivityArgs, report_args(volunteers=[{**VOLUNTEER, "hours": hours}]))
+    [volunteer] = loaded["report"]["volunteers"]
+    assert (volunteer["hours"], type(volunteer["hours"])) == (hours, type(hours))
+
+
 @pytest.mark.parametrize("field", ["started_at", "ended_at", "volunteers", "services_delivered",
                                    "beneficiaries", "description"])
 def test_the_report_fields_are_required(field):
@@ -149,6 +156,9 @@ def test_the_report_fields_are_required(field):
     ({"volunteers": [{**VOLUNTEER, "hours": "2"}]}, "report.volunteers.0.hours"),
     ({"volunteers": [{**VOLUNTEER, "hours": True}]}, "report.volunteers.0.hours"),
     ({"volunteers": [{**VOLUNTEER, "hours": None}]}, "report.volunteers.0.hours"),
+    ({"volunteers": [{**VOLUNTEER, "hours": float("nan")}]}, "report.volunteers.0.hours"),
+    ({"volunteers": [{**VOLUNTEER, "hours": float("inf")}]}, "report.volunteers.0.hours"),
+    ({"volunteers": [{**VOLUNTEER, "hours": 10 ** 400}]}, "report.volunteers.0.hours"),
     ({"volunteers": [VOLUNTEER, {**VOLUNTEER, "hours": 2.01}]}, "report.volunteers.1.hours"),
     ({"volunteers": [{k: v for k, v in VOLUNTEER.items() if k != "youth"}]}, "report.volunteers.0.youth"),
     ({"volunteers": [{**VOLUNTEER, "phone": "13912345678"}]}, "report.volunteers.0.phone"),
