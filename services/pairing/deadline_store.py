@@ -5,6 +5,8 @@ under WATCH and added to in the transaction that stages the notices, so a second
 second service instance) racing this one retries and finds them marked."""
 from functools import partial
 
+from services.common.errors import require_found
+
 from . import domain
 from .domain import NOTICE_SEQ, OVERDUE, REMIND
 from .keys import PairingKeys
@@ -20,7 +22,7 @@ class DeadlineChecks(PairingKeys):
         for status in (*COUNTED, "late"):
             pipe.smembers(self.state_key(campaign_id, status))
         raw, *sets = pipe.execute()
-        return domain.progress(self.found(self.decode(raw), "活动", "campaign"), *sets)
+        return domain.progress(require_found(self.decode(raw), "活动"), *sets)
 
     def check_deadlines(self, now):
         """Notify the missing units of every campaign whose notice time has come; returns counts."""

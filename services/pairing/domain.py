@@ -7,6 +7,7 @@ from datetime import date, timedelta
 
 from services.common import clock
 from services.common.errors import Conflict, ValidationError
+from services.common.records import created, revised
 
 UNIT_FIELDS = ("code", "name", "party_org", "contact_name", "contact_phone", "contact_email")
 # What other services learn of a unit: never its contact person or phone.
@@ -53,18 +54,8 @@ def participants(unit_codes, active_codes, path):
 
 
 def new_campaign(campaign_id, data, taking_part, now):
-    stamp = clock.iso(now)
-    record = {
-        "id": campaign_id, **data, "report_deadline": data["report_deadline"].isoformat(),
-        "participants": sorted(taking_part), "created_at": stamp, "updated_at": stamp, "revision": 1,
-    }
-    return _with_windows(record)
-
-
-def _bump(record, now):
-    record["revision"] += 1
-    record["updated_at"] = clock.iso(now)
-    return record
+    fields = {**data, "report_deadline": data["report_deadline"].isoformat(), "participants": sorted(taking_part)}
+    return _with_windows(created(campaign_id, now, **fields))
 
 
 def changed_campaign(campaign, changes, taking_part, now):
@@ -82,22 +73,23 @@ def changed_campaign(campaign, changes, taking_part, now):
     _with_windows(updated)
     if updated == campaign:
         return None
-    return _bump(updated, now)
+    return revised(updated, now)
 
 
 def join(campaign, unit_code, now):
     if unit_code in campaign["participants"]:
         return None
-    return _bump(dict(campaign, participants=sorted([*campaign["participants"], unit_code])), now)
+    return revised(campaign, now, participants=sorted([*campaign["participants"], unit_code]))
 
 
 def leave(campaign, unit_code, now):
     if unit_code not in campaign["participants"]:
         return None
-    return _bump(dict(campaign, participants=[c for c in campaign["participants"] if c != unit_code]), now)
+    return revised(campaign, now, participants=[c for c in campaign["participants"] if c != unit_code])
 
 
 def new_unit(data, now):
+    # Not `records.created`: a unit is named by its `code` and has no `id`.
     stamp = clock.iso(now)
     return {**{field: data[field] for field in UNIT_FIELDS}, "active": True,
             "created_at": stamp, "updated_at": stamp, "revision": 1}
@@ -115,7 +107,7 @@ def same_unit(existing, data):
 def deactivated(unit, now):
     if not unit["active"]:
         raise Conflict("单位已停用(Unit already inactive).")
-    return _bump(dict(unit, active=False, deactivated_at=clock.iso(now)), now)
+    return revised(unit, now, active=False, deactivated_at=clock.iso(now))
 
 
 def unit_event(unit):

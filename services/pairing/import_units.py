@@ -6,7 +6,8 @@ Columns: code,name,party_org,contact_name,contact_phone,contact_email. Each vali
 registered exactly as `register_unit` registers it (the same schema and store function, so its
 event goes out through the outbox and the unit joins the open campaigns). A unit already registered
 with the same fields is skipped, so the same file imported twice changes nothing. A bad row is
-reported by its line number and the names of its bad fields, never their values.
+reported by its line number and the names of its bad fields, never their values; a bad header by
+the missing column names and the positions of cells that are no column name, never their text.
 Exit status: 0 all rows fine, 1 some rows refused, 2 the file or the configuration is unusable."""
 import argparse
 import csv
@@ -46,14 +47,22 @@ def cell_text(value):
     return text or None
 
 
+def header_problem(missing, unknown):
+    """What is wrong with the header row, by column names we know and positions of cells we do not:
+    a file without a header has a unit's contact person and phone where the header should be."""
+    at = ",".join(map(str, unknown))
+    extra = f"{len(unknown)} 列,第 {at} 列({len(unknown)} at columns {at})" if unknown else "无(none)"
+    return (f"表头应为 {','.join(COLUMNS)}(header row); 缺少(missing): {','.join(missing) or '无(none)'}; "
+            f"不认识(unknown): {extra}")
+
+
 def _records(header, rows):
     """(line number, {column: text}) for each non-empty row, after checking the header."""
     names = [cell_text(name) for name in header]
     missing = [column for column in COLUMNS if column not in names]
-    unknown = [name for name in names if name is not None and name not in COLUMNS]
+    unknown = [position for position, name in enumerate(names, start=1) if name is not None and name not in COLUMNS]
     if missing or unknown:
-        raise UnusableFile(f"表头应为 {','.join(COLUMNS)}(缺少: {','.join(missing) or '无'}; "
-                           f"多余: {','.join(unknown) or '无'})")
+        raise UnusableFile(header_problem(missing, unknown))
     for line, row in rows:
         values = {name: cell_text(value) for name, value in zip(names, row) if name is not None}
         record = {name: value for name, value in values.items() if value is not None}

@@ -13,11 +13,13 @@
     units, units:active                  listing index of units; codes of active units
     pairing:<id>                         the pairing (JSON)
     pairings:<campaign id>[:<code>]      listing indexes of a campaign's pairings (of one unit)
+    request:create_campaign:<request id>                     the campaign that request created (30 days)
+    request:report_pairing:<campaign id>:<code>:<request id>  the pairing that request created (30 days)
 """
 import uuid
 
 from services.common import listing
-from services.common.errors import NotFound
+from services.common.errors import require_found
 from services.common.store import Store
 
 
@@ -65,20 +67,14 @@ class PairingKeys(Store):
     def new_id(kind):
         return f"{kind}{uuid.uuid4().hex[:16]}"
 
-    @staticmethod
-    def found(record, label, what):
-        if record is None:
-            raise NotFound(f"{label}不存在(No such {what}).")
-        return record
-
     def campaign(self, campaign_id):
-        return self.found(self.load(self.campaign_key(campaign_id)), "活动", "campaign")
+        return require_found(self.load(self.campaign_key(campaign_id)), "活动")
 
     def unit(self, code):
-        return self.found(self.load(self.unit_key(code)), "单位", "unit")
+        return require_found(self.load(self.unit_key(code)), "单位")
 
     def pairing(self, pairing_id):
-        return self.found(self.load(self.pairing_key(pairing_id)), "结对", "pairing")
+        return require_found(self.load(self.pairing_key(pairing_id)), "结对")
 
     def list_campaigns(self, limit, cursor):
         return listing.page(self, self.campaigns_key(), self.campaign_key, limit, cursor)

@@ -9,8 +9,9 @@ from .pairings import COUNTED, EVENT_OF, VALID
 
 class PairingWrites(PairingKeys):
     def report_pairing(self, campaign_id, unit_code, target, request_id, now):
-        # request ids are per unit: one unit's id can never return another unit's pairing.
-        method = f"report_pairing:{unit_code}"
+        # A request id is scoped to the campaign and the unit: the same id elsewhere is another request,
+        # never an answer with another campaign's or another unit's pairing.
+        method = f"report_pairing:{campaign_id}:{unit_code}"
         latest_key = self.latest_key(campaign_id, unit_code)
 
         def work(tx):

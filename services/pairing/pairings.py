@@ -3,7 +3,8 @@
 A unit has at most one pairing that is `reported` or `approved` per campaign; a `rejected` or
 `withdrawn` one leaves it free to report again. Only a `reported` pairing moves on."""
 from services.common import clock
-from services.common.errors import Conflict, NotFound, ValidationError
+from services.common.errors import Conflict, ValidationError, require_found
+from services.common.records import created, revised
 from services.common.vocabulary import BEIJING, BEIJING_DISTRICTS, PRIVATE_KINDS
 
 from .domain import is_late, mask_name, mask_phone
@@ -25,10 +26,9 @@ def check_district(campaign, target):
 
 
 def check_may_report(campaign, unit, latest):
-    """`Conflict` unless the unit is active, takes part, and has no reported or approved pairing."""
-    if unit is None:
-        raise NotFound("单位不存在(No such unit).")
-    if not unit["active"]:
+    """`NotFound` for an unknown unit; `Conflict` unless it is active, takes part, and has no reported
+    or approved pairing."""
+    if not require_found(unit, "单位")["active"]:
         raise Conflict("单位已停用,不能报送(Unit is inactive).")
     if unit["code"] not in campaign["participants"]:
         raise Conflict("本单位未参加该活动(Unit does not take part in this campaign).")
@@ -37,19 +37,15 @@ def check_may_report(campaign, unit, latest):
 
 
 def new_pairing(pairing_id, campaign, unit_code, target, now):
-    stamp = clock.iso(now)
-    return {
-        "id": pairing_id, "campaign_id": campaign["id"], "unit_code": unit_code, "target": target,
-        "status": REPORTED, "reported_at": stamp, "late": is_late(campaign, now),
-        "reviewed_at": None, "review_comment": None, "withdrawn_at": None,
-        "created_at": stamp, "updated_at": stamp, "revision": 1,
-    }
+    return created(pairing_id, now, campaign_id=campaign["id"], unit_code=unit_code, target=target,
+                   status=REPORTED, reported_at=clock.iso(now), late=is_late(campaign, now),
+                   reviewed_at=None, review_comment=None, withdrawn_at=None)
 
 
 def _moved(pairing, status, now, **fields):
     if pairing["status"] != REPORTED:
         raise Conflict("只有待审核的结对可以审核或撤回(Only a reported pairing can change).")
-    return dict(pairing, status=status, updated_at=clock.iso(now), revision=pairing["revision"] + 1, **fields)
+    return revised(pairing, now, status=status, **fields)
 
 
 def withdrawn(pairing, now):
@@ -77,10 +73,11 @@ def event_data(pairing):
 
 def view(pairing, full):
     """The pairing as a caller sees it: in full for the committee and the owning unit; for anyone
-    else the phone masked (139****5678), the address cut to its district, persons' names masked."""
+    else the phone masked (139****5678), the address cut to its district, persons' names masked and
+    the unit's private `notes` left out."""
     if full:
         return pairing
-    target = dict(pairing["target"])
+    target = {k: v for k, v in pairing["target"].items() if k != "notes"}
     target["contact_phone"] = mask_phone(target["contact_phone"])
     target["address"] = target["district"]
     target["contact_name"] = mask_name(target["contact_name"])

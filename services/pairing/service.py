@@ -75,6 +75,8 @@ class PairingService(web.Observable):
     def report_pairing(self, campaign_id, unit_code, target, request_id=None):
         args = load(schemas.ReportPairingArgs, {"campaign_id": campaign_id, "unit_code": unit_code,
                                                 "target": target, "request_id": request_id})
+        # Deliberately out of the contract's order (docs/pairing.md): the valid districts depend on the
+        # campaign's region, so the campaign is loaded (NotFound) before `target.district` is checked.
         pairings.check_district(self.store.campaign(args["campaign_id"]), args["target"])
         self.auth.caller.require_owner(unit=args["unit_code"])
         return self.store.report_pairing(args["campaign_id"], args["unit_code"], args["target"],

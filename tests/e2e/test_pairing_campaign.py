@@ -23,26 +23,27 @@ def unit(code):
             "contact_phone": "13900001111", "contact_email": f"{code.lower()}@example.org"}
 
 
-def day(offset, clock_time="10:00:00"):
-    return f"{clock.now().date() + timedelta(days=offset)}T{clock_time}+08:00"
-
-
 def test_a_campaign_runs_from_creation_to_every_unit_approved(system):
     events = EventListener(system.config["AMQP_URI"], "pairing")
     try:
-        run_campaign(system, events)
+        # Today (+08:00) read once: a run crossing midnight must not shift the deadline against the
+        # moments the checks are run at.
+        run_campaign(system, events, clock.now().date())
     finally:
         events.close()
 
 
-def run_campaign(system, events):
+def run_campaign(system, events, today):
+    def day(offset, clock_time="10:00:00"):
+        return f"{today + timedelta(days=offset)}T{clock_time}+08:00"
+
     prefix = uuid.uuid4().hex[:6]
     codes = [f"{prefix}-{name}" for name in ("on-time", "withdraw", "missing", "home")]
     on_time, withdrawer, missing, household = codes
     committee = system.rpc().pairing
     for code in codes:
         committee.register_unit(unit(code))
-    deadline = clock.now().date() + timedelta(days=10)
+    deadline = today + timedelta(days=10)
     campaign = committee.create_campaign({"name": f"学雷锋结对帮扶 {prefix}", "year": deadline.year,
                                           "report_deadline": deadline.isoformat(), "unit_codes": codes},
                                          request_id=f"e2e-{prefix}")
@@ -68,7 +69,7 @@ def run_campaign(system, events):
     assert (progress["missing"], progress["pending_review"], progress["approved"]) == ([missing], 1, 2)
 
     committee.review_pairing(second["id"], "approve")
-    yesterday = clock.now().date() - timedelta(days=1)
+    yesterday = today - timedelta(days=1)
     committee.update_campaign(campaign_id, {"report_deadline": yesterday.isoformat(), "year": yesterday.year})
     late = as_unit(missing).report_pairing(campaign_id, missing, TARGET)
     assert late["late"] is True

@@ -3,11 +3,10 @@ import json
 from datetime import timedelta
 
 import pytest
-from nameko.exceptions import RemoteError
 
 from services.common import clock
 from services.pairing.service import PairingService
-from tests.helpers import remote_error, wait_until
+from tests.helpers import remote_error, wait_until  # noqa: F401  (remote_error: for the test modules)
 
 # Personal values that must never appear on the bus (the unit's and the target's).
 UNIT_PHONE, UNIT_CONTACT = "13912345678", "王芳芳"
@@ -28,9 +27,23 @@ def unit_input(unit_code, **changes):
             "contact_phone": UNIT_PHONE, "contact_email": f"{code.lower()}@example.org", **changes}
 
 
+_pinned_days = []
+
+
+@pytest.fixture(autouse=True)
+def one_day():
+    """Today in the campaign's zone (+08:00), read once per test: a run crossing midnight must not
+    move a deadline made early in a test against the moments the test names later. Autouse in every
+    module that imports it (each pairing service test module does)."""
+    _pinned_days.append(clock.now().date())
+    yield _pinned_days[-1]
+    _pinned_days.pop()
+
+
 def today():
-    """Today in the campaign's zone (+08:00), which is not always the host's."""
-    return clock.now().date()
+    """The test's day (see `one_day`); outside a test there is none to give."""
+    assert _pinned_days, "today() is read once per test: import the `one_day` fixture into the test module"
+    return _pinned_days[-1]
 
 
 def campaign_input(days_ahead=30, **changes):

@@ -8,7 +8,7 @@ from services.pairing.domain import OVERDUE, REMIND
 from services.pairing.service import PairingService
 from tests.helpers import free_port
 from tests.service.pairing_support import (  # noqa: F401  (fixtures)
-    TARGET, assert_envelope, campaign_input, distinct, error_fields, open_campaign, pairing, register,
+    TARGET, assert_envelope, campaign_input, distinct, error_fields, one_day, open_campaign, pairing, register,
     remote_error, rpc, today, wait_distinct,
 )
 
@@ -48,11 +48,12 @@ def test_missing_units_are_flagged_overdue_once_from_the_day_after_the_deadline(
     assert [e["event_type"] for e in distinct(events)] == [REMIND, OVERDUE]
 
 
-def test_a_reminder_never_goes_out_after_the_deadline(pairing, rpc):
+def test_a_reminder_never_goes_out_after_the_deadline(pairing, rpc, redis_client):
     campaign = open_campaign(rpc(), "U1", days_ahead=10)
     assert rpc().pairing.check_deadlines(now=moment(12)) == {"reminded": 0, "overdue": 1}
+    assert redis_client.zscore(f"pairing:due:{REMIND}", campaign["id"]) is None
+    assert redis_client.smembers(f"pairing:campaign:{campaign['id']}:notified:{REMIND}") == set()
     assert rpc().pairing.check_deadlines(now=moment(9)) == {"reminded": 0, "overdue": 0}
-    assert campaign["id"]
 
 
 def test_a_unit_missing_again_after_the_deadline_is_flagged_once(pairing, rpc, listen, redis_client):
@@ -92,7 +93,8 @@ def test_only_campaigns_that_have_fallen_due_are_indexed_for_the_check(pairing, 
     assert rpc().pairing.check_deadlines(now=moment(2)) == {"reminded": 0, "overdue": 1}
     assert redis_client.zrange(f"pairing:due:{OVERDUE}", 0, -1) == [later["id"]]
     assert redis_client.zrange(f"pairing:due:{REMIND}", 0, -1) == [later["id"]]
-    assert soon["id"] != later["id"]
+    assert redis_client.smembers(f"pairing:campaign:{soon['id']}:notified:{OVERDUE}") == {"U1"}
+    assert redis_client.smembers(f"pairing:campaign:{later['id']}:notified:{OVERDUE}") == set()
 
 
 def test_moving_the_deadline_moves_the_notices(pairing, rpc):
@@ -125,8 +127,9 @@ def test_two_instances_checking_at_once_send_each_notice_once(start_service, rpc
     replies = [proxy.check_deadlines.call_async(now=moment(1)) for _ in range(8)]
     assert sum(reply.result()["reminded"] for reply in replies) == 36
     sent = wait_distinct(events, REMIND, 36)
-    assert len({(e["data"]["campaign_id"], e["data"]["unit_code"]) for e in sent}) == 36
-    assert len(distinct(events)) == 36 and len(campaigns) == 3
+    assert {(e["data"]["campaign_id"], e["data"]["unit_code"]) for e in sent} == {
+        (campaign["id"], code) for campaign in campaigns for code in codes}
+    assert len(distinct(events)) == 36
 
 
 def test_the_timer_reminds_without_being_called(start_service, rpc, listen):

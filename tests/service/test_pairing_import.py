@@ -13,7 +13,7 @@ from services.common.topology import load_config
 from services.pairing import import_units
 from services.pairing.schemas import CreateCampaignArgs
 from tests.service.pairing_support import (  # noqa: F401  (fixtures)
-    UNIT_CONTACT, UNIT_PHONE, assert_no_personal_data, campaign_input, unit_input, wait_distinct,
+    UNIT_CONTACT, UNIT_PHONE, assert_no_personal_data, campaign_input, one_day, unit_input, wait_distinct,
 )
 
 HEADER = "code,name,party_org,contact_name,contact_phone,contact_email"
@@ -112,6 +112,45 @@ def test_an_unusable_file_stops_before_anything_is_written(tmp_path, config_file
     path.write_text(content)
     assert run(path, config_file) == 2
     assert capsys.readouterr().err
+    assert redis_client.keys("pairing:*") == []
+
+
+def headerless(tmp_path, suffix):
+    """Two units and no header row: the first unit's cells stand where the header should be."""
+    units = [unit_input("H1"), unit_input("H2", contact_name="李晓明", contact_phone="13700001111")]
+    path = tmp_path / f"units{suffix}"
+    if suffix == ".csv":
+        path.write_text("\n".join(row(unit) for unit in units) + "\n", encoding="utf-8")
+    else:
+        book = Workbook()
+        for unit in units:
+            book.active.append([unit[column] for column in import_units.COLUMNS])
+        book.save(path)
+    return path, [value for unit in units for value in unit.values()]
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".xlsx"])
+def test_a_file_without_a_header_row_is_refused_without_echoing_its_cells(tmp_path, config_file, redis_client,
+                                                                           capsys, suffix):
+    path, values = headerless(tmp_path, suffix)
+    assert run(path, config_file) == 2
+    out, err = capsys.readouterr()
+    assert "缺少(missing): code,name,party_org,contact_name,contact_phone,contact_email" in err
+    assert "6 at columns 1,2,3,4,5,6" in err
+    shown = (out + err).replace(str(path), "")
+    for value in values:
+        assert value not in shown
+    assert redis_client.keys("pairing:*") == []
+
+
+def test_a_wrong_header_names_the_missing_columns_and_the_positions_of_unknown_ones(tmp_path, config_file,
+                                                                                    redis_client, capsys):
+    path = tmp_path / "units.csv"
+    path.write_text("code,name,联系人王芳芳,contact_name,contact_email,,13912345678\n" + row(unit_input("U1")) + "\n")
+    assert run(path, config_file) == 2
+    err = capsys.readouterr().err
+    assert "缺少(missing): party_org,contact_phone;" in err and "2 at columns 3,7" in err
+    assert "王芳芳" not in err and "13912345678" not in err
     assert redis_client.keys("pairing:*") == []
 
 

@@ -1,9 +1,11 @@
 """Pairing reports over RPC: report, withdraw, review, lists, progress, with their events."""
+from datetime import date, datetime
+
 import pytest
 
 from tests.service.pairing_support import (  # noqa: F401  (fixtures)
     ORG_TARGET, TARGET, TARGET_ADDRESS, TARGET_PHONE, assert_envelope, assert_no_personal_data, campaign_input,
-    error_fields, open_campaign, pairing, register, remote_error, rpc, wait_distinct,
+    error_fields, one_day, open_campaign, pairing, register, remote_error, rpc, wait_distinct,
 )
 
 
@@ -44,7 +46,12 @@ def test_a_report_after_the_deadline_is_accepted_and_late(pairing, rpc):
 
 def test_a_report_on_the_deadline_day_is_on_time(pairing, rpc):
     campaign = open_campaign(rpc(), "U1", days_ahead=0)
-    assert rpc().pairing.report_pairing(campaign["id"], "U1", TARGET)["late"] is False
+    reported = rpc().pairing.report_pairing(campaign["id"], "U1", TARGET)
+    # reported_at is the service's own clock: should the run cross midnight (+08:00) between the
+    # campaign and the report, the report came the day after the deadline and must be late.
+    on_deadline_day = datetime.fromisoformat(reported["reported_at"]).date() == date.fromisoformat(
+        campaign["report_deadline"])
+    assert reported["late"] is not on_deadline_day
 
 
 def test_late_flags_already_given_stay_when_the_deadline_moves(pairing, rpc):
@@ -174,6 +181,24 @@ def test_a_repeated_request_id_returns_the_first_pairing_for_that_unit_only(pair
     assert len(redis_client.keys("pairing:pairing:*")) == 2
 
 
+def test_a_request_id_used_again_in_another_campaign_reports_there(pairing, rpc, listen):
+    first_campaign = open_campaign(rpc(), "U1")
+    second_campaign = rpc().pairing.create_campaign(campaign_input())
+    unit = rpc("unit", unit="U1").pairing
+    first = unit.report_pairing(first_campaign["id"], "U1", TARGET, request_id="r1")
+    events = listen("pairing", "pairing_reported")
+    second = unit.report_pairing(second_campaign["id"], "U1", ORG_TARGET, request_id="r1")
+    assert (second["campaign_id"], second["target"], second["status"]) == (
+        second_campaign["id"], ORG_TARGET, "reported")
+    assert second["id"] != first["id"]
+    [event] = wait_distinct(events, "pairing_reported")
+    assert (event["subject"], event["data"]["campaign_id"]) == (second["id"], second_campaign["id"])
+    assert unit.report_pairing(second_campaign["id"], "U1", TARGET, request_id="r1") == second
+    assert unit.report_pairing(first_campaign["id"], "U1", ORG_TARGET, request_id="r1") == first
+    progress = rpc().pairing.reporting_progress
+    assert progress(first_campaign["id"])["pending_review"] == progress(second_campaign["id"])["pending_review"] == 1
+
+
 def test_ops_sees_the_target_masked_the_committee_and_owner_in_full(pairing, rpc):
     campaign = open_campaign(rpc(), "U1")
     reported = rpc().pairing.report_pairing(campaign["id"], "U1", TARGET)
@@ -184,6 +209,21 @@ def test_ops_sees_the_target_masked_the_committee_and_owner_in_full(pairing, rpc
         "contact_phone": "138****9876", "address": "东城区", "contact_name": "张**", "name": "张***"}
     [listed] = rpc("ops").pairing.list_pairings(campaign["id"])["items"]
     assert listed["target"] == masked
+
+
+def test_the_targets_notes_are_kept_from_ops(pairing, rpc):
+    campaign = open_campaign(rpc(), "U1")
+    reported = rpc("unit", unit="U1").pairing.report_pairing(campaign["id"], "U1", TARGET)
+    assert rpc().pairing.get_pairing(reported["id"])["target"]["notes"] == TARGET["notes"]
+    [own] = rpc("unit", unit="U1").pairing.list_pairings(campaign["id"])["items"]
+    assert own["target"]["notes"] == TARGET["notes"]
+    ops = rpc("ops").pairing
+    seen = [ops.get_pairing(reported["id"]), *ops.list_pairings(campaign["id"])["items"],
+            *ops.list_pairings(campaign["id"], unit_code="U1")["items"]]
+    assert len(seen) == 3
+    for pairing_seen in seen:
+        assert "notes" not in pairing_seen["target"]
+        assert_no_personal_data(pairing_seen)
 
 
 def test_list_pairings_filters_scopes_and_pages(pairing, rpc):

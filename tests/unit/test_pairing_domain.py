@@ -233,6 +233,7 @@ def test_the_target_is_shown_in_full_or_masked():
     assert {k: masked[k] for k in ("contact_phone", "address", "contact_name", "name", "district")} == {
         "contact_phone": "138****9876", "address": "东城区", "contact_name": "张**", "name": "张***",
         "district": "东城区"}
+    assert "notes" not in masked and "独居老人" not in str(masked)
     assert pairings.view(pairing(kind="organization"), False)["target"]["name"] == "张大爷家"
 
 
