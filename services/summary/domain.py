@@ -3,27 +3,25 @@
 Times come in as aware datetimes and are stored as ISO text in +08:00. Every change returns a new
 record whose `revision` grew by one: it is the `seq` of the event that announces the change."""
 from services.common import clock
-from services.common.errors import Conflict
+from services.common.errors import Conflict, NotFound
+from services.common.records import created, revised
 
-# Contract §3 create_campaign defaults, used while a campaign's own terms are unknown here.
+# Contract §3 create_campaign defaults: the terms of a campaign event that leaves one out, and of
+# an RPC on a record whose campaign is unknown here.
 DEFAULT_TERMS = {"summary_due_days": 7, "issue_ack_days": 2, "issue_answer_days": 15}
 REQUESTED, SUBMITTED = "requested", "submitted"
 SUMMARY_STATUSES = (REQUESTED, SUBMITTED)
+# Contract §1: `other` has no department; its issues stay with the committee's triage.
+TRIAGE_CATEGORY = "other"
+
+
+class CampaignNotYetKnown(NotFound):
+    """activity_completed arrived before its campaign's terms: the consumer retries it later."""
 
 
 def matches(record, **filters):
     """True when `record` has every filter value that is not None."""
     return all(value is None or record[field] == value for field, value in filters.items())
-
-
-def changed(record, at, **fields):
-    """`record` with `fields` set, its revision and `updated_at` moved on."""
-    return {**record, **fields, "updated_at": clock.iso(at), "revision": record["revision"] + 1}
-
-
-def created(record_id, at, **fields):
-    stamp = clock.iso(at)
-    return {"id": record_id, **fields, "created_at": stamp, "updated_at": stamp, "revision": 1}
 
 
 # Campaigns: the terms this service needs, projected from pairing's events.
@@ -37,9 +35,18 @@ def project_campaign(current, data, seq):
 
 
 def campaign_terms(campaign):
+    """The terms an RPC uses (a transfer, a 重办, a summary's issues): the defaults when unknown."""
     if campaign is None:
         return dict(DEFAULT_TERMS)
     return {term: campaign[term] for term in DEFAULT_TERMS}
+
+
+def known_campaign_terms(campaign):
+    """The terms a completed activity's due dates are computed from: never guessed, since they are
+    stored for good; a campaign not projected yet is an error the event is retried on."""
+    if campaign is None:
+        raise CampaignNotYetKnown("专项活动尚未同步(Campaign terms not received yet).")
+    return campaign_terms(campaign)
 
 
 # Departments (业务司局) and the categories they handle.
@@ -50,9 +57,8 @@ def department_conflict(department, existing, routes):
     `routes` maps each handled category to the code of its department."""
     if existing is not None:
         return "司局代码已存在(Department code already registered)."
-    taken = sorted(c for c in department["categories"] if routes.get(c) not in (None, department["code"]))
-    if taken:
-        return f"问题类别已由其他司局办理(Category already handled): {', '.join(taken)}."
+    if any(routes.get(c) not in (None, department["code"]) for c in department["categories"]):
+        return "问题类别已由其他司局办理(Category already handled by another department)."
     return None
 
 
@@ -60,6 +66,7 @@ def new_department(department, existing, routes, at):
     reason = department_conflict(department, existing, routes)
     if reason:
         raise Conflict(reason)
+    # Not records.created: the code is the department's id, the record has no separate `id`.
     stamp = clock.iso(at)
     return {**department, "created_at": stamp, "updated_at": stamp, "revision": 1}
 
@@ -96,7 +103,7 @@ def submit_summary(summary, content, at):
     """The submitted summary and the issues its business problems raise (their ids go in `issue_ids`)."""
     if summary["status"] == SUBMITTED:
         raise Conflict("总结已提交(Summary already submitted).")
-    submitted = changed(summary, at, status=SUBMITTED, submitted_at=clock.iso(at),
+    submitted = revised(summary, at, status=SUBMITTED, submitted_at=clock.iso(at),
                         late=at > clock.parse(summary["due_at"]), content=content)
     origins = [_origin(summary, "summary", item["description"], item["category"], item["countermeasure"])
                for item in content["business_issues"]]
@@ -116,4 +123,4 @@ def summary_fell_due(summary, now):
 
 
 def mark_summary_overdue(summary, at):
-    return changed(summary, at, overdue=True)
+    return revised(summary, at, overdue=True)

@@ -9,8 +9,7 @@ Besides the contract's fields an issue keeps the facts the campaign report count
 `rating_count`, `closed_at`, `previous_department` and `overdue_notices`."""
 from services.common import clock
 from services.common.errors import Conflict
-
-from .domain import changed, created
+from services.common.records import created, revised
 
 TRIAGE, FORWARDED, ACKNOWLEDGED, ANSWERED, CLOSED = "triage", "forwarded", "acknowledged", "answered", "closed"
 STATUSES = (TRIAGE, FORWARDED, ACKNOWLEDGED, ANSWERED, CLOSED)
@@ -36,7 +35,7 @@ def _entry(at, by, action, note, department):
 
 def _step(issue, at, by, action, note="", **fields):
     """`issue` changed by `fields`, with its history entry; the event type is `issue_<action>`."""
-    after = changed(issue, at, **fields)
+    after = revised(issue, at, **fields)
     after["history"] = issue["history"] + [_entry(at, by, action, note, after["department"])]
     return after, f"issue_{action}"
 

@@ -43,7 +43,7 @@ class ReportEndpoints:
 
     @reliable_event_handler("pairing", "unit_registered")
     @reliable_event_handler("summary", "department_registered")
-    def count_report_name(self, event):
+    def remember_name(self, event):
         self.report_store.remember_name(event)
 
     @rpc

@@ -1,11 +1,11 @@
 """The summary service's RPC arguments (one schema per RPC) and the event data it consumes."""
-from marshmallow import fields, validate
+from marshmallow import ValidationError as MarshmallowError, fields, validate
 
 from services.common.schemas import (LIST_MAX, BaseSchema, LenientSchema, PageArgs, choice, count, department_code,
                                      distinct, email, flag, many, moment, name, record_id, text, unit_code)
 from services.common.vocabulary import ISSUE_CATEGORIES
 
-from .domain import SUMMARY_STATUSES
+from .domain import SUMMARY_STATUSES, TRIAGE_CATEGORY
 from .issues import STATUSES as ISSUE_STATUSES
 
 
@@ -13,11 +13,17 @@ def optional(field_builder, **kw):
     return field_builder(load_default=None, allow_none=True, **kw)
 
 
+def routable(category):
+    """Contract §1: `other` stays with the committee's triage; no department may take it."""
+    if category == TRIAGE_CATEGORY:
+        raise MarshmallowError("该类别由委员会分拣, 不能由司局办理(Category `other` stays with the committee's triage).")
+
+
 class Department(BaseSchema):
     code = department_code(required=True)
     name = name(required=True)
-    categories = fields.List(choice(ISSUE_CATEGORIES), required=True,
-                             validate=[validate.Length(max=LIST_MAX), distinct])
+    categories = fields.List(fields.String(validate=[validate.OneOf(list(ISSUE_CATEGORIES)), routable]),
+                             required=True, validate=[validate.Length(max=LIST_MAX), distinct])
     contact_email = email(required=True)
 
 

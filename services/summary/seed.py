@@ -46,7 +46,7 @@ def seed_department(store, department):
         if reason:
             log.warning("seed department %s skipped: %s", code, reason)
             return False
-        store.register_department(tx, domain.new_department(department, existing, routes, at))
+        store.add_department(tx, domain.new_department(department, existing, routes, at))
         return True
 
     return store.transact(work)

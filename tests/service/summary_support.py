@@ -1,5 +1,6 @@
 """What the summary service tests share: the running service, completed activities put on the bus
 as the activity service would, and the callers of the permission table."""
+import json
 import uuid
 from datetime import timedelta
 
@@ -44,10 +45,33 @@ def summary_service(start_service, redis_client):
     return container
 
 
+def campaign(campaign_id, **terms):
+    """A campaign as `campaign_created` carries it; terms left out take the contract's defaults."""
+    stamp = clock.iso(clock.now())
+    return {"id": campaign_id, "name": "2026年学雷锋结对帮扶", "year": 2026, "report_deadline": "2026-03-09",
+            "region": "北京市", "created_at": stamp, "updated_at": stamp, **terms}
+
+
+def projected_seq(redis_client, campaign_id):
+    raw = redis_client.get(f"summary:campaign:{campaign_id}")
+    return raw and json.loads(raw)["seq"]
+
+
+def announce_campaign(service_config, redis_client, event_type, data, seq):
+    """Publish a campaign event as pairing would and wait until the service has projected it."""
+    publish_event(service_config["AMQP_URI"], "pairing", event_type, data["id"], data, seq=seq)
+    wait_until(lambda: projected_seq(redis_client, data["id"]) == seq, message=f"campaign projection at seq {seq}")
+
+
 @pytest.fixture
 def complete(service_config, redis_client):
-    """`complete(problems, ...)` announces a completed activity and waits for its summary request."""
+    """`complete(problems, ...)` announces a completed activity and waits for its summary request.
+
+    As in the running system, the campaign is announced first (`campaign_created` with the default
+    terms) unless a test announced it already."""
     def announce(problems=(), unit_code="U001", campaign_id="c1", completed_at=None, wait=True):
+        if projected_seq(redis_client, campaign_id) is None:
+            announce_campaign(service_config, redis_client, "campaign_created", campaign(campaign_id), seq=1)
         data = activity(problems, unit_code, campaign_id, completed_at)
         envelope = publish_event(service_config["AMQP_URI"], "activity", "activity_completed", data["id"], data,
                                  seq=data["revision"])

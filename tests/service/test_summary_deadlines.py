@@ -4,6 +4,7 @@ from datetime import timedelta
 
 import eventlet
 import pytest
+from nameko.testing.services import entrypoint_waiter
 
 from services.common import clock
 from services.common.events import validate_event
@@ -110,11 +111,15 @@ def test_now_is_refused_unless_the_clock_override_is_allowed(start_service, rpc,
 
 def test_the_timer_sends_overdue_notices_without_a_call(start_service, complete, listen, redis_client):
     listener = listen("summary", "summary_overdue")
-    start_service(SummaryService, DEADLINE_CHECK_INTERVAL=0.2)
+    container = start_service(SummaryService, DEADLINE_CHECK_INTERVAL=0.2)
     wait_for_seed(redis_client)
     envelope = complete(completed_at=clock.now() - timedelta(days=8))
     [event] = listener.wait_for("summary_overdue", timeout=15)
     assert event["data"]["activity_id"] == envelope["subject"]
+    # The next ticks find nothing more to send.
+    for _ in range(3):
+        with entrypoint_waiter(container, "check_deadlines_on_schedule", timeout=10):
+            pass
     published(redis_client)
     assert len(listener.events("summary_overdue")) == 1
 

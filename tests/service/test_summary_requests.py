@@ -1,16 +1,16 @@
 """activity_completed on real RabbitMQ and Redis: one summary request and the right issues, once."""
-import json
 from datetime import timedelta
 
 import pytest
 from nameko.testing.services import entrypoint_waiter
+from prometheus_client import REGISTRY
 
 from services.common import clock
 from services.common.events import validate_event
 from services.common.outbox import Bus
-from tests.helpers import publish_event, queue_depth, wait_until
+from tests.helpers import publish_event, queue_depth, take_message, wait_until
 from tests.service.summary_support import (  # noqa: F401  (fixtures)
-    activity, complete, issues_of, problem, summary_of, summary_service)
+    activity, announce_campaign, campaign, complete, issues_of, problem, published, summary_of, summary_service)
 
 pytestmark = pytest.mark.usefixtures("summary_service")
 
@@ -19,20 +19,9 @@ THREE_PROBLEMS = [problem("elderly_care", business_related=False, resolved_on_si
                   problem("other", business_related=True)]
 
 
-def campaign(campaign_id, **terms):
-    stamp = clock.iso(clock.now())
-    return {"id": campaign_id, "name": "2026年学雷锋结对帮扶", "year": 2026, "report_deadline": "2026-03-09",
-            "region": "北京市", "created_at": stamp, "updated_at": stamp, **terms}
-
-
-def projected_seq(redis_client, campaign_id):
-    raw = redis_client.get(f"summary:campaign:{campaign_id}")
-    return raw and json.loads(raw)["seq"]
-
-
-def announce_campaign(service_config, redis_client, event_type, data, seq):
-    publish_event(service_config["AMQP_URI"], "pairing", event_type, data["id"], data, seq=seq)
-    wait_until(lambda: projected_seq(redis_client, data["id"]) == seq, message=f"campaign projection at seq {seq}")
+def completions(metric):
+    """A consumer metric of summary's activity_completed queues (process-wide: compare before and after)."""
+    return REGISTRY.get_sample_value(metric, {"service": "summary", "event_type": "activity_completed"}) or 0
 
 
 def test_a_completed_activity_gives_one_summary_request_and_an_issue_per_business_problem(
@@ -45,7 +34,7 @@ def test_a_completed_activity_gives_one_summary_request_and_an_issue_per_busines
                                     "overdue", "content")} == {
         "activity_id": envelope["subject"], "campaign_id": "c1", "unit_code": "U001", "status": "requested",
         "submitted_at": None, "late": False, "overdue": False, "content": None}
-    # An unknown campaign has the contract's default terms: 7 days for the summary.
+    # A campaign announced without its own terms has the contract's defaults: 7 days for the summary.
     assert clock.parse(summary["due_at"]) == completed_at + timedelta(days=7)
 
     routed, triage = issues_of(rpc, envelope["subject"])
@@ -77,20 +66,21 @@ def test_a_report_without_business_problems_gives_only_the_summary_request(compl
     assert issues_of(rpc, envelope["subject"]) == []
 
 
-def test_the_same_event_delivered_again_changes_nothing(complete, rpc, listen, service_config):
+def test_the_same_event_delivered_again_changes_nothing(complete, rpc, listen, service_config, redis_client):
     listener = listen("summary")
     envelope = complete(THREE_PROBLEMS)
+    skipped = completions("leifeng_events_duplicate_total")
     Bus(service_config["AMQP_URI"]).publish(envelope)
     Bus(service_config["AMQP_URI"]).publish(envelope)
-    # Events of one queue are taken in order: once a later one is handled, the repeats were too.
-    later = complete([problem("child_welfare")])
-    assert len(issues_of(rpc, later["subject"])) == 1
+    # A queue's events are handled concurrently, so wait until the repeats were skipped: each of the
+    # two reaches both of summary's activity_completed queues (the summary request and the report).
+    wait_until(lambda: completions("leifeng_events_duplicate_total") >= skipped + 4, message="repeats skipped")
+    published(redis_client)
     summaries = [s for s in rpc().summary.list_summaries(limit=200)["items"] if s["activity_id"] == envelope["subject"]]
     assert len(summaries) == 1
     assert len(issues_of(rpc, envelope["subject"])) == 2
-    listener.wait_for("issue_forwarded", count=3)
-    assert len(listener.events("summary_requested")) == 2
-    assert len(listener.events("issue_forwarded")) == 3
+    assert len(listener.events("summary_requested")) == 1
+    assert len(listener.events("issue_forwarded")) == 2
 
 
 def test_the_same_completion_announced_under_a_new_event_id_changes_nothing(complete, rpc, service_config,
@@ -126,6 +116,37 @@ def test_a_campaign_update_changes_the_terms_and_a_stale_one_does_not(complete, 
     completed_at = clock.now() - timedelta(hours=1)
     envelope = complete(campaign_id="c-upd", completed_at=completed_at)
     assert clock.parse(summary_of(rpc, envelope["subject"])["due_at"]) == completed_at + timedelta(days=10)
+
+
+def test_a_completion_that_arrives_before_its_campaign_is_retried_until_the_terms_are_known(
+        service_config, redis_client, rpc):
+    retried = completions("leifeng_event_retries_total")
+    completed_at = clock.now() - timedelta(hours=1)
+    data = activity([problem("elderly_care")], campaign_id="c-late", completed_at=completed_at)
+    publish_event(service_config["AMQP_URI"], "activity", "activity_completed", data["id"], data, seq=data["revision"])
+    wait_until(lambda: completions("leifeng_event_retries_total") > retried, message="completion retried")
+    assert not redis_client.exists(f"summary:activity:{data['id']}")
+
+    # pairing's campaign_created comes shortly after (another queue): a retry then finds the terms.
+    announce_campaign(service_config, redis_client, "campaign_created",
+                      campaign("c-late", summary_due_days=4, issue_ack_days=1, issue_answer_days=6), seq=1)
+    wait_until(lambda: redis_client.exists(f"summary:activity:{data['id']}"), message="summary requested on a retry")
+    assert clock.parse(summary_of(rpc, data["id"])["due_at"]) == completed_at + timedelta(days=4)
+    [issue] = issues_of(rpc, data["id"])
+    assert clock.parse(issue["ack_due_at"]) == clock.parse(issue["forwarded_at"]) + timedelta(days=1)
+    assert queue_depth(service_config["AMQP_URI"], "summary.dead-letter") == 0
+
+
+def test_a_completion_whose_campaign_never_arrives_is_dead_lettered_and_nothing_is_stored(
+        service_config, redis_client, rpc):
+    data = activity([problem("elderly_care")], campaign_id="c-never")
+    publish_event(service_config["AMQP_URI"], "activity", "activity_completed", data["id"], data, seq=data["revision"])
+    wait_until(lambda: queue_depth(service_config["AMQP_URI"], "summary.dead-letter") >= 1, timeout=30,
+               message="completion dead-lettered")
+    body, headers = take_message(service_config["AMQP_URI"], "summary.dead-letter")
+    assert body["data"]["id"] == data["id"] and headers["x-error"].startswith("CampaignNotYetKnown: ")
+    assert not redis_client.exists(f"summary:activity:{data['id']}")
+    assert rpc().summary.list_summaries()["items"] == [] and rpc().summary.list_issues()["items"] == []
 
 
 def test_an_unroutable_or_unknown_category_goes_to_triage(complete, rpc):

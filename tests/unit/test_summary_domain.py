@@ -4,7 +4,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from services.common import clock, events
-from services.common.errors import Conflict
+from services.common.errors import Conflict, NotFound
 from services.summary import domain
 
 NOW = datetime(2026, 3, 20, 10, 0, tzinfo=clock.CAMPAIGN_TZ)
@@ -44,8 +44,16 @@ def test_a_campaign_without_terms_takes_the_contract_defaults():
     assert domain.campaign_terms(projection) == {"summary_due_days": 7, "issue_ack_days": 2, "issue_answer_days": 15}
 
 
-def test_an_unknown_campaign_has_the_contract_defaults():
+def test_an_unknown_campaign_has_the_contract_defaults_for_an_rpc():
     assert domain.campaign_terms(None) == {"summary_due_days": 7, "issue_ack_days": 2, "issue_answer_days": 15}
+
+
+def test_a_completed_activity_needs_its_campaigns_terms():
+    projection = domain.project_campaign(None, {"id": "c1", "name": "活动", "summary_due_days": 4}, 1)
+    assert domain.known_campaign_terms(projection)["summary_due_days"] == 4
+    with pytest.raises(domain.CampaignNotYetKnown) as exc:
+        domain.known_campaign_terms(None)
+    assert isinstance(exc.value, NotFound)
 
 
 @pytest.mark.parametrize("seq, applied", [(1, False), (2, False), (3, True)])
@@ -76,7 +84,8 @@ def test_a_category_handled_by_another_department_is_a_conflict():
     other = {**ELDERLY, "code": "elderly-two", "categories": ["social_assistance", "elderly_care"]}
     with pytest.raises(Conflict) as exc:
         domain.new_department(other, None, ROUTES, NOW)
-    assert "elderly_care" in str(exc.value) and "social_assistance" not in str(exc.value)
+    # The caller's categories are not echoed back.
+    assert "elderly_care" not in str(exc.value) and "social_assistance" not in str(exc.value)
 
 
 @pytest.mark.parametrize("category, department", [

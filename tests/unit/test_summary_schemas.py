@@ -28,13 +28,22 @@ def refused(schema, data):
     ({"name": "司" * 101}, "department.name"),
     ({"categories": ["pets"]}, "department.categories.0"),
     ({"categories": "elderly_care"}, "department.categories"),
-    ({"categories": ["other"] * 101}, "department.categories"),
-    ({"categories": ["other", "elderly_care", "other"]}, "department.categories"),
+    ({"categories": ["elderly_care"] * 101}, "department.categories"),
+    ({"categories": ["child_welfare", "elderly_care", "child_welfare"]}, "department.categories"),
+    # Contract §1: `other` stays with the committee's triage.
+    ({"categories": ["elderly_care", "other"]}, "department.categories.1"),
     ({"contact_email": "not-an-email"}, "department.contact_email"),
     ({"surprise": 1}, "department.surprise"),
 ])
 def test_register_department_refuses(change, field):
     assert refused(schemas.RegisterDepartmentArgs, {"department": {**DEPARTMENT, **change}}) == {field}
+
+
+def test_the_triage_category_is_refused_without_echoing_the_input():
+    with pytest.raises(ValidationError) as exc:
+        load(schemas.RegisterDepartmentArgs, {"department": {**DEPARTMENT, "categories": ["other"]}})
+    [message] = json.loads(str(exc.value))["department.categories.0"]
+    assert "triage" in message
 
 
 @pytest.mark.parametrize("missing", ["code", "name", "categories", "contact_email"])
