@@ -1,8 +1,10 @@
 """The notification rules on plain dicts: the recipient directory kept from the bus, what a text
 needs to know, the notification record, its e-mail addresses and the e-mail retry schedule."""
 import hashlib
+import json
 
 from services.common import clock
+from services.common.records import created, revised
 
 from . import texts
 from .recipients import COMMITTEE, DEPARTMENT, UNIT, recipients_of
@@ -12,7 +14,7 @@ PENDING, SENT, FAILED, SKIPPED = "pending", "sent", "failed", "skipped"
 # event type -> (directory kind, the record's key field, the fields kept). Only what texts and
 # e-mail need: names, the unit's party organisation, the contact e-mail and whether a unit is active.
 UNIT_FIELDS = ("code", "name", "party_org", "contact_email", "active")
-CAMPAIGN_FIELDS = ("id", "name", "year", "report_deadline")
+CAMPAIGN_FIELDS = ("id", "name", "year", "region", "report_deadline")
 ACTIVITY_FIELDS = ("id", "title")
 DIRECTORY = {
     "unit_registered": ("unit", "code", UNIT_FIELDS),
@@ -59,7 +61,7 @@ def text_context(data, directory):
     return {
         "record": data,
         "campaign": {"name": campaign.get("name") or data.get("campaign_id"),
-                     "report_deadline": campaign.get("report_deadline")},
+                     "region": campaign.get("region"), "report_deadline": campaign.get("report_deadline")},
         "unit": {"code": data.get("unit_code"), "name": unit.get("name") or data.get("unit_code"),
                  "party_org": unit.get("party_org")},
         "department": {"code": data.get("department"),
@@ -70,19 +72,19 @@ def text_context(data, directory):
     }
 
 
-def notification_id(event_id, recipient):
-    """The same for every delivery of an event to a recipient, so a redelivery finds it."""
-    return hashlib.sha256(f"{event_id}|{recipient}".encode()).hexdigest()[:24]
+def notification_id(event, recipient):
+    """One id per fact and recipient. A fact is (event type, subject, seq): a record's events carry
+    its revision as seq, a deadline notice a fixed seq under `<campaign>:<unit>`. So a redelivery,
+    and the same fact announced again under a new `event_id`, find the notification already made."""
+    fact = [event["event_type"], event["subject"], event["seq"], recipient]
+    return hashlib.sha256(json.dumps(fact, ensure_ascii=False).encode()).hexdigest()[:24]
 
 
 def new_notification(event, recipient, title, body, email, now):
-    stamp = clock.iso(now)
-    return {
-        "id": notification_id(event["event_id"], recipient), "recipient": recipient,
-        "event_id": event["event_id"], "event_type": event["event_type"], "subject": event["subject"],
-        "title": title, "body": body, "created_at": stamp, "updated_at": stamp, "revision": 1,
-        "read_at": None, "email": email, "email_attempts": 0, "email_error": None, "email_sent_at": None,
-    }
+    return created(
+        notification_id(event, recipient), now, recipient=recipient,
+        event_id=event["event_id"], event_type=event["event_type"], subject=event["subject"], seq=event["seq"],
+        title=title, body=body, read_at=None, email=email, email_attempts=0, email_error=None, email_sent_at=None)
 
 
 def notifications_for(event, directory, committee, mail_configured, now):
@@ -130,17 +132,13 @@ def owner_of(recipient):
     return {}
 
 
-def changed(record, now, **changes):
-    return {**record, **changes, "updated_at": clock.iso(now), "revision": record["revision"] + 1}
-
-
 def read(record, now):
     """Marking read is idempotent: the first read time stays."""
-    return record if record["read_at"] else changed(record, now, read_at=clock.iso(now))
+    return record if record["read_at"] else revised(record, now, read_at=clock.iso(now))
 
 
 def email_sent(record, now):
-    return changed(record, now, email=SENT, email_attempts=record["email_attempts"] + 1,
+    return revised(record, now, email=SENT, email_attempts=record["email_attempts"] + 1,
                    email_error=None, email_sent_at=clock.iso(now))
 
 
@@ -150,6 +148,6 @@ def email_failed_attempt(record, reason, permanent, delays, now):
     Each of `delays` allows one more attempt; a permanent refusal (SMTP 5xx) is not retried."""
     attempts = record["email_attempts"] + 1
     if not permanent and attempts <= len(delays):
-        return changed(record, now, email_attempts=attempts, email_error=reason), delays[attempts - 1]
+        return revised(record, now, email_attempts=attempts, email_error=reason), delays[attempts - 1]
     final = f"邮件发送失败（共尝试 {attempts} 次）：{reason}"
-    return changed(record, now, email=FAILED, email_attempts=attempts, email_error=final), None
+    return revised(record, now, email=FAILED, email_attempts=attempts, email_error=final), None

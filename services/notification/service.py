@@ -4,7 +4,7 @@ from nameko.rpc import rpc
 from services.common import clock, events, web
 from services.common.auth import COMMITTEE, OPS, Auth, allow
 from services.common.consumer import reliable_event_handler
-from services.common.errors import NotFound
+from services.common.errors import require_found
 from services.common.schemas import load
 from services.common.storage import Storage
 
@@ -45,9 +45,7 @@ class NotificationService(web.Observable):
     @allow(COMMITTEE, OPS, unit="own", department="own")
     def mark_read(self, notification_id):
         notification_id = load(MarkReadArgs, {"notification_id": notification_id})["notification_id"]
-        record = self.store.notification(notification_id)
-        if record is None:
-            raise NotFound("通知不存在(No such notification).")
+        record = require_found(self.store.notification(notification_id), f"通知 {notification_id} ")
         self.auth.caller.require_owner(**domain.owner_of(record["recipient"]))
         return self.store.mark_read(notification_id, clock.now())
 

@@ -4,7 +4,12 @@
     nameko run --config config.yml tests.fault.fault_services:FaultConsumer
 
 FAULT_EMIT_PAUSE and FAULT_HANDLER_PAUSE (seconds) stretch a stream of events out in time, so that
-a kill or a broker outage lands in the middle of it rather than after it."""
+a broker outage lands in the middle of it rather than after it.
+
+For a kill at a chosen moment rather than a likely one, two holds wait on Redis flags:
+FAULT_EMIT_HOLD_AT=n makes the producer wait, before beat n, until `faultproducer:go` is set (so the
+stream is still flowing whenever the test acts); FAULT_HOLD_AFTER_COMMIT=n makes the consumer wait,
+after committing beat n's effect and before its ack, until `faultconsumer:release` is set."""
 import os
 import time
 from functools import partial
@@ -22,6 +27,13 @@ from services.common.store import Store
 
 EMIT_PAUSE = float(os.environ.get("FAULT_EMIT_PAUSE", "0"))
 HANDLER_PAUSE = float(os.environ.get("FAULT_HANDLER_PAUSE", "0"))
+EMIT_HOLD_AT = int(os.environ.get("FAULT_EMIT_HOLD_AT", "-1"))
+HOLD_AFTER_COMMIT = int(os.environ.get("FAULT_HOLD_AFTER_COMMIT", "-1"))
+
+
+def wait_for_flag(client, key):
+    while not client.exists(key):
+        eventlet.sleep(0.01)
 
 
 class Beat(LenientSchema):
@@ -48,6 +60,8 @@ class FaultProducer(web.Observable):
         for n in range(start, start + count):
             if self.store.client.exists(self.store.key("halt")):
                 break
+            if n == EMIT_HOLD_AT:
+                wait_for_flag(self.store.client, self.store.key("go"))
             event_ids.append(self.store.transact(partial(self._beat, n, poison), self.store.key("beats")))
             eventlet.sleep(EMIT_PAUSE)
         return event_ids
@@ -77,4 +91,6 @@ class FaultConsumer(web.Observable):
         self.store.transact(lambda tx: tx.write(
             lambda pipe: pipe.hincrby(self.store.key("effects"), event_id, 1)))
         # Work after the commit and before the ack: the window a kill must not turn into a second effect.
+        if event["data"]["n"] == HOLD_AFTER_COMMIT:
+            wait_for_flag(self.store.client, self.store.key("release"))
         eventlet.sleep(HANDLER_PAUSE)

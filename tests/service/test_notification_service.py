@@ -90,11 +90,36 @@ def test_a_redelivery_past_the_handled_mark_still_finds_the_notification(service
     assert len(s.inbox(rpc(), "committee")) == 1 and len(s.inbox(rpc(), "unit:U001")) == 1
 
 
+def test_the_same_fact_announced_again_under_a_new_event_id_gives_no_second_notification(service, known, bus,
+                                                                                          rpc, redis_client):
+    data = s.pairing("p-again", "c1", "U001", status="approved")
+    first = bus("pairing_approved", data, seq=2)
+    [note] = s.wait_for_inbox(rpc(), "unit:U001")
+    with entrypoint_waiter(service, "notify"):
+        again = bus("pairing_approved", data, seq=2)
+    assert again["event_id"] != first["event_id"]
+    assert redis_client.exists(f"notification:handled:notify:{again['event_id']}")
+    assert [n["id"] for n in s.inbox(rpc(), "unit:U001")] == [note["id"]]
+    assert note["event_id"] == first["event_id"]
+    # The next revision of the same pairing is a new fact, told again.
+    bus("pairing_approved", data, seq=3)
+    assert len(s.wait_for_inbox(rpc(), "unit:U001", count=2)) == 2
+
+
+def test_a_reminder_names_the_region_of_its_campaign(service, bus, rpc, redis_client):
+    bus("campaign_created", s.campaign("c-tianjin", region="天津市"))
+    in_directory(redis_client, "campaign", "c-tianjin")
+    bus("pairing_deadline_approaching", s.notice("c-tianjin", "U007"))
+    [note] = s.wait_for_inbox(rpc(), "unit:U007")
+    assert "前在天津市范围内选定一个结对服务对象" in note["body"] and "北京市" not in note["body"]
+
+
 def test_texts_fall_back_to_codes_for_what_the_directory_has_not_heard_of(service, bus, rpc):
     bus("pairing_deadline_approaching", s.notice("c-unknown", "U404", deadline="2025-03-09"))
     [note] = s.wait_for_inbox(rpc(), "unit:U404")
     assert note["title"] == "【报送提醒】请于 2025年3月9日 前报送结对服务对象"
     assert "「c-unknown」" in note["body"]
+    assert "前在活动规定的范围内选定" in note["body"] and "北京市" not in note["body"]
 
 
 def test_a_later_event_about_a_unit_wins_over_an_older_one(service, bus, rpc, redis_client):

@@ -74,7 +74,7 @@ def healthy_event(n):
 def letter_into_dead_letter_queue(amqp_uri, envelope, original_queue):
     """A dead-lettered event as the consumer leaves it, for a fix that is already deployed."""
     Bus(amqp_uri).send(Exchange(""), DEAD_LETTER, envelope, {
-        "x-attempts": 6, "x-error": "RuntimeError: before the fix", "x-original-queue": original_queue,
+        "x-attempts": 6, "x-error": "RuntimeError", "x-original-queue": original_queue,
         "x-event-type": envelope["event_type"], "x-dead-lettered-at": "2026-03-01T08:00:00+00:00"},
         declare=[topology.dead_letter_queue("probeconsumer")])
 
@@ -121,7 +121,7 @@ def test_list_shows_each_dead_letter_without_consuming_it(ops, dead_lettered, am
     assert sorted(row[1] for row in table.values()) == sorted(event["event_id"] for event in events)
     assert list(table) == ["1", "2"]
     for row in table.values():
-        assert row[2:4] == ["thing_made", "6"] and row[5] == "RuntimeError:"
+        assert row[2:4] == ["thing_made", "6"] and row[5] == "RuntimeError"
     assert "(2 of 2 messages in probeconsumer.dead-letter)" in out
 
 
@@ -200,7 +200,8 @@ def test_drop_removes_one_event_or_all(ops, dead_lettered, amqp_uri):
     code, out, _ = ops("dead-letters", "drop", "probeconsumer", second["event_id"])
     assert code == 0 and out.strip() == f"dropped {second['event_id']}"
     remaining = rows(ops("dead-letters", "list", "probeconsumer")[1])
-    assert [row[1] for row in remaining.values()] == [first["event_id"], third["event_id"]]
+    # The three retry concurrently, so they reach the dead-letter queue in any order.
+    assert sorted(row[1] for row in remaining.values()) == sorted([first["event_id"], third["event_id"]])
     code, out, _ = ops("dead-letters", "drop", "probeconsumer", "--all")
     assert code == 0 and out.count("dropped") == 2
     assert queue_depth(amqp_uri, DEAD_LETTER) == 0

@@ -32,7 +32,7 @@ def notification(email=domain.PENDING):
     ("department_registered", s.department("elderly-care", email="d@example.org"), "department", "elderly-care",
      {"code": "elderly-care", "name": "养老服务司", "contact_email": "d@example.org"}),
     ("campaign_updated", s.campaign("c1"), "campaign", "c1",
-     {"id": "c1", "name": s.CAMPAIGN_NAME, "year": 2025, "report_deadline": "2025-03-09"}),
+     {"id": "c1", "name": s.CAMPAIGN_NAME, "year": 2025, "region": "北京市", "report_deadline": "2025-03-09"}),
     ("activity_planned", s.activity("a1", "c1", "U001"), "activity", "a1", {"id": "a1", "title": "走访慰问独居老人"}),
 ])
 def test_the_directory_keeps_only_what_texts_and_mail_need(event_type, data, kind, key, kept):
@@ -57,10 +57,15 @@ def test_which_directory_entries_a_text_names(data, refs):
     assert domain.directory_refs(data) == refs
 
 
-def test_a_notification_id_is_the_same_for_every_delivery_and_differs_per_recipient():
-    assert domain.notification_id("e1", "committee") == domain.notification_id("e1", "committee")
-    assert domain.notification_id("e1", "committee") != domain.notification_id("e1", "unit:U001")
-    assert domain.notification_id("e1", "committee") != domain.notification_id("e2", "committee")
+def test_a_notification_id_is_one_per_fact_and_recipient():
+    approved = event("pairing_approved", s.pairing("p1", "c1", "U001", status="approved"), seq=2)
+    announced_again = {**approved, "event_id": "another-event-id"}
+    assert domain.notification_id(approved, "unit:U001") == domain.notification_id(announced_again, "unit:U001")
+    assert domain.notification_id(approved, "unit:U001") != domain.notification_id(approved, "committee")
+    # Another revision, another event type or another subject is another fact.
+    for other in ({**approved, "seq": 3}, {**approved, "event_type": "pairing_rejected"},
+                  {**approved, "subject": "p2"}):
+        assert domain.notification_id(other, "unit:U001") != domain.notification_id(approved, "unit:U001")
 
 
 def test_a_new_notification_has_the_contracts_fields():
@@ -68,7 +73,8 @@ def test_a_new_notification_has_the_contracts_fields():
     assert set(record) >= {"id", "recipient", "event_id", "event_type", "title", "body", "created_at",
                            "updated_at", "read_at", "email"}
     assert (record["read_at"], record["email"], record["revision"]) == (None, "pending", 1)
-    assert record["created_at"] == "2025-03-10T09:00:00+08:00"
+    assert record["created_at"] == record["updated_at"] == "2025-03-10T09:00:00+08:00"
+    assert (record["subject"], record["seq"]) == ("p1", 1)
 
 
 def test_reading_is_idempotent():

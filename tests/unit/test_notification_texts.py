@@ -7,7 +7,7 @@ from services.notification.recipients import RECIPIENTS, recipients_of
 from tests.service import notification_support as s
 
 DIRECTORY = {
-    "campaign": {"name": s.CAMPAIGN_NAME, "report_deadline": "2025-03-09"},
+    "campaign": {"name": s.CAMPAIGN_NAME, "region": "北京市", "report_deadline": "2025-03-09"},
     "unit": {"name": "民政部办公厅", "party_org": "办公厅党支部", "active": True},
     "department": {"name": "养老服务司"},
     "activity": {"title": "走访慰问独居老人"},
@@ -77,6 +77,16 @@ def test_a_reminder_gives_the_report_deadline():
     title, body = render("pairing_deadline_approaching", "unit")
     assert title == "【报送提醒】请于 2025年3月9日 前报送结对服务对象"
     assert "请于 2025年3月9日 前在北京市范围内选定一个结对服务对象" in body
+
+
+@pytest.mark.parametrize("campaign, phrase", [
+    ({**DIRECTORY["campaign"], "region": "天津市"}, "前在天津市范围内选定"),
+    ({**DIRECTORY["campaign"], "region": None}, "前在活动规定的范围内选定"),
+    (None, "前在活动规定的范围内选定"),
+])
+def test_a_reminder_names_the_campaigns_own_region_or_none(campaign, phrase):
+    _, body = render("pairing_deadline_approaching", "unit", directory={**DIRECTORY, "campaign": campaign})
+    assert phrase in body and "北京市" not in body
 
 
 def test_a_rejection_gives_the_review_comment_and_the_deadline():
