@@ -8,11 +8,10 @@ eventlet.monkey_patch()  # noqa: E402  nameko 2.14's pytest plugin no longer doe
 import os  # noqa: E402
 
 import pytest  # noqa: E402
-import redis  # noqa: E402
 from nameko.standalone.rpc import ClusterRpcProxy  # noqa: E402
 
 from services.common import auth, topology  # noqa: E402
-from tests.helpers import EventListener, free_port  # noqa: E402
+from tests.helpers import EventListener, flushed_redis, free_port  # noqa: E402
 
 # Override to run two suites at once without flushing each other's data.
 TEST_REDIS_URL = os.environ.get("LEIFENG_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
@@ -34,10 +33,8 @@ def make_token(jwt_keys):
 
 @pytest.fixture
 def redis_client():
-    client = redis.Redis.from_url(TEST_REDIS_URL, decode_responses=True)
-    client.flushdb()
-    yield client
-    client.flushdb()
+    with flushed_redis(TEST_REDIS_URL) as client:
+        yield client
 
 
 @pytest.fixture

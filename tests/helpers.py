@@ -2,10 +2,12 @@
 import socket
 import time
 import uuid
+from contextlib import contextmanager
 
 import pytest
 from nameko.exceptions import RemoteError
 
+import redis
 from kombu import Connection, Queue
 
 from services.common.events import make_event
@@ -98,3 +100,12 @@ def outcome(call):
     except RemoteError as err:
         return err.exc_type
     return "ok"
+
+
+@contextmanager
+def flushed_redis(url):
+    """A client on a test database, empty before and after (tests own their database)."""
+    client = redis.Redis.from_url(url, decode_responses=True)
+    client.flushdb()
+    yield client
+    client.flushdb()

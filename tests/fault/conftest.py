@@ -1,17 +1,15 @@
 """Fixtures of the fault tier: the fault services run as separate `nameko run` processes on real
 RabbitMQ and Redis, and get killed, crashed and cut off from their broker on purpose."""
 import pytest
-import redis
 
 from tests.fault.support import FAULT_REDIS_URL, Cluster, RabbitNode
+from tests.helpers import flushed_redis
 
 
 @pytest.fixture
 def fault_redis():
-    client = redis.Redis.from_url(FAULT_REDIS_URL, decode_responses=True)
-    client.flushdb()
-    yield client
-    client.flushdb()
+    with flushed_redis(FAULT_REDIS_URL) as client:
+        yield client
 
 
 @pytest.fixture
