@@ -11,7 +11,8 @@ from services.common.records import created, revised
 
 UNIT_FIELDS = ("code", "name", "party_org", "contact_name", "contact_phone", "contact_email")
 # What other services learn of a unit: never its contact person or phone.
-UNIT_EVENT_FIELDS = ("code", "name", "party_org", "contact_email", "active")
+# The unit as published: its contact person and phone stay in pairing.
+UNIT_EVENT_FIELDS = ("code", "name", "party_org", "contact_email", "active", "created_at", "updated_at")
 NOT_TAKING_PART = "单位未注册或已停用(Unit not registered or inactive)."
 
 

@@ -140,7 +140,8 @@ def test_register_unit_announces_it_without_its_contact_person(pairing, rpc, lis
     [event] = wait_distinct(events, "unit_registered")
     assert_envelope(event, "unit_registered", "Unit_01", 1)
     assert event["data"] == {"code": "Unit_01", "name": "Unit_01单位", "party_org": "Unit_01机关党支部",
-                             "contact_email": "unit_01@example.org", "active": True}
+                             "contact_email": "unit_01@example.org", "active": True,
+                             "created_at": unit["created_at"], "updated_at": unit["updated_at"]}
     assert_no_personal_data(events.events())
 
 

@@ -104,7 +104,8 @@ def test_a_unit_is_deactivated_once():
 
 def test_a_unit_event_never_carries_its_contact_person_or_phone():
     assert domain.unit_event(UNIT) == {"code": "U1", "name": "办公厅", "party_org": "办公厅党支部",
-                                       "contact_email": "wang@example.org", "active": True}
+                                       "contact_email": "wang@example.org", "active": True,
+                                       "created_at": UNIT["created_at"], "updated_at": UNIT["updated_at"]}
 
 
 def test_a_unit_is_masked_for_those_who_may_not_see_personal_data():
