@@ -31,7 +31,7 @@ topology: install
 
 bench: install
 	@bash scripts/ensure-infra.sh
-	$(VENV)/bin/python -m bench.campaign_report
+	PYTHONWARNINGS=ignore $(VENV)/bin/python -m bench.campaign_report
 
 clean:
 	rm -rf $(VENV) .pytest_cache
