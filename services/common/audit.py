@@ -6,7 +6,8 @@ Key: `<service>:audit`, a stream; one entry per call with
   outcome                                        "ok" or the error type, never input text
   at, correlation_id                             when (ISO, +08:00), and the request it belongs to
 Retention: entries older than AUDIT_RETENTION_DAYS (default 180) are trimmed on each write
-(XADD MINID ~), and the stream never grows past MAX_ENTRIES (XTRIM MAXLEN ~).
+(XADD MINID, exact: only the few that expired since the last write go), and the stream never
+grows past MAX_ENTRIES (XTRIM MAXLEN ~).
 Writing is best effort: a failed write is one warning line, never the caller's error."""
 import logging
 import re
@@ -67,7 +68,7 @@ class AuditTrail:
         oldest_kept = int(time.time() * 1000) - self.retention_ms
         try:
             pipe = self.client.pipeline(transaction=False)
-            pipe.xadd(self.key, entry, minid=oldest_kept, approximate=True)
+            pipe.xadd(self.key, entry, minid=oldest_kept, approximate=False)  # exact: few expire per write
             pipe.xtrim(self.key, maxlen=MAX_ENTRIES, approximate=True)
             pipe.execute()
         except Exception as exc:
