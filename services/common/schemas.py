@@ -210,13 +210,27 @@ def moment(**kw):
     return Moment(format="iso", **kw)
 
 
+class JsonNumber(fields.Float):
+    """A JSON number, kept as the caller gave it: 3 stays 3, 1.5 stays 1.5. Text such as "2" is
+    refused like any other wrong type, and so are booleans, NaN, infinities and numbers no float holds."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, (int, float)) or isinstance(value, bool):
+            raise self.make_error("invalid")
+        try:
+            checked = super()._deserialize(value, attr, data, **kwargs)
+        except OverflowError:
+            raise self.make_error("invalid") from None
+        return value if isinstance(value, int) else checked
+
+
 def bounded(maximum, minimum=0, integer=True, **kw):
     """A number in [minimum, maximum]: JSON integers only (no bool, no 1.0) unless `integer=False`,
-    then any finite JSON number. Bounds keep every sum the report makes exact."""
+    then any finite JSON number (`JsonNumber`). Bounds keep every sum the report makes exact."""
     within = validate.Range(min=minimum, max=maximum)
     if integer:
         return fields.Integer(strict=True, validate=within, **kw)
-    return fields.Float(allow_nan=False, validate=within, **kw)
+    return JsonNumber(validate=within, **kw)
 
 
 def count(**kw):
