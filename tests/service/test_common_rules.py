@@ -11,6 +11,7 @@ import redis
 from kombu import Connection, Producer, Queue
 from marshmallow import fields
 from nameko.rpc import get_rpc_exchange
+from nameko.rpc import rpc as nameko_rpc
 from nameko.standalone.rpc import ClusterRpcProxy
 
 from services.common import topology
@@ -328,3 +329,18 @@ def test_an_audit_entry_carries_the_calls_correlation_id(probe, service_config, 
     with ClusterRpcProxy(service_config, context_data=context) as proxy:
         proxy.rulesprobe.touch("t1", "U001")
     assert audit_entries(redis_client)[0]["correlation_id"] == "req-42.a"
+
+
+def test_a_service_declaring_nameko_s_own_rpc_does_not_start(start_service):
+    class Careless:
+        name = "careless"
+        auth = Auth()
+        store = Storage(Store)
+
+        @nameko_rpc
+        @allow(COMMITTEE)
+        def get_thing(self):
+            return "unchecked"
+
+    with pytest.raises(SystemExit, match="use services.common.rpc.rpc"):
+        start_service(Careless)
