@@ -7,8 +7,11 @@ import json
 
 from redis.exceptions import WatchError
 
+from . import clock
+from .errors import Conflict, require_found
 from .events import make_event
 from .outbox import crash_point
+from .requests import Request
 
 HANDLED_TTL = 90 * 24 * 3600
 REQUEST_TTL = 30 * 24 * 3600
@@ -43,6 +46,20 @@ class Transaction:
     def emit(self, event_type, subject, seq, data):
         self.events.append(make_event(self.store.source, event_type, subject, seq, data))
 
+    def replayed(self, request):
+        """The record id the first call with this request's `request_id` stored (None if new);
+        `Conflict` when that call had other arguments."""
+        if request is None or request.request_id is None:
+            return None
+        key = self.store.key("request", request.method, request.scope, request.request_id)
+        self.reader.watch(key)
+        first = self.store.decode(self.reader.get(key))
+        if first is None:
+            return None
+        if first["args"] != request.fingerprint():
+            raise Conflict("该 request_id 已用于其他参数的请求(request_id used with other arguments).")
+        return first["record_id"]
+
     def remembered(self, method, request_id):
         """The record id a previous call with this `request_id` created, if any."""
         if request_id is None:
@@ -51,10 +68,19 @@ class Transaction:
         self.reader.watch(key)
         return self.reader.get(key)
 
-    def remember(self, method, request_id, record_id):
-        if request_id is not None:
+    def remember(self, method, request_id, record_id=None):
+        if isinstance(method, Request):
+            self._bind(method, request_id)
+        elif request_id is not None:
             key = self.store.key("request", method, request_id)
             self.writes.append(lambda pipe: pipe.set(key, record_id, ex=REQUEST_TTL))
+
+
+    def _bind(self, request, record_id):
+        if request.request_id is not None:
+            key = self.store.key("request", request.method, request.scope, request.request_id)
+            entry = json.dumps({"record_id": record_id, "args": request.fingerprint()}, ensure_ascii=False)
+            self.writes.append(lambda pipe: pipe.set(key, entry, ex=REQUEST_TTL))
 
 
 class Store:
@@ -77,6 +103,33 @@ class Store:
 
     def load_many(self, keys):
         return [self.decode(raw) for raw in self.client.mget(keys)] if keys else []
+
+    @staticmethod
+    def now():
+        return clock.now()
+
+    def published(self, record):
+        """What an event carries of `record`."""
+        return record
+
+    def change(self, key, what, change, *, owner=None, save=None, request=None):
+        """One transaction: load `key` under WATCH (`NotFound` naming `what`), `owner(record)`,
+        `change(tx, record, now) -> (new, event_type or None)`, `save(tx, new, before)`, emit."""
+        def work(tx):
+            replayed = tx.replayed(request)
+            record = require_found(tx.get(key), what)
+            if owner is not None:
+                owner(record)
+            if replayed:
+                return record
+            new, event_type = change(tx, record, self.now())
+            (save or (lambda tx_, new_, before: tx_.put(key, new_)))(tx, new, record)
+            if event_type:
+                tx.emit(event_type, new["id"], new["revision"], self.published(new))
+            tx.remember(request, new["id"])
+            return new
+
+        return self.transact(work)
 
     def ping(self):
         return self.client.ping()
