@@ -8,7 +8,7 @@ import json
 from redis.exceptions import WatchError
 
 from . import clock
-from .errors import Conflict, require_found
+from .errors import require_found
 from .events import make_event
 from .outbox import crash_point
 from .requests import Request
@@ -47,18 +47,14 @@ class Transaction:
         self.events.append(make_event(self.store.source, event_type, subject, seq, data))
 
     def replayed(self, request):
-        """The record id the first call with this request's `request_id` stored (None if new);
+        """The record id the first call with this request stored (None if new or no request_id);
         `Conflict` when that call had other arguments."""
-        if request is None or request.request_id is None:
+        if request is None or not request.given:
             return None
-        key = self.store.key("request", request.method, request.scope, request.request_id)
+        key = self.store.key(*request.key_parts())
         self.reader.watch(key)
-        first = self.store.decode(self.reader.get(key))
-        if first is None:
-            return None
-        if first["args"] != request.fingerprint():
-            raise Conflict("该 request_id 已用于其他参数的请求(request_id used with other arguments).")
-        return first["record_id"]
+        stored = request.decode(self.reader.get(key))
+        return None if stored is None else stored["id"]
 
     def remembered(self, method, request_id):
         """The record id a previous call with this `request_id` created, if any."""
@@ -77,10 +73,9 @@ class Transaction:
 
 
     def _bind(self, request, record_id):
-        if request.request_id is not None:
-            key = self.store.key("request", request.method, request.scope, request.request_id)
-            entry = json.dumps({"record_id": record_id, "args": request.fingerprint()}, ensure_ascii=False)
-            self.writes.append(lambda pipe: pipe.set(key, entry, ex=REQUEST_TTL))
+        if request.given:
+            key, value = self.store.key(*request.key_parts()), request.encode(id=record_id)
+            self.writes.append(lambda pipe: pipe.set(key, value, ex=REQUEST_TTL))
 
 
 class Store:

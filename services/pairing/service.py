@@ -6,7 +6,7 @@ from nameko.rpc import rpc
 
 from services.common import clock, web
 from services.common.auth import COMMITTEE, DEPARTMENT, OPS, UNIT, Auth, allow
-from services.common.requests import Request
+from services.common.calls import load_call
 from services.common.schemas import load
 from services.common.storage import Storage
 from services.common.timers import configured_timer, effective_now
@@ -139,13 +139,13 @@ class PairingService(web.Observable):
         usecases.check_deadlines(self.store, clock.now())
 
     def _load(self, method, schema, **arguments):
-        """A state-changing call's validated arguments and the call as idempotency sees it (contract §3
-        v2), after refusing a deactivated unit's token."""
-        usecases.refuse_deactivated(self.store, self.auth.caller)
-        args = load(schema, arguments)
-        request = Request(method, self.auth.caller.scope_key, args["request_id"],
-                          {key: value for key, value in args.items() if key != "request_id"})
-        return args, request
+        self.check_unit_active(self.auth.caller)
+        return load_call(method, schema, self.auth.caller, arguments)
+
+    def check_unit_active(self, caller):
+        """Contract §3 v2: a deactivated unit's token is `Forbidden` on every state-changing method, at
+        once here, from this service's own unit records."""
+        usecases.refuse_deactivated(self.store, caller)
 
     def _shown(self, page, view, owner_field):
         """A page with each record as this caller may see it."""
