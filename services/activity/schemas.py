@@ -4,9 +4,10 @@ from marshmallow import ValidationError as MarshmallowError
 from marshmallow import fields, validate, validates_schema
 
 from services.common import clock
+from services.common.idfields import request_id_field
 from services.common.schemas import (
-    LIST_MAX, BaseSchema, PageArgs, choice, distinct, flag, many, moment, name, record_id, request_id,
-    text, unit_code)
+    LIST_MAX, BaseSchema, PageArgs, choice, distinct, flag, many, moment, name, record_id, text,
+    unit_code)
 from services.common.vocabulary import ISSUE_CATEGORIES, SERVICE_TYPES
 
 from . import domain
@@ -72,7 +73,7 @@ class NewActivity(PlannedFields):
 
 class PlanActivityArgs(BaseSchema):
     activity = fields.Nested(NewActivity, required=True)
-    request_id = request_id()
+    request_id = request_id_field(load_default=None, allow_none=True)
 
 
 class Changes(PlannedFields):
@@ -85,7 +86,7 @@ class Changes(PlannedFields):
 class UpdateActivityArgs(BaseSchema):
     activity_id = record_id(required=True)
     changes = PartialNested(Changes, required=True)
-    request_id = request_id()
+    request_id = request_id_field(load_default=None, allow_none=True)
 
 
 class Volunteer(BaseSchema):
@@ -120,13 +121,13 @@ class Report(BaseSchema):
 class CompleteActivityArgs(BaseSchema):
     activity_id = record_id(required=True)
     report = fields.Nested(Report, required=True)
-    request_id = request_id()
+    request_id = request_id_field(load_default=None, allow_none=True)
 
 
 class CancelActivityArgs(BaseSchema):
     activity_id = record_id(required=True)
     reason = text(required=True)
-    request_id = request_id()
+    request_id = request_id_field(load_default=None, allow_none=True)
 
 
 class ActivityIdArgs(BaseSchema):

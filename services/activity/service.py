@@ -6,7 +6,7 @@ from nameko.rpc import rpc
 
 from services.common import web
 from services.common.auth import COMMITTEE, OPS, Auth, allow
-from services.common.consumer import reliable_event_handler
+from services.common.consumer import handles
 from services.common.errors import require_found
 from services.common.calls import load_call
 from services.common.schemas import load
@@ -73,10 +73,7 @@ class ActivityService(web.Observable):
         items = [domain.visible(a, caller.sees_personal_data(a["unit_code"])) for a in page["items"]]
         return {**page, "items": items}
 
-    @reliable_event_handler("pairing", "pairing_reported")
-    @reliable_event_handler("pairing", "pairing_withdrawn")
-    @reliable_event_handler("pairing", "pairing_approved")
-    @reliable_event_handler("pairing", "pairing_rejected")
+    @handles("pairing", "pairing_reported", "pairing_withdrawn", "pairing_approved", "pairing_rejected")
     def on_pairing_changed(self, event):
         usecases.keep_pairing(self.store, event["data"], event["seq"])
 

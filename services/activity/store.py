@@ -48,8 +48,8 @@ class ActivityStore(Store):
         keep = None if status is None else (lambda activity: activity["status"] == status)
         return listing.page(self, self.index_key(campaign_id, unit_code), self.activity_key, limit, cursor, keep)
 
-    def save_new_activity(self, tx, activity):
-        """The activity and the indexes it is listed in."""
+    def save_new_activity(self, tx, activity, before=None):
+        """A new activity and the indexes it is listed in (`Store.create`'s save)."""
         tx.put(self.activity_key(activity["id"]), activity)
         campaign, unit = activity["campaign_id"], activity["unit_code"]
         indexes = [self.index_key(), self.index_key(unit_code=unit), self.index_key(campaign_id=campaign),

@@ -26,22 +26,14 @@ def pairing_to_plan_with(store, pairings, caller, pairing_id):
 
 def plan_activity(store, pairings, caller, fields, request):
     """A planned activity with the caller's approved pairing, announced; the pairing's view is kept
-    in the same transaction."""
-    def work(tx):
-        replayed = tx.replayed(request)
-        if replayed:
-            activity = tx.get(store.activity_key(replayed))
-            caller.require_owner(unit=activity["unit_code"])
-            return activity
-        store.save_pairing_view(tx, pairing, pairing["seq"])
-        activity = domain.plan(fields, pairing, new_id("activity"), store.now())
-        store.save_new_activity(tx, activity)
-        tx.emit("activity_planned", activity["id"], activity["revision"], store.published(activity))
-        tx.remember(request, activity["id"])
-        return activity
-
+    in the same transaction. A request_id is scoped to its caller, who owns the pairing (checked first)."""
     pairing = pairing_to_plan_with(store, pairings, caller, fields["pairing_id"])
-    return store.transact(work)
+
+    def make(tx, now):
+        store.save_pairing_view(tx, pairing, pairing["seq"])
+        return domain.plan(fields, pairing, new_id("activity"), now), "activity_planned"
+
+    return store.create(store.activity_key, make, save=store.save_new_activity, request=request)
 
 
 def update_activity(store, caller, activity_id, changes, request):

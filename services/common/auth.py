@@ -49,8 +49,8 @@ class Caller:
 
     @property
     def scope_key(self):
-        """Whose `request_id`s these are (contract §3 v2)."""
-        return "ops" if self.role == OPS else self.recipient
+        """Whose request ids these are (contract §3): committee, ops, unit:<code>, department:<code>."""
+        return self.role if self.role in (COMMITTEE, OPS) else self.recipient
 
     def owns(self, unit=None, department=None):
         """True when the caller may act on a record of `unit` / assigned to `department`."""

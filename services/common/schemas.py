@@ -90,11 +90,6 @@ def record_id(**kw):
     return fields.String(validate=validate.Length(min=1, max=NAME_MAX), **kw)
 
 
-def request_id():
-    """The optional `request_id` of a state-changing call (contract §3 v2)."""
-    return fields.String(validate=validate.Length(min=1, max=NAME_MAX), load_default=None, allow_none=True)
-
-
 def phone(**kw):
     return fields.String(validate=validate.Regexp(PHONE, error="电话号码格式不正确(Invalid phone number)."), **kw)
 

@@ -23,7 +23,7 @@ from services.common.requests import Request
 from services.common.schemas import load
 from services.common.settings import require_setting
 from services.common.storage import redis_client
-from services.common.topology import load_config
+from services.common.settings import load_config
 
 from . import domain, usecases
 from .schemas import RegisterUnitArgs

@@ -4,18 +4,18 @@ Each entrypoint loads its arguments with its schema, calls one use case (or read
 from nameko.dependency_providers import Config
 from nameko.rpc import rpc
 
-from services.common import clock, web
+from services.common import web
 from services.common.auth import COMMITTEE, DEPARTMENT, OPS, UNIT, Auth, allow
 from services.common.calls import load_call
+from services.common.deadlines import DeadlineEntrypoints
 from services.common.schemas import load
 from services.common.storage import Storage
-from services.common.timers import configured_timer, effective_now
 
 from . import domain, pairings, schemas, usecases
 from .store import PairingStore
 
 
-class PairingService(web.Observable):
+class PairingService(DeadlineEntrypoints, web.Observable):
     name = "pairing"
 
     auth = Auth()
@@ -129,14 +129,9 @@ class PairingService(web.Observable):
         campaign, sets = self.store.progress_sets(load(schemas.CampaignArgs, {"campaign_id": campaign_id})["campaign_id"])
         return domain.progress(campaign, *sets)
 
-    @rpc
-    @allow(COMMITTEE, OPS)
-    def check_deadlines(self, now=None):
-        return usecases.check_deadlines(self.store, effective_now(self.config, now))
-
-    @configured_timer("DEADLINE_CHECK_INTERVAL", 60)
-    def deadline_timer(self):
-        usecases.check_deadlines(self.store, clock.now())
+    def run_deadline_checks(self, now):
+        """`check_deadlines` and its timer (DeadlineEntrypoints)."""
+        return usecases.check_deadlines(self.store, now)
 
     def _load(self, method, schema, **arguments):
         self.check_unit_active(self.auth.caller)

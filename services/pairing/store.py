@@ -18,6 +18,7 @@ the indexes that follow from it, inside the caller's transaction.
     request:<method>:<scope>:<request id>  the record a request made or changed, with its arguments (30 days)
 """
 from services.common import listing
+from services.common.deadlines import due_score as score
 from services.common.errors import require_found
 from services.common.store import Store
 
@@ -26,10 +27,6 @@ from .pairings import COUNTED
 from .records import VALID
 
 CAMPAIGN, UNIT, PAIRING = "活动", "单位", "结对"
-
-
-def score(moment):
-    return moment.timestamp()
 
 
 class PairingStore(Store):

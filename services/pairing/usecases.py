@@ -70,11 +70,7 @@ def update_campaign(store, campaign_id, changes, request):
         updated = domain.changed_campaign(campaign, changes, taking_part, now)
         return (campaign, None) if updated is None else (updated, "campaign_updated")
 
-    def save(tx, campaign, before):
-        if campaign is not before:
-            store.save_campaign(tx, campaign, before)
-
-    return store.change(store.campaign_key(campaign_id), CAMPAIGN, change, save=save, request=request)
+    return store.change(store.campaign_key(campaign_id), CAMPAIGN, change, save=store.save_campaign, request=request)
 
 
 def register_unit(store, data, request):
