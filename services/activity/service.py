@@ -1,8 +1,9 @@
 """Activity (志愿服务活动): units plan activities with their approved pairing, complete them with a
-report or cancel them; the service keeps a view of pairings from pairing's events.
+report or cancel them; the service keeps a view of pairings from pairing's events, and refuses a
+deactivated unit's writes once it has seen `unit_deactivated` (UnitStatus).
 
 Each entrypoint loads its arguments with its schema, calls one use case (or read) and returns."""
-from nameko.rpc import rpc
+from services.common.rpc import rpc
 
 from services.common import web
 from services.common.auth import COMMITTEE, OPS, Auth, allow
@@ -11,6 +12,7 @@ from services.common.errors import require_found
 from services.common.calls import load_call
 from services.common.schemas import load
 from services.common.storage import Storage
+from services.common.units import UnitStatus
 
 from . import domain, usecases
 from .pairing_lookup import PairingLookup
@@ -20,7 +22,7 @@ from .schemas import (
 from .store import ACTIVITY, ActivityStore
 
 
-class ActivityService(web.Observable):
+class ActivityService(UnitStatus, web.Observable):
     name = "activity"
 
     auth = Auth()

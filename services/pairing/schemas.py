@@ -3,9 +3,8 @@ from marshmallow import ValidationError as MarshmallowError
 from marshmallow import fields, validate, validates, validates_schema
 
 from services.common import schemas as common
-from services.common.idfields import request_id_field
 from services.common.schemas import (
-    BaseSchema, PageArgs, choice, distinct, email, flag, many, phone, record_id, text, unit_code,
+    BaseSchema, PageArgs, choice, distinct, email, flag, many, phone, record_id, request_id, text, unit_code,
 )
 from services.common.vocabulary import BEIJING, SERVICE_TYPES, TARGET_CATEGORIES, TARGET_KINDS
 
@@ -63,27 +62,27 @@ class Campaign(BaseSchema):
 
 class CreateCampaignArgs(BaseSchema):
     campaign = fields.Nested(Campaign, required=True)
-    request_id = request_id_field(load_default=None, allow_none=True)
+    request_id = request_id()
 
 
 class UpdateCampaignArgs(BaseSchema):
-    campaign_id = record_id(required=True)
+    campaign_id = record_id("campaign", required=True)
     changes = fields.Nested(CampaignChanges, required=True)
-    request_id = request_id_field(load_default=None, allow_none=True)
+    request_id = request_id()
 
 
 class CarryOverCampaignArgs(BaseSchema):
     """`carry_over_campaign`: the earlier campaign and the new one's terms, as for `create_campaign`."""
 
-    campaign_id = record_id(required=True)
+    campaign_id = record_id("campaign", required=True)
     campaign = fields.Nested(Campaign, required=True)
-    request_id = request_id_field(load_default=None, allow_none=True)
+    request_id = request_id()
 
 
 class CampaignArgs(BaseSchema):
     """`get_campaign` and `reporting_progress`."""
 
-    campaign_id = record_id(required=True)
+    campaign_id = record_id("campaign", required=True)
 
 
 class ListCampaignsArgs(PageArgs):
@@ -101,7 +100,7 @@ class Unit(BaseSchema):
 
 class RegisterUnitArgs(BaseSchema):
     unit = fields.Nested(Unit, required=True)
-    request_id = request_id_field(load_default=None, allow_none=True)
+    request_id = request_id()
 
 
 class UnitArgs(BaseSchema):
@@ -111,7 +110,7 @@ class UnitArgs(BaseSchema):
 
 
 class DeactivateUnitArgs(UnitArgs):
-    request_id = request_id_field(load_default=None, allow_none=True)
+    request_id = request_id()
 
 
 class ListUnitsArgs(PageArgs):
@@ -136,30 +135,30 @@ class Target(BaseSchema):
 
 
 class ReportPairingArgs(BaseSchema):
-    campaign_id = record_id(required=True)
+    campaign_id = record_id("campaign", required=True)
     unit_code = unit_code(required=True)
     target = fields.Nested(Target, required=True)
-    request_id = request_id_field(load_default=None, allow_none=True)
+    request_id = request_id()
 
 
 class PairingArgs(BaseSchema):
     """`get_pairing`."""
 
-    pairing_id = record_id(required=True)
+    pairing_id = record_id("pairing", required=True)
 
 
 class WithdrawPairingArgs(PairingArgs):
-    request_id = request_id_field(load_default=None, allow_none=True)
+    request_id = request_id()
 
 
 class ReviewPairingArgs(BaseSchema):
-    pairing_id = record_id(required=True)
+    pairing_id = record_id("pairing", required=True)
     decision = choice(DECISIONS, required=True)
     comment = text(allow_none=True)
-    request_id = request_id_field(load_default=None, allow_none=True)
+    request_id = request_id()
 
 
 class ListPairingsArgs(PageArgs):
-    campaign_id = record_id(required=True)
+    campaign_id = record_id("campaign", required=True)
     status = choice(STATUSES, load_default=None, allow_none=True)
     unit_code = unit_code(load_default=None, allow_none=True)

@@ -2,7 +2,7 @@
 
 Each entrypoint loads its arguments with its schema, calls one use case (or read) and returns."""
 from nameko.dependency_providers import Config
-from nameko.rpc import rpc
+from services.common.rpc import rpc
 
 from services.common import web
 from services.common.auth import COMMITTEE, DEPARTMENT, OPS, UNIT, Auth, allow
@@ -134,12 +134,11 @@ class PairingService(DeadlineEntrypoints, web.Observable):
         return usecases.check_deadlines(self.store, now)
 
     def _load(self, method, schema, **arguments):
-        self.check_unit_active(self.auth.caller)
         return load_call(method, schema, self.auth.caller, arguments)
 
     def check_unit_active(self, caller):
-        """Contract §3 v2: a deactivated unit's token is `Forbidden` on every state-changing method, at
-        once here, from this service's own unit records."""
+        """Called by `@allow` before the input of every state-changing method (contract §3 v2): a
+        deactivated unit's token is `Forbidden` at once here, from this service's own unit records."""
         usecases.refuse_deactivated(self.store, caller)
 
     def _shown(self, page, view, owner_field):
