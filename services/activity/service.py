@@ -5,14 +5,14 @@ deactivated unit's writes once it has seen `unit_deactivated` (UnitStatus).
 Each entrypoint loads its arguments with its schema, calls one use case (or read) and returns."""
 from services.common.rpc import rpc
 
-from services.common import web
+# Mixins by module: `nameko run` takes every class with entrypoints in this module's namespace for a service.
+from services.common import units, web
 from services.common.auth import COMMITTEE, OPS, Auth, allow
 from services.common.consumer import handles
 from services.common.errors import require_found
 from services.common.calls import load_call
 from services.common.schemas import load
 from services.common.storage import Storage
-from services.common.units import UnitStatus
 
 from . import domain, usecases
 from .pairing_lookup import PairingLookup
@@ -22,7 +22,7 @@ from .schemas import (
 from .store import ACTIVITY, ActivityStore
 
 
-class ActivityService(UnitStatus, web.Observable):
+class ActivityService(units.UnitStatus, web.Observable):
     name = "activity"
 
     auth = Auth()
