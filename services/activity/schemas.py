@@ -4,8 +4,9 @@ from marshmallow import ValidationError as MarshmallowError
 from marshmallow import fields, validate, validates_schema
 
 from services.common import clock
+from services.common.idfields import request_id_field
 from services.common.schemas import (
-    LIST_MAX, BaseSchema, PageArgs, bounded, choice, distinct, flag, many, moment, name, record_id, request_id,
+    LIST_MAX, BaseSchema, PageArgs, bounded, choice, distinct, flag, many, moment, name, record_id,
     text, unit_code)
 from services.common.vocabulary import ISSUE_CATEGORIES, SERVICE_TYPES
 
@@ -57,7 +58,7 @@ class NewActivity(PlannedFields):
 
 class PlanActivityArgs(BaseSchema):
     activity = fields.Nested(NewActivity, required=True)
-    request_id = request_id()
+    request_id = request_id_field(load_default=None, allow_none=True)
 
 
 class Changes(PlannedFields):
@@ -70,7 +71,7 @@ class Changes(PlannedFields):
 class UpdateActivityArgs(BaseSchema):
     activity_id = record_id("activity", required=True)
     changes = PartialNested(Changes, required=True)
-    request_id = request_id()
+    request_id = request_id_field(load_default=None, allow_none=True)
 
 
 class Volunteer(BaseSchema):
@@ -106,13 +107,13 @@ class Report(BaseSchema):
 class CompleteActivityArgs(BaseSchema):
     activity_id = record_id("activity", required=True)
     report = fields.Nested(Report, required=True)
-    request_id = request_id()
+    request_id = request_id_field(load_default=None, allow_none=True)
 
 
 class CancelActivityArgs(BaseSchema):
     activity_id = record_id("activity", required=True)
     reason = text(required=True)
-    request_id = request_id()
+    request_id = request_id_field(load_default=None, allow_none=True)
 
 
 class ActivityIdArgs(BaseSchema):

@@ -3,8 +3,9 @@ from marshmallow import ValidationError as MarshmallowError
 from marshmallow import fields, validate, validates, validates_schema
 
 from services.common import schemas as common
+from services.common.idfields import request_id_field
 from services.common.schemas import (
-    BaseSchema, PageArgs, choice, distinct, email, flag, many, phone, record_id, request_id, text, unit_code,
+    BaseSchema, PageArgs, choice, distinct, email, flag, many, phone, record_id, text, unit_code,
 )
 from services.common.vocabulary import BEIJING, SERVICE_TYPES, TARGET_CATEGORIES, TARGET_KINDS
 
@@ -62,13 +63,13 @@ class Campaign(BaseSchema):
 
 class CreateCampaignArgs(BaseSchema):
     campaign = fields.Nested(Campaign, required=True)
-    request_id = request_id()
+    request_id = request_id_field(load_default=None, allow_none=True)
 
 
 class UpdateCampaignArgs(BaseSchema):
     campaign_id = record_id("campaign", required=True)
     changes = fields.Nested(CampaignChanges, required=True)
-    request_id = request_id()
+    request_id = request_id_field(load_default=None, allow_none=True)
 
 
 class CarryOverCampaignArgs(BaseSchema):
@@ -76,7 +77,7 @@ class CarryOverCampaignArgs(BaseSchema):
 
     campaign_id = record_id("campaign", required=True)
     campaign = fields.Nested(Campaign, required=True)
-    request_id = request_id()
+    request_id = request_id_field(load_default=None, allow_none=True)
 
 
 class CampaignArgs(BaseSchema):
@@ -100,7 +101,7 @@ class Unit(BaseSchema):
 
 class RegisterUnitArgs(BaseSchema):
     unit = fields.Nested(Unit, required=True)
-    request_id = request_id()
+    request_id = request_id_field(load_default=None, allow_none=True)
 
 
 class UnitArgs(BaseSchema):
@@ -110,7 +111,7 @@ class UnitArgs(BaseSchema):
 
 
 class DeactivateUnitArgs(UnitArgs):
-    request_id = request_id()
+    request_id = request_id_field(load_default=None, allow_none=True)
 
 
 class ListUnitsArgs(PageArgs):
@@ -138,7 +139,7 @@ class ReportPairingArgs(BaseSchema):
     campaign_id = record_id("campaign", required=True)
     unit_code = unit_code(required=True)
     target = fields.Nested(Target, required=True)
-    request_id = request_id()
+    request_id = request_id_field(load_default=None, allow_none=True)
 
 
 class PairingArgs(BaseSchema):
@@ -148,14 +149,14 @@ class PairingArgs(BaseSchema):
 
 
 class WithdrawPairingArgs(PairingArgs):
-    request_id = request_id()
+    request_id = request_id_field(load_default=None, allow_none=True)
 
 
 class ReviewPairingArgs(BaseSchema):
     pairing_id = record_id("pairing", required=True)
     decision = choice(DECISIONS, required=True)
     comment = text(allow_none=True)
-    request_id = request_id()
+    request_id = request_id_field(load_default=None, allow_none=True)
 
 
 class ListPairingsArgs(PageArgs):
