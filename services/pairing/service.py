@@ -1,7 +1,6 @@
 """Pairing (结对): campaigns, units, pairing reports and their review, deadline reminders.
 
 Each entrypoint loads its arguments with its schema, calls one use case (or read) and returns."""
-from nameko.dependency_providers import Config
 from services.common.rpc import rpc
 
 # Mixins by module: `nameko run` takes every class with entrypoints in this module's namespace for a service.
@@ -20,7 +19,6 @@ class PairingService(deadlines.DeadlineEntrypoints, web.Observable):
 
     auth = Auth()
     store = Storage(PairingStore)
-    config = Config()
 
     @rpc
     @allow(COMMITTEE)
