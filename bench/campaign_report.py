@@ -27,8 +27,8 @@ from services.common.events import make_event, validate_event  # noqa: E402
 from services.common.storage import Storage, redis_client  # noqa: E402
 from services.common.topology import load_config  # noqa: E402
 from services.common.vocabulary import SERVICE_TYPES  # noqa: E402
-from services.summary import report_service  # noqa: E402
-from services.summary.report_store import ReportStore  # noqa: E402
+from services.summary.report import service as report_service  # noqa: E402
+from services.summary.report.store import ReportStore  # noqa: E402
 
 SIZES = (100, 10_000)
 BATCH = 2_000

@@ -117,6 +117,8 @@ SCHEMAS = {
     ("activity", "activity_completed"): CompletedActivity,
     ("activity", "activity_cancelled"): Activity,
     ("summary", "department_registered"): Department,
+    ("summary", "department_updated"): Department,
+    ("summary", "department_deactivated"): Department,
     ("summary", "summary_requested"): Summary,
     ("summary", "summary_submitted"): Summary,
     ("summary", "summary_overdue"): Summary,

@@ -5,9 +5,8 @@ import pytest
 
 from services.summary import seed
 from services.summary.service import SummaryService
-from tests.helpers import free_port, wait_until
-from tests.service.summary_support import (  # noqa: F401  (fixtures)
-    SEEDED, WHO, allowed, outcome, remote_error, summary_service)
+from tests.helpers import free_port, outcome, remote_error, wait_until
+from tests.service.summary.helpers import SEEDED, WHO, allowed
 
 # The seed departments take every category but `other` (which no department may take): a new
 # department receives transfers only, unless a test starts from a smaller seed file.

@@ -6,8 +6,8 @@ import pytest
 
 from services.common import clock
 from services.common.events import validate_event
-from tests.service.summary_support import (  # noqa: F401  (fixtures)
-    WHO, allowed, complete, issues_of, outcome, problem, remote_error, routed_issue, summary_service)
+from tests.helpers import outcome, remote_error
+from tests.service.summary.helpers import WHO, allowed, issues_of, problem, routed_issue
 
 pytestmark = pytest.mark.usefixtures("summary_service")
 

@@ -9,8 +9,8 @@ from services.common import clock
 from services.common.events import validate_event
 from services.common.outbox import Bus
 from tests.helpers import publish_event, queue_depth, take_message, wait_until
-from tests.service.summary_support import (  # noqa: F401  (fixtures)
-    activity, announce_campaign, campaign, complete, issues_of, problem, published, summary_of, summary_service)
+from tests.service.summary.helpers import (activity, announce_campaign, campaign, issues_of, problem, published,
+                                          summary_of)
 
 pytestmark = pytest.mark.usefixtures("summary_service")
 

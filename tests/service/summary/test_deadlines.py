@@ -9,9 +9,9 @@ from nameko.testing.services import entrypoint_waiter
 from services.common import clock
 from services.common.events import validate_event
 from services.summary.service import SummaryService
-from tests.service.summary_support import (  # noqa: F401  (fixtures)
-    WHO, allowed, complete, issues_of, outcome, problem, published, remote_error, routed_issue, summary_of,
-    summary_service, wait_for_seed)
+from tests.helpers import outcome, remote_error
+from tests.service.summary.helpers import (WHO, allowed, issues_of, problem, published, routed_issue, summary_of,
+                                          wait_for_seed)
 
 OWN_DEPT = {"role": "department", "department": "elderly-care"}
 NOTHING = {"summary_overdue": 0, "issue_overdue": {"ack": 0, "answer": 0}}
