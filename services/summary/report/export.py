@@ -13,7 +13,7 @@ from pathlib import Path
 from nameko.exceptions import RemoteError, RpcTimeout, UnknownService
 from nameko.standalone.rpc import ClusterRpcProxy
 
-from services.common.topology import load_config
+from services.common.settings import load_config
 
 from .workbook import workbook_bytes
 
