@@ -23,7 +23,7 @@ from services.pairing import pairings
 from services.summary import departments, issues
 from services.summary import domain as summary_domain
 
-CAMPAIGN = "C-2024"
+CAMPAIGN = "c2024000000000000"
 UNITS = {"U1": "办公厅", "U2": "规划财务司", "U3": "机关服务局", "U4": "中国社会报社"}
 DEPARTMENTS = {"elderly-care": ("养老服务司", ["elderly_care"]),
                "social-assistance": ("社会救助司", ["social_assistance"]),

@@ -3,7 +3,7 @@
 
 Times come in as aware datetimes and are stored as ISO text in +08:00. Every change returns a new
 record whose `revision` grew by one: it is the `seq` of the event that announces the change."""
-from services.common import clock
+from services.common import clock, projection
 from services.common.errors import Conflict, NotFound
 from services.common.records import created, revised
 
@@ -27,7 +27,7 @@ def matches(record, **filters):
 
 def project_campaign(current, data, seq):
     """The new projection of a campaign event, or None when `current` already holds a newer one."""
-    if current is not None and current["seq"] >= seq:
+    if not projection.is_newer(seq, current):
         return None
     return {"id": data["id"], "name": data["name"], "seq": seq,
             **{term: data.get(term, default) for term, default in DEFAULT_TERMS.items()}}

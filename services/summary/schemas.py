@@ -5,8 +5,9 @@ Every state-changing RPC takes an optional `request_id` (contract §3 v2); `with
 is what binds it (the validated arguments without it)."""
 from marshmallow import ValidationError as MarshmallowError, fields, validate, validates_schema
 
+from services.common.idfields import record_id, request_id_field
 from services.common.schemas import (LIST_MAX, BaseSchema, LenientSchema, PageArgs, choice, count, department_code,
-                                     distinct, email, flag, many, name, record_id, text, unit_code)
+                                     distinct, email, flag, many, name, text, unit_code)
 from services.common.vocabulary import ISSUE_CATEGORIES
 
 from .departments import TRIAGE_CATEGORY
@@ -20,7 +21,7 @@ def optional(field_builder, **kw):
 
 class Idempotent(BaseSchema):
     """A state-changing RPC's arguments: its optional `request_id`."""
-    request_id = optional(record_id)
+    request_id = optional(request_id_field)
 
 
 def without_request(args):
@@ -76,11 +77,11 @@ class ListDepartmentsArgs(PageArgs):
 
 class SummaryArgs(BaseSchema):
     """get_summary."""
-    summary_id = record_id(required=True)
+    summary_id = record_id("summary", required=True)
 
 
 class ListSummariesArgs(PageArgs):
-    campaign_id = optional(record_id)
+    campaign_id = optional(record_id, kind="campaign")
     unit_code = optional(unit_code)
     status = optional(choice, options=SUMMARY_STATUSES)
 
@@ -104,7 +105,7 @@ class SubmitSummaryArgs(SummaryArgs, Idempotent):
 
 class IssueArgs(BaseSchema):
     """get_issue."""
-    issue_id = record_id(required=True)
+    issue_id = record_id("issue", required=True)
 
 
 class AcknowledgeIssueArgs(IssueArgs, Idempotent):
@@ -114,7 +115,7 @@ class AcknowledgeIssueArgs(IssueArgs, Idempotent):
 class ListIssuesArgs(PageArgs):
     department = optional(department_code)
     unit_code = optional(unit_code)
-    campaign_id = optional(record_id)
+    campaign_id = optional(record_id, kind="campaign")
     status = optional(choice, options=ISSUE_STATUSES)
 
 

@@ -15,6 +15,7 @@ The state changes are in usecases.py; the campaign report's keys in report/store
 
 Due scores were epoch milliseconds before; `migrate_due_scores` rescales an old index once."""
 from services.common import clock, listing
+from services.common.deadlines import due_score
 from services.common.store import Store
 
 from . import departments, domain, issues
@@ -114,7 +115,7 @@ class SummaryStore(Store):
         if due_at is None:
             pipe.zrem(self.due(kind), record_id)
         else:
-            pipe.zadd(self.due(kind), {record_id: clock.parse(due_at).timestamp()})
+            pipe.zadd(self.due(kind), {record_id: due_score(clock.parse(due_at))})
 
     def migrate_due_scores(self):
         """Rescale a due set scored in epoch milliseconds (before) to seconds; once, idempotent."""
@@ -129,7 +130,7 @@ class SummaryStore(Store):
 
         The caller settles each id (its save removes it from the set or moves it later), so the
         next batch starts from the front again; a batch that made no progress ends the walk."""
-        upper, previous = f"({now.timestamp()}", None
+        upper, previous = f"({due_score(now)}", None
         while True:
             ids = self.client.zrangebyscore(self.due(kind), "-inf", upper, start=0, num=batch)
             if not ids or ids == previous:

@@ -10,7 +10,7 @@ A contribution maps `(table, field)` to a number; the tables are the campaign's 
 (`issues.answered`), its units (`U001:problems_found`) and its departments (`elderly-care:issues`)."""
 from collections import Counter
 
-from services.common import clock
+from services.common import clock, projection
 
 TOTALS, UNITS, DEPARTMENTS = "totals", "units", "departments"
 # Hours are counted in thousandths so that integer HINCRBY stays exact.
@@ -54,7 +54,7 @@ def subject_of(event):
 
 
 def is_newer(state, event):
-    return state is None or event["seq"] > state["seq"]
+    return projection.is_newer(event["seq"], state)
 
 
 def newest(events):
@@ -116,7 +116,7 @@ def fold_pairing(state, event):
     """A unit's pairings: the seq applied per pairing, and the latest pairing (by creation)."""
     pairing = event["data"]
     seqs = dict(state["seqs"]) if state else {}
-    if seqs.get(pairing["id"], -1) >= event["seq"]:
+    if not projection.is_newer(event["seq"], seqs.get(pairing["id"])):
         return state
     seqs[pairing["id"]] = event["seq"]
     latest = state["latest"] if state else None

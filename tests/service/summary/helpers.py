@@ -74,9 +74,10 @@ def problem(category="elderly_care", business_related=True, resolved_on_site=Fal
 
 
 def issues_of(rpc, source_id):
-    """The issues forwarded from one activity or summary, oldest first."""
+    """The issues forwarded from one activity or summary: those routed to a department first (ids
+    are random, and the issues of one source are made at the same moment)."""
     found = [i for i in rpc().summary.list_issues(limit=200)["items"] if i["source"]["id"] == source_id]
-    return sorted(found, key=lambda issue: issue["id"])
+    return sorted(found, key=lambda issue: (issue["department"] is None, issue["description"]))
 
 
 def summary_of(rpc, activity_id):

@@ -118,7 +118,7 @@ def test_the_timer_sends_overdue_notices_without_a_call(start_service, complete,
     assert event["data"]["activity_id"] == envelope["subject"]
     # The next ticks find nothing more to send.
     for _ in range(3):
-        with entrypoint_waiter(container, "check_deadlines_on_schedule", timeout=10):
+        with entrypoint_waiter(container, "deadline_timer", timeout=10):
             pass
     published(redis_client)
     assert len(listener.events("summary_overdue")) == 1
