@@ -3,7 +3,6 @@
 Entrypoints only: each loads its input with its schema, calls one use case (usecases.py) and
 returns. The campaign report's entrypoints are mixed in from report/service.py."""
 from nameko.dependency_providers import Config
-from nameko.rpc import rpc
 
 from services.common import web
 from services.common.auth import COMMITTEE, DEPARTMENT, OPS, UNIT, Auth, allow
@@ -11,7 +10,9 @@ from services.common.consumer import handles
 from services.common.deadlines import DeadlineEntrypoints
 from services.common.events import CompletedActivity
 from services.common.requests import Request
+from services.common.rpc import rpc
 from services.common.schemas import load
+from services.common.units import UnitStatus
 
 from . import domain, schemas, usecases
 from .report.service import ReportEndpoints
@@ -19,7 +20,7 @@ from .seed import SeededStorage
 from .store import SummaryStore
 
 
-class SummaryService(web.Observable, ReportEndpoints, DeadlineEntrypoints):
+class SummaryService(web.Observable, ReportEndpoints, DeadlineEntrypoints, UnitStatus):
     name = "summary"
 
     auth = Auth()
