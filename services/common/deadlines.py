@@ -3,11 +3,10 @@
 Both call the service's `run_deadline_checks(now)` (returns the counts as a dict). Due times are
 indexed as epoch SECONDS (float scores, `due_score`) in every service, so a check reads only the
 records that have fallen due (contract §1)."""
-from nameko.rpc import rpc
-
 from .auth import COMMITTEE, OPS, allow
 from .idfields import request_id_field
 from .requests import Request
+from .rpc import rpc  # the guarded entrypoint: one RPC consumer per service
 from .schemas import BaseSchema, load
 from .timers import configured_timer, effective_now
 

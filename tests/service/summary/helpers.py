@@ -39,7 +39,8 @@ def campaign(campaign_id, **terms):
     """A campaign as `campaign_created` carries it; terms left out take the contract's defaults."""
     stamp = clock.iso(clock.now())
     return {"id": campaign_id, "name": "2026年学雷锋结对帮扶", "year": 2026, "report_deadline": "2026-03-09",
-            "region": "北京市", "created_at": stamp, "updated_at": stamp, **terms}
+            "region": "北京市", "participants": ["U001", "U002"], "created_at": stamp, "updated_at": stamp,
+            "revision": 1, **terms}
 
 
 def projected_seq(redis_client, campaign_id):
