@@ -152,6 +152,11 @@ class SummaryStore(Store):
 
     # Plain reads.
 
+    def was_requested(self, request):
+        """Whether a first call with this request's id was made (its arguments are checked later,
+        in the transaction: `tx.replayed`)."""
+        return bool(request and request.given and self.client.exists(self.key(*request.key_parts())))
+
     def summary_index(self, unit_code=None, campaign_id=None):
         if unit_code is not None:
             return self.key("summaries", "unit", unit_code)
