@@ -1,26 +1,27 @@
 """Summary (活动总结与问题转办): summary requests, departments, issue forwarding, deadlines.
 
 Entrypoints only: each loads its input with its schema, calls one use case (usecases.py) and
-returns. The campaign report's entrypoints are mixed in from report/service.py."""
+returns. The campaign report's entrypoints are mixed in from report/service.py. Mixins are named
+through their modules: `nameko run services.summary.service` starts every class of this module
+that has entrypoints."""
 from nameko.dependency_providers import Config
 
-from services.common import web
+from services.common import deadlines, units, web
 from services.common.auth import COMMITTEE, DEPARTMENT, OPS, UNIT, Auth, allow
 from services.common.consumer import handles
-from services.common.deadlines import DeadlineEntrypoints
 from services.common.events import CompletedActivity
 from services.common.requests import Request
 from services.common.rpc import rpc
 from services.common.schemas import load
-from services.common.units import UnitStatus
 
 from . import domain, schemas, usecases
-from .report.service import ReportEndpoints
+from .report import service as report_service
 from .seed import SeededStorage
 from .store import SummaryStore
 
 
-class SummaryService(web.Observable, ReportEndpoints, DeadlineEntrypoints, UnitStatus):
+class SummaryService(web.Observable, report_service.ReportEndpoints, deadlines.DeadlineEntrypoints,
+                     units.UnitStatus):
     name = "summary"
 
     auth = Auth()
