@@ -24,6 +24,7 @@ from nameko.standalone.rpc import ClusterRpcProxy  # noqa: E402
 
 from services.common import auth, clock  # noqa: E402
 from services.common.events import make_event, validate_event  # noqa: E402
+from services.common.ids import new_id  # noqa: E402
 from services.common.storage import Storage, redis_client  # noqa: E402
 from services.common.topology import load_config  # noqa: E402
 from services.common.vocabulary import SERVICE_TYPES  # noqa: E402
@@ -123,7 +124,7 @@ def run(config, calls):
         container = ServiceContainer(ReportBench, {**config, "JWT_PUBLIC_KEY_FILE": str(public)})
         container.start()
         client = redis_client(config["REDIS_URL"])
-        campaign_id = f"bench-{uuid.uuid4().hex[:8]}"
+        campaign_id = new_id("campaign")  # a campaign id of the shape the RPC accepts
         try:
             storage = next(d for d in container.dependencies if d.attr_name == "report_store")
             store = storage.make_store()

@@ -8,8 +8,8 @@ completes one and has one planned. Summaries: U1's first on time, U3's overdue t
 late, U1's second overdue and never submitted. Issues: I1 (elderly-care) acknowledged on time,
 answered unresolved, rated unsatisfied (重办), answered resolved, closed satisfied; I2 forwarded to
 social-assistance, transferred to child-welfare, acknowledged there after its first ack due time,
-answered resolved; I3 in the committee's triage; I4 (from U1's summary) overdue at child-welfare. Deadline notices: U2 reminded before the deadline;
-U2, U3 and U4 told they are overdue after it."""
+answered resolved; I3 in the committee's triage; I4 (from U1's summary) overdue at child-welfare.
+Deadline notices: U2 reminded before the deadline; U2, U3 and U4 told they are overdue after it."""
 import json
 from dataclasses import dataclass
 from datetime import date
@@ -63,8 +63,8 @@ class Script:
 def deadline_notice(script, record, event_type, unit_code, when):
     """pairing's `check_deadlines` telling a missing unit (contract §3)."""
     script.emit("pairing", event_type, pairing_domain.deadline_notice(record, unit_code),
-                seq=pairing_domain.NOTICE_SEQ[event_type], subject=pairing_domain.notice_subject(record["id"], unit_code),
-                occurred_at=clock.iso(at(when)))
+                seq=pairing_domain.NOTICE_SEQ[event_type],
+                subject=pairing_domain.notice_subject(record["id"], unit_code), occurred_at=clock.iso(at(when)))
 
 
 def campaign(script):

@@ -84,7 +84,8 @@ def test_submit_summary_checks_each_business_issue(change, field):
 
 def test_business_issues_may_be_left_out():
     content = {k: v for k, v in CONTENT.items() if k != "business_issues"}
-    assert load(schemas.SubmitSummaryArgs, {"summary_id": SUMMARY_ID, "summary": content})["summary"]["business_issues"] == []
+    loaded = load(schemas.SubmitSummaryArgs, {"summary_id": SUMMARY_ID, "summary": content})
+    assert loaded["summary"]["business_issues"] == []
 
 
 @pytest.mark.parametrize("schema, data, field", [
@@ -106,7 +107,8 @@ def test_business_issues_may_be_left_out():
     (schemas.ListIssuesArgs, {"limit": "10"}, "limit"),
     (schemas.ListDepartmentsArgs, {"cursor": 5}, "cursor"),
     (schemas.AnswerIssueArgs, {"issue_id": ISSUE_ID, "answer": {"measures": "", "resolved": True}}, "answer.measures"),
-    (schemas.AnswerIssueArgs, {"issue_id": ISSUE_ID, "answer": {"measures": "办", "resolved": "yes"}}, "answer.resolved"),
+    (schemas.AnswerIssueArgs, {"issue_id": ISSUE_ID, "answer": {"measures": "办", "resolved": "yes"}},
+     "answer.resolved"),
     (schemas.AnswerIssueArgs, {"issue_id": ISSUE_ID, "answer": {"measures": "办"}}, "answer.resolved"),
     (schemas.AnswerIssueArgs, {"issue_id": ISSUE_ID, "answer": None}, "answer"),
     (schemas.TransferIssueArgs, {"issue_id": ISSUE_ID, "department": "Bad Code", "reason": "转"}, "department"),
@@ -124,7 +126,8 @@ def test_rpc_arguments_are_refused_naming_the_field(schema, data, field):
 
 
 def test_transfer_to_none_means_triage_and_a_rating_comment_is_optional():
-    assert load(schemas.TransferIssueArgs, {"issue_id": ISSUE_ID, "department": None, "reason": "转"})["department"] is None
+    to_triage = {"issue_id": ISSUE_ID, "department": None, "reason": "转"}
+    assert load(schemas.TransferIssueArgs, to_triage)["department"] is None
     assert load(schemas.RateIssueArgs, {"issue_id": ISSUE_ID, "rating": {"satisfied": True}})["rating"]["comment"] == ""
 
 
