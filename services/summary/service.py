@@ -4,8 +4,6 @@ Entrypoints only: each loads its input with its schema, calls one use case (usec
 returns. The campaign report's entrypoints are mixed in from report/service.py. Mixins are named
 through their modules: `nameko run services.summary.service` starts every class of this module
 that has entrypoints."""
-from nameko.dependency_providers import Config
-
 from services.common import deadlines, units, web
 from services.common.auth import COMMITTEE, DEPARTMENT, OPS, UNIT, Auth, allow
 from services.common.consumer import handles
@@ -26,7 +24,6 @@ class SummaryService(web.Observable, report_service.ReportEndpoints, deadlines.D
 
     auth = Auth()
     store = SeededStorage(SummaryStore)
-    config = Config()
 
     def _request(self, method, args):
         """The idempotency key of a state-changing call (contract §3 v2)."""

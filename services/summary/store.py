@@ -15,7 +15,7 @@ The state changes are in usecases.py; the campaign report's keys in report/store
 
 Due scores were epoch milliseconds before; `migrate_due_scores` rescales an old index once."""
 from services.common import clock, listing
-from services.common.deadlines import due_score
+from services.common.deadlines import due_score, rescale_ms_scores
 from services.common.store import Store
 
 from . import departments, domain, issues
@@ -23,8 +23,6 @@ from .records import ACK, ANSWER
 
 SUMMARY_DUE = "summary"
 DUE_SETS = (SUMMARY_DUE, ACK, ANSWER)
-# A score above this is in milliseconds (the year 2286 in seconds).
-MILLISECONDS = 10 ** 10
 
 
 class SummaryStore(Store):
@@ -118,12 +116,10 @@ class SummaryStore(Store):
             pipe.zadd(self.due(kind), {record_id: due_score(clock.parse(due_at))})
 
     def migrate_due_scores(self):
-        """Rescale a due set scored in epoch milliseconds (before) to seconds; once, idempotent."""
+        """Rescale due sets scored in epoch milliseconds (before v2) to seconds; idempotent (also
+        `python -m services.ops rescale-due-scores`)."""
         for kind in DUE_SETS:
-            key = self.due(kind)
-            old = self.client.zrangebyscore(key, MILLISECONDS, "+inf", withscores=True)
-            if old:
-                self.client.zadd(key, {member: score / 1000 for member, score in old})
+            rescale_ms_scores(self.client, self.due(kind))
 
     def fallen_due(self, kind, now, batch=200):
         """Ids in the `kind` due set whose due time is before `now`, a batch at a time.

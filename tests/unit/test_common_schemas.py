@@ -177,6 +177,7 @@ def test_names_keep_ordinary_chinese_and_punctuation():
 @pytest.mark.parametrize("field, value", [
     ("campaign_id", "c0123456789abcdef"), ("pairing_id", "p0123456789abcdef"),
     ("activity_id", "0123456789abcdef0123456789abcdef"), ("summary_id", "S0000001"), ("issue_id", "I12345678"),
+    ("summary_id", "s0123456789abcdef"), ("issue_id", "i0123456789abcdef"),
     ("notification_id", "0123456789abcdef01234567"), ("some_id", "elderly-care"),
 ])
 def test_every_id_shape_the_server_issues_is_accepted(field, value):
