@@ -3,4 +3,4 @@ from services.common.schemas import BaseSchema, record_id
 
 
 class CampaignReportArgs(BaseSchema):
-    campaign_id = record_id(required=True)
+    campaign_id = record_id("campaign", required=True)
