@@ -11,7 +11,7 @@ import requests
 from services.common import clock
 from services.common.outbox import Bus
 from tests.helpers import EventListener, wait_until
-from tests.service.notification_support import contract_recipients
+from tests.service.notification.events import contract_recipients
 
 SOURCES = ("pairing", "activity", "summary")
 

@@ -9,7 +9,7 @@ import pytest
 from services.common import clock
 from services.notification import domain
 from services.notification.mail import MailSettings, SendTimeout, compose, describe
-from tests.service import notification_support as s
+from tests.service.notification import events as s
 
 NOW = datetime(2025, 3, 10, 9, 0, tzinfo=clock.CAMPAIGN_TZ)
 LATER = datetime(2025, 3, 10, 9, 5, tzinfo=clock.CAMPAIGN_TZ)
