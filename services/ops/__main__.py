@@ -13,6 +13,7 @@ warnings.filterwarnings("ignore", message=r"\s*Eventlet is deprecated")
 warnings.filterwarnings("ignore", message="pkg_resources is deprecated")
 
 from services.common import topology  # noqa: E402
+from services.common.settings import load_config  # noqa: E402
 
 from . import queues  # noqa: E402
 from .broker import Broker, OpsError  # noqa: E402
@@ -61,7 +62,7 @@ def parser():
 
 
 def run(args):
-    config = topology.load_config(args.config)
+    config = load_config(args.config)
     broker = Broker(config["AMQP_URI"])
     if args.command == "queues":
         names = queues.project_queues(config, service_classes(args.service_class))

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from kombu import Exchange
 
-from services.common import topology
+from services.common import amqp_names, topology
 from services.common.events import make_event
 from services.common.outbox import Bus
 from services.ops.__main__ import main
@@ -19,7 +19,7 @@ from tests.service.probe import ProbeConsumer
 ROOT = Path(__file__).resolve().parents[2]
 CONFIG = str(ROOT / "config.yml")
 DEAD_LETTER = "probeconsumer.dead-letter"
-ORIGINAL = topology.consumer_queue_name("probe", "thing_made", "probeconsumer", "on_thing_made")
+ORIGINAL = amqp_names.consumer_queue_name("probe", "thing_made", "probeconsumer", "on_thing_made")
 PROBE_CONSUMER = "tests.service.probe:ProbeConsumer"
 
 
@@ -76,7 +76,7 @@ def letter_into_dead_letter_queue(amqp_uri, envelope, original_queue):
     Bus(amqp_uri).send(Exchange(""), DEAD_LETTER, envelope, {
         "x-attempts": 6, "x-error": "RuntimeError", "x-original-queue": original_queue,
         "x-event-type": envelope["event_type"], "x-dead-lettered-at": "2026-03-01T08:00:00+00:00"},
-        declare=[topology.dead_letter_queue("probeconsumer")])
+        declare=[amqp_names.dead_letter_queue("probeconsumer")])
 
 
 def test_queues_lists_every_project_queue_from_the_management_api(ops, dead_lettered, amqp_uri):
