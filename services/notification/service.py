@@ -1,7 +1,7 @@
 """Notification service: inboxes, e-mail and webhooks for what the other services announce on the bus.
 
 Entrypoints only: load the arguments, call one use case (usecases.py), return."""
-from nameko.rpc import rpc
+from services.common.rpc import rpc
 
 from services.common import clock, events, web
 from services.common.auth import COMMITTEE, OPS, Auth, allow

@@ -2,7 +2,8 @@
 python -m services.ops [--config config.yml] dead-letters list SERVICE [--limit N]
 python -m services.ops [--config config.yml] dead-letters show SERVICE EVENT_ID
 python -m services.ops [--config config.yml] dead-letters replay SERVICE (EVENT_ID | --all)
-python -m services.ops [--config config.yml] dead-letters drop SERVICE (EVENT_ID | --all)"""
+python -m services.ops [--config config.yml] dead-letters drop SERVICE (EVENT_ID | --all)
+python -m services.ops [--config config.yml] audit [--service S] [--who SUB] [--record ID] [--since T]"""
 import argparse
 import importlib
 import sys
@@ -15,7 +16,7 @@ warnings.filterwarnings("ignore", message="pkg_resources is deprecated")
 from services.common import topology  # noqa: E402
 from services.common.settings import load_config  # noqa: E402
 
-from . import queues  # noqa: E402
+from . import audit, queues  # noqa: E402
 from .broker import Broker, OpsError  # noqa: E402
 from .dead_letters import DeadLetterQueue  # noqa: E402
 
@@ -58,11 +59,14 @@ def parser():
         chosen.add_argument("service")
         chosen.add_argument("event_id", nargs="?")
         chosen.add_argument("--all", action="store_true", help="every message in the dead-letter queue")
+    audit.add_parser(commands)
     return main
 
 
 def run(args):
     config = load_config(args.config)
+    if args.command == "audit":
+        return audit.run(config, args)
     broker = Broker(config["AMQP_URI"])
     if args.command == "queues":
         names = queues.project_queues(config, service_classes(args.service_class))

@@ -1,6 +1,6 @@
 """A tiny producer and consumer built only from services/common, to test the plumbing itself."""
 from marshmallow import fields
-from nameko.rpc import rpc
+from services.common.rpc import rpc
 
 from services.common import events, web
 from services.common.auth import COMMITTEE, Auth, allow
