@@ -44,7 +44,9 @@ class JobLoop(DependencyProvider):
         raise NotImplementedError
 
     def start(self):
-        storage = next(dep for dep in self.container.dependencies if isinstance(dep, Storage))
+        # The service's own store (`store = Storage(...)`), not a mixin's.
+        storage = next(dep for dep in self.container.dependencies
+                       if isinstance(dep, Storage) and dep.attr_name == "store")
         self.store = storage.make_store()
         if self.enabled():
             self.loop = self.container.spawn_managed_thread(self.drain_forever)

@@ -4,7 +4,9 @@ from urllib.parse import urlsplit
 from marshmallow import ValidationError as MarshmallowError
 from marshmallow import fields, validate
 
-from services.common.schemas import DEPARTMENT_CODE, UNIT_CODE, BaseSchema, PageArgs, distinct, flag, record_id
+from services.common.idfields import record_id
+from services.common.schemas import (DEPARTMENT_CODE, UNIT_CODE, BaseSchema, PageArgs, String, distinct, flag, matching,
+                                     request_id)
 
 from .recipients import RECIPIENTS
 from .webhooks import DELIVERED, FAILED, PENDING
@@ -16,12 +18,8 @@ SECRET_MIN, SECRET_MAX = 16, 256
 
 
 def recipient(**kw):
-    return fields.String(validate=validate.Regexp(
-        RECIPIENT, error='收件人应为 "committee"、"unit:<单位代码>" 或 "department:<司局代码>"(Invalid recipient).'), **kw)
-
-
-def optional_request_id():
-    return fields.String(validate=validate.Length(min=1, max=100), load_default=None, allow_none=True)
+    return String(validate=matching(
+        RECIPIENT, '收件人应为 "committee"、"unit:<单位代码>" 或 "department:<司局代码>"(Invalid recipient).'), **kw)
 
 
 def webhook_url(value):
@@ -34,23 +32,25 @@ def webhook_url(value):
         raise MarshmallowError("URL 格式不正确(Invalid URL).") from None
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise MarshmallowError("URL 应为 http 或 https 且含主机名(http or https URL with a host).")
-    if parts.username is not None or parts.password is not None or parts.fragment or any(c.isspace() for c in value):
-        raise MarshmallowError("URL 不能含用户名、密码、片段或空白(No credentials, fragment or spaces).")
+    if parts.username is not None or parts.password is not None or parts.fragment:
+        raise MarshmallowError("URL 不能含用户名、密码或片段(No credentials or fragment).")
 
 
 class WebhookSpec(BaseSchema):
     recipient = recipient(required=True)
-    url = fields.String(required=True, validate=[validate.Length(max=URL_MAX), webhook_url])
-    event_types = fields.List(fields.String(validate=validate.OneOf(list(RECIPIENTS))),
+    url = String(required=True, validate=[
+        matching(rf"[!-~]{{1,{URL_MAX}}}", "URL 应为不含空白的 ASCII 字符，至多 2000 个(Printable ASCII, at most 2000)."),
+        webhook_url])
+    event_types = fields.List(String(validate=validate.OneOf(list(RECIPIENTS))),
                               validate=[validate.Length(min=1, max=len(RECIPIENTS)), distinct],
                               load_default=None, allow_none=True)
-    secret = fields.String(required=True, validate=validate.Length(
+    secret = String(required=True, validate=validate.Length(
         min=SECRET_MIN, max=SECRET_MAX, error=f"密钥长度应为 {SECRET_MIN} 到 {SECRET_MAX} 个字符(Secret length)."))
 
 
 class RegisterWebhookArgs(BaseSchema):
     webhook = fields.Nested(WebhookSpec, required=True)
-    request_id = optional_request_id()
+    request_id = request_id()
 
 
 class ListWebhooksArgs(PageArgs):
@@ -58,18 +58,18 @@ class ListWebhooksArgs(PageArgs):
 
 
 class DeleteWebhookArgs(BaseSchema):
-    webhook_id = record_id(required=True)
-    request_id = optional_request_id()
+    webhook_id = record_id("webhook", required=True)
+    request_id = request_id()
 
 
 class ListDeliveriesArgs(PageArgs):
-    webhook_id = record_id(required=True)
-    status = fields.String(validate=validate.OneOf([PENDING, DELIVERED, FAILED]), load_default=None, allow_none=True)
+    webhook_id = record_id("webhook", required=True)
+    status = String(validate=validate.OneOf([PENDING, DELIVERED, FAILED]), load_default=None, allow_none=True)
 
 
 class RedeliverArgs(BaseSchema):
-    delivery_id = record_id(required=True)
-    request_id = optional_request_id()
+    delivery_id = record_id("delivery", required=True)
+    request_id = request_id()
 
 
 class ListInboxArgs(PageArgs):
@@ -78,5 +78,5 @@ class ListInboxArgs(PageArgs):
 
 
 class MarkReadArgs(BaseSchema):
-    notification_id = record_id(required=True)
-    request_id = optional_request_id()
+    notification_id = record_id("notification", required=True)
+    request_id = request_id()

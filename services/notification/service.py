@@ -1,33 +1,21 @@
 """Notification service: inboxes, e-mail and webhooks for what the other services announce on the bus.
 
 Entrypoints only: load the arguments, call one use case (usecases.py), return."""
-from services.common.rpc import rpc
-
-from services.common import clock, events, web
+from services.common import web
 from services.common.auth import COMMITTEE, OPS, Auth, allow
-from services.common.consumer import reliable_event_handler
+from services.common.consumer import handles
+from services.common.rpc import rpc
 from services.common.schemas import load
 from services.common.storage import Storage
+from services.common.units import UnitStatus
 
-from . import domain, metrics, schemas, usecases
+from . import metrics, schemas, usecases
 from .mailer import Mailer
-from .recipients import RECIPIENTS
 from .sender import WebhookSender
 from .store import NotificationStore
 
-SOURCE = {event_type: source for source, event_type in events.SCHEMAS}
 
-
-def handles(event_types):
-    """One reliable consumer (own queue) per event type, all on the decorated method."""
-    def decorate(method):
-        for event_type in event_types:
-            method = reliable_event_handler(SOURCE[event_type], event_type)(method)
-        return method
-    return decorate
-
-
-class NotificationService(web.Observable):
+class NotificationService(UnitStatus, web.Observable):
     name = "notification"
 
     auth = Auth()
@@ -38,21 +26,22 @@ class NotificationService(web.Observable):
     @rpc
     @allow(COMMITTEE, OPS, unit="own", department="own")
     def list_inbox(self, recipient=None, unread_only=False, limit=50, cursor=None):
-        args = load(schemas.ListInboxArgs, {"recipient": self.auth.caller.recipient if recipient is None else recipient,
-                                            "unread_only": unread_only, "limit": limit, "cursor": cursor})
+        recipient = self.auth.caller.recipient if recipient is None else recipient
+        args = load(schemas.ListInboxArgs,
+                    {"recipient": recipient, "unread_only": unread_only, "limit": limit, "cursor": cursor})
         return usecases.inbox(self.store, self.auth.caller, args)
 
     @rpc
     @allow(COMMITTEE, OPS, unit="own", department="own")
     def mark_read(self, notification_id, request_id=None):
         args = load(schemas.MarkReadArgs, {"notification_id": notification_id, "request_id": request_id})
-        return usecases.mark_read(self.store, self.auth.caller, args, clock.now())
+        return usecases.mark_read(self.store, self.auth.caller, args)
 
     @rpc
     @allow(COMMITTEE, unit="own", department="own")
     def register_webhook(self, webhook, request_id=None):
         args = load(schemas.RegisterWebhookArgs, {"webhook": webhook, "request_id": request_id})
-        return usecases.register_webhook(self.store, self.auth.caller, args, self.sender.settings, clock.now())
+        return usecases.register_webhook(self.store, self.auth.caller, args, self.sender.settings)
 
     @rpc
     @allow(COMMITTEE, OPS, unit="own", department="own")
@@ -64,7 +53,7 @@ class NotificationService(web.Observable):
     @allow(COMMITTEE, unit="own", department="own")
     def delete_webhook(self, webhook_id, request_id=None):
         args = load(schemas.DeleteWebhookArgs, {"webhook_id": webhook_id, "request_id": request_id})
-        return usecases.delete_webhook(self.store, self.auth.caller, args, clock.now())
+        return usecases.delete_webhook(self.store, self.auth.caller, args)
 
     @rpc
     @allow(COMMITTEE, OPS, unit="own", department="own")
@@ -77,17 +66,24 @@ class NotificationService(web.Observable):
     @allow(COMMITTEE, unit="own", department="own")
     def redeliver(self, delivery_id, request_id=None):
         args = load(schemas.RedeliverArgs, {"delivery_id": delivery_id, "request_id": request_id})
-        delivery = usecases.redeliver(self.store, self.auth.caller, args, clock.now())
+        delivery = usecases.redeliver(self.store, self.auth.caller, args)
         self.sender.wake()
         return delivery
 
-    @handles(domain.DIRECTORY)
+    # The two tables below (domain.DIRECTORY, recipients.RECIPIENTS) are what these handle: a unit test
+    # compares them.
+    @handles("pairing", "unit_registered", "unit_deactivated", "campaign_created", "campaign_updated")
+    @handles("activity", "activity_planned", "activity_updated")
+    @handles("summary", "department_registered")
     def keep_directory(self, event):
         usecases.keep_directory(self.store, event)
 
-    @handles(RECIPIENTS)
+    @handles("pairing", "pairing_reported", "pairing_approved", "pairing_rejected", "pairing_deadline_approaching",
+             "pairing_overdue")
+    @handles("summary", "summary_requested", "summary_overdue", "issue_forwarded", "issue_transferred",
+             "issue_reopened", "issue_answered", "issue_overdue")
     def notify(self, event):
-        for record in usecases.notify(self.store, event, self.mailer.settings, clock.now()):
+        for record in usecases.notify(self.store, event, self.mailer.settings):
             metrics.NOTIFICATIONS_CREATED.labels(record["event_type"]).inc()
         self.mailer.wake()
         self.sender.wake()

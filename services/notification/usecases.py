@@ -1,30 +1,34 @@
 """Each thing the notification service does, as one function: load under WATCH, not found,
-ownership, the domain rule, save, in that order. The service's entrypoints call exactly one."""
+ownership, the domain rule, save, in that order (`Store.change` / `Store.create`). The service's
+entrypoints call exactly one. A `request_id` is bound to the method, the caller and the arguments."""
 import socket
-import uuid
 from urllib.parse import urlsplit
 
 from services.common.auth import DEPARTMENT, UNIT
-from services.common.errors import ValidationError, require_found
+from services.common.errors import NotFound, ValidationError, require_found
+from services.common.ids import new_id
+from services.common.projection import is_newer
+from services.common.requests import Request
 
 from . import domain, webhooks
 
 
 def keep_directory(store, event):
-    """Remember a unit, department, campaign or activity; an older event than the one kept is dropped."""
+    """Remember a unit, department, campaign or activity; an event not newer than the one kept is dropped."""
     kind, key, entry = domain.directory_entry(event)
 
     def work(tx):
-        if domain.supersedes(entry, store.directory_entry_in(tx, kind, key)):
+        if is_newer(entry["seq"], store.directory_entry_in(tx, kind, key)):
             store.save_directory_entry(tx, kind, key, entry)
 
     store.transact(work)
 
 
-def notify(store, event, mail, now):
+def notify(store, event, mail):
     """The notifications of an event not written before, each with its e-mail job and a delivery
     for each of its recipient's webhooks that takes the event; returns the notifications written."""
     directory = store.directory_for(domain.directory_refs(event["data"]))
+    now = store.now()
     drafts = domain.notifications_for(event, directory, mail.committee, mail.configured, now)
 
     def work(tx):
@@ -46,39 +50,28 @@ def inbox(store, caller, args):
     return store.inbox(args["recipient"], args["unread_only"], args["limit"], args["cursor"])
 
 
-def mark_read(store, caller, args, now):
-    notification_id, request = args["notification_id"], requester("mark_read", caller)
-
-    def work(tx):
-        record = require_found(store.notification_in(tx, notification_id), f"通知 {notification_id} ")
-        caller.require_owner(**domain.owner_of(record["recipient"]))
-        # Marking read is idempotent already: a repeat gets the record as it is now.
-        updated = domain.read(record, now)
-        if updated is not record:
-            store.save_read(tx, record, updated)
-        tx.remember(request, args["request_id"], notification_id)
-        return updated
-
-    return store.transact(work)
+def mark_read(store, caller, args):
+    notification_id = args["notification_id"]
+    return store.change(
+        store.notification_key(notification_id), f"通知 {notification_id} ",
+        lambda tx, record, now: (domain.read(record, now), None),
+        owner=lambda record: caller.require_owner(**domain.owner_of(record["recipient"])),
+        save=lambda tx, record, before: store.save_read(tx, before, record),
+        request=request("mark_read", caller, args))
 
 
-def register_webhook(store, caller, args, settings, now):
-    spec, request = args["webhook"], requester("register_webhook", caller)
+def register_webhook(store, caller, args, settings):
+    spec = args["webhook"]
     event_types = webhooks.subscribed_types(spec["recipient"], spec["event_types"])
     if not settings.allow_private:
         refuse_private_hosts(spec["url"])
     caller.require_owner(**domain.owner_of(spec["recipient"]))
 
-    def work(tx):
-        earlier = tx.remembered(request, args["request_id"])
-        if earlier is not None:
-            return store.webhook_in(tx, earlier)
-        hook = webhooks.new_webhook(uuid.uuid4().hex, spec["recipient"], spec["url"], event_types, now)
-        store.save_new_webhook(tx, hook, spec["secret"])
-        tx.remember(request, args["request_id"], hook["id"])
-        return hook
+    def make(tx, now):
+        return webhooks.new_webhook(new_id("webhook"), spec["recipient"], spec["url"], event_types, now), None
 
-    return store.transact(work)
+    return store.create(store.webhook_key, make, request=request("register_webhook", caller, args),
+                        save=lambda tx, hook, before: store.save_new_webhook(tx, hook, spec["secret"]))
 
 
 def list_webhooks(store, caller, args):
@@ -89,23 +82,18 @@ def list_webhooks(store, caller, args):
     return store.list_webhooks(recipient, args["limit"], args["cursor"])
 
 
-def delete_webhook(store, caller, args, now):
-    hook_id, request = args["webhook_id"], requester("delete_webhook", caller)
+def delete_webhook(store, caller, args):
+    """A repeat of the delete (same request_id) finds the deleted webhook; anything else does not."""
+    hook_id = args["webhook_id"]
 
-    def work(tx):
-        earlier = tx.remembered(request, args["request_id"])
-        hook = store.webhook_in(tx, hook_id)
-        if earlier is None:
-            hook = live_webhook(hook, hook_id)
-        caller.require_owner(**domain.owner_of(hook["recipient"]))
-        if earlier is not None:
-            return hook
-        deleted = webhooks.deleted(hook, now)
-        store.delete_webhook(tx, deleted)
-        tx.remember(request, args["request_id"], hook_id)
-        return deleted
+    def delete(tx, hook, now):
+        live_webhook(hook, hook_id)
+        return webhooks.deleted(hook, now), None
 
-    return store.transact(work)
+    return store.change(store.webhook_key(hook_id), f"Webhook {hook_id} ", delete,
+                        owner=lambda hook: caller.require_owner(**domain.owner_of(hook["recipient"])),
+                        save=lambda tx, hook, before: store.delete_webhook(tx, hook),
+                        request=request("delete_webhook", caller, args))
 
 
 def list_deliveries(store, caller, args):
@@ -114,26 +102,24 @@ def list_deliveries(store, caller, args):
     return store.list_deliveries(hook["id"], args["status"], args["limit"], args["cursor"])
 
 
-def redeliver(store, caller, args, now):
-    delivery_id, request = args["delivery_id"], requester("redeliver", caller)
-
-    def work(tx):
-        delivery = require_found(store.delivery_in(tx, delivery_id), f"投递记录 {delivery_id} ")
-        hook = live_webhook(store.webhook_in(tx, delivery["webhook_id"]), delivery["webhook_id"])
+def redeliver(store, caller, args):
+    def owner(delivery):
+        # A webhook's recipient never changes: read outside the transaction.
+        hook = live_webhook(store.webhook(delivery["webhook_id"]), delivery["webhook_id"])
         caller.require_owner(**domain.owner_of(hook["recipient"]))
-        if tx.remembered(request, args["request_id"]) is not None:
-            return delivery
-        updated = webhooks.rearmed(delivery, now)
-        store.save_delivery(tx, updated, 0)
-        tx.remember(request, args["request_id"], delivery_id)
-        return updated
 
-    return store.transact(work)
+    delivery_id = args["delivery_id"]
+    return store.change(store.delivery_key(delivery_id), f"投递记录 {delivery_id} ",
+                        lambda tx, delivery, now: (webhooks.rearmed(delivery, now), None), owner=owner,
+                        save=lambda tx, delivery, before: store.save_delivery(tx, delivery, 0),
+                        request=request("redeliver", caller, args))
 
 
 def live_webhook(hook, hook_id):
     """A webhook that exists and was not deleted, else NotFound."""
-    return require_found(None if hook is None or hook.get("deleted_at") else hook, f"Webhook {hook_id} ")
+    if hook is not None and hook.get("deleted_at"):
+        raise NotFound(f"Webhook {hook_id} 已删除(Deleted).")
+    return require_found(hook, f"Webhook {hook_id} ")
 
 
 def refuse_private_hosts(url):
@@ -147,6 +133,7 @@ def refuse_private_hosts(url):
         raise ValidationError.field("webhook.url", "不允许内网或本机地址(Private addresses are not allowed).")
 
 
-def requester(method, caller):
-    """A `request_id` is scoped to the method and the caller (contract §3)."""
-    return f"{method}:{caller.role}:{caller.recipient}"
+def request(method, caller, args):
+    """The idempotency key of a call: the method, the caller's scope and the other arguments."""
+    others = {name: value for name, value in args.items() if name != "request_id"}
+    return Request(method, caller.scope_key, args["request_id"], others)

@@ -7,6 +7,7 @@ from datetime import timedelta
 
 from services.common import clock
 from services.common.errors import ValidationError
+from services.common.ids import derived_id
 from services.common.records import created, revised
 
 from .recipients import audience_of, event_types_of
@@ -45,7 +46,7 @@ def deleted(webhook, now):
 
 def delivery_id(webhook_id, notification_id):
     """One delivery per webhook and notification, and so per webhook and fact (see domain.notification_id)."""
-    return hashlib.sha256(f"{webhook_id}\n{notification_id}".encode()).hexdigest()[:24]
+    return derived_id("delivery", [webhook_id, notification_id])
 
 
 def deliveries_for(notification, webhooks, now):

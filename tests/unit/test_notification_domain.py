@@ -39,12 +39,6 @@ def test_the_directory_keeps_only_what_texts_and_mail_need(event_type, data, kin
     assert domain.directory_entry(event(event_type, data, seq=3)) == (kind, key, {**kept, "seq": 3})
 
 
-@pytest.mark.parametrize("current, seq, applies", [(None, 1, True), ({"seq": 2}, 3, True),
-                                                   ({"seq": 2}, 2, True), ({"seq": 2}, 1, False)])
-def test_an_older_event_does_not_overwrite_a_newer_entry(current, seq, applies):
-    assert domain.supersedes({"seq": seq}, current) is applies
-
-
 @pytest.mark.parametrize("data, refs", [
     (s.notice("c1", "U001"), {"campaign": "c1", "unit": "U001", "department": None, "activity": None}),
     (s.summary("s1", "a1", "c1", "U001"), {"campaign": "c1", "unit": "U001", "department": None, "activity": "a1"}),

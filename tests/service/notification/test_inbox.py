@@ -182,7 +182,7 @@ def test_mark_read_sets_read_at_once_and_leaves_the_unread_list(service, known, 
 def test_mark_read_checks_the_record_then_its_owner(service, known, bus, rpc, wait_for_inbox):
     bus("summary_requested", s.summary("s3", "a3", "c1", "U001"))
     [note] = wait_for_inbox("unit:U001")
-    assert remote_error(lambda: rpc("unit", unit="U001").notification.mark_read("nope")).exc_type == "NotFound"
+    assert remote_error(lambda: rpc("unit", unit="U001").notification.mark_read("0" * 24)).exc_type == "NotFound"
     assert remote_error(lambda: rpc("unit", unit="U002").notification.mark_read(note["id"])).exc_type == \
         "Forbidden"
     assert remote_error(lambda: rpc("department", department="elderly-care").notification.mark_read(
