@@ -7,8 +7,6 @@ import smtplib
 
 import eventlet
 
-from services.common import clock
-
 from . import domain, metrics
 from .jobs import JobLoop
 from .mail import MailSettings, SendTimeout, compose, describe
@@ -44,13 +42,12 @@ class Mailer(JobLoop):
         self.store.record_email_attempt(notification_id, self.sent)
         metrics.EMAILS_SENT.inc()
 
-    @staticmethod
-    def sent(record):
-        return domain.email_sent(record, clock.now()), None
+    def sent(self, record):
+        return domain.email_sent(record, self.store.now()), None
 
     def attempt_failed(self, notification_id, reason, permanent):
         def outcome(record):
-            return domain.email_failed_attempt(record, reason, permanent, self.settings.retry_delays, clock.now())
+            return domain.email_failed_attempt(record, reason, permanent, self.settings.retry_delays, self.store.now())
 
         updated = self.store.record_email_attempt(notification_id, outcome)
         if updated is None:

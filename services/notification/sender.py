@@ -3,12 +3,12 @@ each due delivery is POSTed in its own green thread, at most WEBHOOK_TIMEOUT lon
 dead receiver holds up no other webhook and no inbox; retried after each of WEBHOOK_RETRY_DELAYS,
 then failed."""
 import logging
+from collections import Counter
 from dataclasses import dataclass
 
 import eventlet
 import requests
 
-from services.common import clock
 from services.common.settings import delays, flag, number
 
 from . import metrics, webhooks
@@ -17,6 +17,10 @@ from .jobs import JobLoop
 log = logging.getLogger(__name__)
 
 DEFAULT_RETRY_DELAYS = [10, 60, 300, 1800, 7200]
+# At most this many attempts to one webhook at once, so a dead receiver with a backlog holds a few
+# of the loop's threads, never all of them; its other deliveries wait this long and are looked at again.
+PER_WEBHOOK = 4
+BUSY_WAIT_SECONDS = 1.0
 
 
 @dataclass(frozen=True)
@@ -41,6 +45,7 @@ class WebhookSender(JobLoop):
     def setup(self):
         super().setup()
         self.settings = WebhookSettings.from_config(self.container.config)
+        self.in_flight = Counter()
 
     def attempt_seconds(self):
         return self.settings.timeout
@@ -51,10 +56,22 @@ class WebhookSender(JobLoop):
             self.store.drop_delivery_job(delivery_id)
             return
         delivery, url, secret, body = job
-        http_status = self.post(url, body, webhooks.request_headers(delivery, body, secret))
+        hook_id = delivery["webhook_id"]
+        if self.in_flight[hook_id] >= PER_WEBHOOK:
+            self.store.postpone_job(self.queue, delivery_id, BUSY_WAIT_SECONDS)
+            return
+        self.in_flight[hook_id] += 1
+        try:
+            http_status = self.post(url, body, webhooks.request_headers(delivery, body, secret))
+        finally:
+            self.in_flight[hook_id] -= 1
+            if not self.in_flight[hook_id]:
+                del self.in_flight[hook_id]
+        self.record(delivery_id, http_status)
 
+    def record(self, delivery_id, http_status):
         def outcome(current):
-            return webhooks.attempted(current, http_status, self.settings.retry_delays, clock.now())
+            return webhooks.attempted(current, http_status, self.settings.retry_delays, self.store.now())
 
         updated = self.store.record_delivery_attempt(delivery_id, outcome)
         if updated is not None:

@@ -97,6 +97,10 @@ class NotificationStore(WebhookStore, Store):
 
         return self.transact(work, due)
 
+    def postpone_job(self, queue, job_id, seconds):
+        """Hand a claimed job back, due in `seconds` (only if it is still queued)."""
+        self.client.zadd(self.due_key(queue), {job_id: time.time() + seconds}, xx=True)
+
     def seconds_to_next_job(self, queue, default):
         first = self.client.zrange(self.due_key(queue), 0, 0, withscores=True)
         return first[0][1] - time.time() if first else default

@@ -140,6 +140,9 @@ class Receiver:
         self.requests = []
         self.statuses = {}
         self.delays = {}
+        # Requests being answered at this moment, and the most there ever were, per path.
+        self.open = {}
+        self.most_open = {}
         self.server = make_server("127.0.0.1", 0, self.app, threaded=True)
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
@@ -148,10 +151,14 @@ class Receiver:
 
     @Request.application
     def app(self, request):
-        self.requests.append({"path": request.path, "headers": dict(request.headers), "body": request.get_data()})
-        if request.path in self.delays:
-            threading.Event().wait(self.delays[request.path])
-        statuses = self.statuses.get(request.path, [200])
+        path = request.path
+        self.requests.append({"path": path, "headers": dict(request.headers), "body": request.get_data()})
+        self.open[path] = self.open.get(path, 0) + 1
+        self.most_open[path] = max(self.most_open.get(path, 0), self.open[path])
+        if path in self.delays:
+            threading.Event().wait(self.delays[path])
+        self.open[path] -= 1
+        statuses = self.statuses.get(path, [200])
         status = statuses.pop(0) if len(statuses) > 1 else statuses[0]
         return Response("ok", status=status)
 

@@ -10,6 +10,7 @@ from nameko.testing.services import entrypoint_waiter
 from prometheus_client import REGISTRY
 
 from services.common.outbox import Bus
+from services.notification.sender import PER_WEBHOOK
 from tests.helpers import wait_until
 from tests.service.notification import events as s
 
@@ -180,6 +181,16 @@ def test_a_slow_receiver_holds_up_neither_other_webhooks_nor_inboxes(service, kn
     assert (waiting["status"], waiting["attempts"]) == ("pending", 0)
     [timed_out] = wait_for_delivery(rpc, slow["id"], "pending", attempts=1)
     assert timed_out["last_status"] is None and timed_out["next_attempt_at"] is not None
+
+
+@pytest.mark.parametrize("settings", [{"WEBHOOK_TIMEOUT": 5}])
+def test_a_slow_receiver_with_a_backlog_gets_a_few_attempts_at_once(service, known, bus, rpc, receiver):
+    receiver.delays["/backlog"] = 3
+    hook = register(rpc, receiver, "/backlog", "unit:U001")
+    for number in range(PER_WEBHOOK + 3):
+        bus("pairing_approved", s.pairing(f"p-{number}", "c1", "U001", status="approved"))
+    wait_for_delivery(rpc, hook["id"], "delivered", count=PER_WEBHOOK + 3, timeout=20)
+    assert receiver.most_open["/backlog"] == PER_WEBHOOK
 
 
 def test_a_deleted_webhook_gets_nothing_more(service, known, bus, rpc, receiver, wait_for_inbox):
