@@ -1,13 +1,13 @@
 """Notification service: inboxes, e-mail and webhooks for what the other services announce on the bus.
 
 Entrypoints only: load the arguments, call one use case (usecases.py), return."""
-from services.common import web
+# Modules, not classes: `nameko run` takes every class with entrypoints in this module for a service.
+from services.common import units, web
 from services.common.auth import COMMITTEE, OPS, Auth, allow
 from services.common.consumer import handles
 from services.common.rpc import rpc
 from services.common.schemas import load
 from services.common.storage import Storage
-from services.common.units import UnitStatus
 
 from . import metrics, schemas, usecases
 from .mailer import Mailer
@@ -15,7 +15,7 @@ from .sender import WebhookSender
 from .store import NotificationStore
 
 
-class NotificationService(UnitStatus, web.Observable):
+class NotificationService(units.UnitStatus, web.Observable):
     name = "notification"
 
     auth = Auth()

@@ -7,6 +7,7 @@ import json
 from datetime import datetime, timedelta
 
 import pytest
+from nameko.cli.run import import_service
 
 from services.common import clock
 from services.common.errors import ValidationError
@@ -145,3 +146,8 @@ def test_the_service_handles_exactly_the_tables_event_types():
         method = getattr(NotificationService, name)
         handled[name] = {entrypoint.event_type for entrypoint in getattr(method, "nameko_entrypoints", ())}
     assert handled == {"notify": set(RECIPIENTS), "keep_directory": set(domain.DIRECTORY)}
+
+
+def test_nameko_run_finds_the_one_service_in_the_module():
+    """A mixin class with entrypoints imported by name would be taken for a second service."""
+    assert import_service("services.notification.service") == [NotificationService]
