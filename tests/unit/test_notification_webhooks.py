@@ -7,6 +7,8 @@ import json
 from datetime import datetime, timedelta
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from nameko.cli.run import import_service
 
 from services.common import clock
@@ -151,3 +153,22 @@ def test_the_service_handles_exactly_the_tables_event_types():
 def test_nameko_run_finds_the_one_service_in_the_module():
     """A mixin class with entrypoints imported by name would be taken for a second service."""
     assert import_service("services.notification.service") == [NotificationService]
+
+
+JSON = st.recursive(st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(),
+                    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(), inner, max_size=3),
+                    max_leaves=8)
+URLISH = st.builds(lambda scheme, host, rest: f"{scheme}{host}{rest}", st.sampled_from(["http://", "https://", ""]),
+                   st.text(max_size=20), st.text(max_size=20))
+
+
+@settings(max_examples=300, deadline=None)
+@given(recipient=JSON | st.sampled_from(["committee", "unit:U001"]), url=JSON | URLISH,
+       event_types=JSON | st.lists(st.sampled_from(sorted(RECIPIENTS)), max_size=4), secret=JSON)
+def test_any_registration_input_loads_or_is_a_validation_error(recipient, url, event_types, secret):
+    args = {"webhook": {"recipient": recipient, "url": url, "event_types": event_types, "secret": secret}}
+    try:
+        loaded = load(RegisterWebhookArgs, args)["webhook"]
+        webhooks.subscribed_types(loaded["recipient"], loaded["event_types"])
+    except ValidationError as error:
+        assert all(path.startswith("webhook") for path in error.messages)
