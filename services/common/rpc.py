@@ -5,7 +5,9 @@ A request whose body is larger than 4 MiB (checked before decoding), is not JSON
 with `args` (a list) and `kwargs` (an object), is nested deeper than any valid call, or has no
 `reply_to` is never acted on: the caller gets a `ValidationError` (`_schema`) reply at once instead
 of waiting for its timeout, and one log line names the reason and the size, never the body.
-nameko's own consumer would log the whole body of an undecodable message and never answer it."""
+nameko's own consumer would log the whole body of an undecodable message and never answer it (and a
+body kombu cannot decompress would do the same; a compressed body is still inflated before any
+check, which the bus's per-service users keep to trusted publishers)."""
 import logging
 import traceback
 import uuid
@@ -93,6 +95,13 @@ class GuardedQueueConsumer(QueueConsumer):
             self.container.spawn_managed_thread(partial(provider.refuse, message, str(refusal)))
             return
         self.handle_message(provider, body, message)
+
+    def on_decode_error(self, message, exc):
+        """kombu calls this when a body cannot even be turned into a message (a `compression`
+        header it cannot undo); its default logs the whole body and never settles the message."""
+        for provider in self._providers:  # the container's one RPC consumer
+            self.container.spawn_managed_thread(partial(provider.refuse, message, "cannot be decompressed"))
+            return
 
 
 class GuardedRpcConsumer(nameko_rpc.RpcConsumer):

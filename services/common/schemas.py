@@ -14,6 +14,7 @@ from marshmallow import ValidationError as MarshmallowError
 
 from .clock import CAMPAIGN_TZ
 from .errors import ValidationError
+from .idfields import IdShape
 
 NAME_MAX = 100
 TEXT_MAX = 2000
@@ -23,17 +24,8 @@ UNIT_CODE = r"^[A-Za-z0-9_-]{1,32}$"
 DEPARTMENT_CODE = r"^[a-z0-9-]{1,32}$"
 PHONE = r"^(1[3-9][0-9]{9}|0[0-9]{2,3}-?[0-9]{7,8})$"
 CURSOR = r"[0-9]{13}:[!-~]{1,200}"
-# Every id shape the server has ever issued, per kind (contract §1: stored records stay reachable).
-ID_SHAPES = {
-    "campaign": r"c[0-9a-f]{16}",
-    "pairing": r"p[0-9a-f]{16}",
-    "activity": r"[0-9a-f]{32}",
-    "summary": r"S[0-9]{7,15}",
-    "issue": r"I[0-9]{7,15}",
-    "notification": r"[0-9a-f]{24}",
-}
-# An id of a kind not listed: the characters of every id the server makes, and nothing that
-# could change the meaning of a Redis key (no `:`, no `*`).
+# An id of no named kind: the characters of every id the server makes, and nothing that could
+# change the meaning of a Redis key (no `:`, no `*`).
 ANY_ID = r"[A-Za-z0-9_-]{1,100}"
 
 SURROGATES = re.compile("[\ud800-\udfff]")
@@ -172,16 +164,13 @@ def department_code(**kw):
 
 
 def record_id(kind=None, **kw):
-    """An id the server made, checked for its kind's shape before any Redis key is built from it.
-
-    Without a kind: the characters every server id is made of. A well-formed id of no record is
-    then the service's `NotFound`."""
-    return code(ID_SHAPES[kind] if kind else ANY_ID, "编号格式不正确(Invalid id).", **kw)
-
-
-def request_id(**kw):
-    """A client's idempotency key (contract §3): any short name-like text."""
-    return name(load_default=None, allow_none=True, **kw)
+    """An id the server made, checked for its kind's shape (every shape ever issued for it:
+    `services.common.ids.ID_PATTERNS`) before any Redis key is built from it. A well-formed id of no
+    record is then the service's `NotFound`. Without a kind (until every caller names one): the
+    characters every server id is made of."""
+    if kind is None:
+        return code(ANY_ID, "编号格式不正确(Invalid id).", **kw)
+    return String(validate=IdShape(kind), **kw)
 
 
 def phone(**kw):
@@ -210,13 +199,27 @@ def moment(**kw):
     return Moment(format="iso", **kw)
 
 
+class JsonNumber(fields.Float):
+    """A JSON number, kept as the caller gave it: 3 stays 3, 1.5 stays 1.5. Text such as "2" is
+    refused like any other wrong type, and so are booleans, NaN, infinities and numbers no float holds."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, (int, float)) or isinstance(value, bool):
+            raise self.make_error("invalid")
+        try:
+            checked = super()._deserialize(value, attr, data, **kwargs)
+        except OverflowError:
+            raise self.make_error("invalid") from None
+        return value if isinstance(value, int) else checked
+
+
 def bounded(maximum, minimum=0, integer=True, **kw):
     """A number in [minimum, maximum]: JSON integers only (no bool, no 1.0) unless `integer=False`,
-    then any finite JSON number. Bounds keep every sum the report makes exact."""
+    then any finite JSON number (`JsonNumber`). Bounds keep every sum the report makes exact."""
     within = validate.Range(min=minimum, max=maximum)
     if integer:
         return fields.Integer(strict=True, validate=within, **kw)
-    return fields.Float(allow_nan=False, validate=within, **kw)
+    return JsonNumber(validate=within, **kw)
 
 
 def count(**kw):

@@ -86,4 +86,4 @@ class Storage(DependencyProvider):
         changes; its events carry the worker's correlation id."""
         handled_key = getattr(worker_ctx.entrypoint, "handled_key", None)
         return self.make_store(handled_key(worker_ctx) if handled_key else None,
-                               correlation.ensure(worker_ctx.context_data))
+                               correlation.ensure(worker_ctx.data))

@@ -12,6 +12,7 @@ from kombu import Connection, Producer, Queue
 from marshmallow import fields
 from nameko.rpc import get_rpc_exchange
 
+from services.common import topology
 from services.common.audit import AuditTrail
 from services.common.auth import COMMITTEE, OPS, Auth, allow
 from services.common.outbox import Bus
@@ -300,3 +301,22 @@ def test_redis_failures_in_the_audit_write_never_fail_the_call(caplog):
     with caplog.at_level(logging.WARNING):
         trail.record("touch", None, "t1", "ok")
     assert "audit entry for rulesprobe.touch not written (ConnectionError)" in caplog.text
+
+
+def test_a_request_that_cannot_be_decompressed_is_refused_and_the_service_lives_on(raw, rpc, caplog):
+    correlation_id = uuid.uuid4().hex
+    raw.producer.publish(b"not gzip " + MARKER.encode(), exchange=get_rpc_exchange({}),
+                         routing_key="rulesprobe.get_touch", content_type="application/json",
+                         content_encoding="binary", headers={"compression": "application/x-gzip"},
+                         correlation_id=correlation_id, reply_to=raw.reply_key)
+    assert raw.reply(correlation_id)["error"]["exc_type"] == "ValidationError"
+    assert MARKER not in caplog.text
+    assert rpc().rulesprobe.get_touch("t1")["count"] == 0
+
+
+def test_an_undecodable_event_is_logged_without_its_body(probe, raw, caplog):
+    queue = topology.consumer_queue_name("pairing", "unit_deactivated", "rulesprobe", "on_unit_deactivated")
+    raw.producer.publish(b'{"event_id": "' + MARKER.encode(), exchange="", routing_key=queue,
+                         content_type="application/json", content_encoding="binary")
+    wait_until(lambda: "body not logged" in caplog.text, message="the decode error logged")
+    assert MARKER not in caplog.text

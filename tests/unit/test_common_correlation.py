@@ -1,5 +1,6 @@
 """Correlation ids: kept when well formed, made otherwise, on every log record."""
 import logging
+from pathlib import Path
 
 import pytest
 
@@ -35,3 +36,15 @@ def test_the_log_filter_adds_the_bound_id_and_a_dash_outside_a_worker():
     finally:
         correlation.unbind(token)
     assert correlation.current() is None
+
+
+def test_every_log_line_of_a_service_carries_the_correlation_id():
+    from services.common.settings import load_config
+
+    logging_config = load_config(Path(__file__).resolve().parents[2] / "config.yml")["LOGGING"]
+    assert logging_config["filters"]["correlation"]["()"] == "services.common.correlation.LogFilter"
+    assert logging_config["handlers"]["console"]["filters"] == ["correlation"]
+    line = logging.Formatter(logging_config["formatters"]["plain"]["format"])
+    record = log_record()
+    correlation.LogFilter().filter(record)
+    assert "[-] msg" in line.format(record)
