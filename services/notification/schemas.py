@@ -4,9 +4,9 @@ from urllib.parse import urlsplit
 from marshmallow import ValidationError as MarshmallowError
 from marshmallow import fields, validate
 
-from services.common.idfields import record_id
+from services.common.idfields import request_id_field
 from services.common.schemas import (DEPARTMENT_CODE, UNIT_CODE, BaseSchema, PageArgs, String, distinct, flag, matching,
-                                     request_id)
+                                     record_id)
 
 from .recipients import RECIPIENTS
 from .webhooks import DELIVERED, FAILED, PENDING
@@ -50,7 +50,7 @@ class WebhookSpec(BaseSchema):
 
 class RegisterWebhookArgs(BaseSchema):
     webhook = fields.Nested(WebhookSpec, required=True)
-    request_id = request_id()
+    request_id = request_id_field(load_default=None, allow_none=True)
 
 
 class ListWebhooksArgs(PageArgs):
@@ -59,7 +59,7 @@ class ListWebhooksArgs(PageArgs):
 
 class DeleteWebhookArgs(BaseSchema):
     webhook_id = record_id("webhook", required=True)
-    request_id = request_id()
+    request_id = request_id_field(load_default=None, allow_none=True)
 
 
 class ListDeliveriesArgs(PageArgs):
@@ -69,7 +69,7 @@ class ListDeliveriesArgs(PageArgs):
 
 class RedeliverArgs(BaseSchema):
     delivery_id = record_id("delivery", required=True)
-    request_id = request_id()
+    request_id = request_id_field(load_default=None, allow_none=True)
 
 
 class ListInboxArgs(PageArgs):
@@ -79,4 +79,4 @@ class ListInboxArgs(PageArgs):
 
 class MarkReadArgs(BaseSchema):
     notification_id = record_id("notification", required=True)
-    request_id = request_id()
+    request_id = request_id_field(load_default=None, allow_none=True)
