@@ -16,7 +16,7 @@ import jwt
 from nameko.extensions import DependencyProvider
 from nameko.rpc import Rpc
 
-from . import metrics
+from . import correlation, metrics
 from .audit import AuditTrail, record_of
 from .errors import EXPECTED, Forbidden, Unauthenticated
 from .logs import quiet_expected_errors
@@ -189,7 +189,8 @@ class Auth(DependencyProvider):
 
     def get_dependency(self, worker_ctx):
         context = worker_ctx.context_data
-        return Identity(context.get("auth_token"), self.verifier, self.trail, context.get("correlation_id"))
+        # The same id as the call's log lines and events (made here if the call came without one).
+        return Identity(context.get("auth_token"), self.verifier, self.trail, correlation.ensure(context))
 
 
 def allow(*roles, unit=None, department=None):
