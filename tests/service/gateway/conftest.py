@@ -25,6 +25,7 @@ class Stack:
         self.base = f"http://127.0.0.1:{gateway_port}"
         self.make_token = make_token
         self.http = requests.Session()
+        self.reached = set()  # (service, method) of every call that answered 200
 
     def url(self, path):
         return f"{self.base}{path}"
@@ -35,16 +36,30 @@ class Stack:
     def headers(self, role="committee", unit=None, department=None, **extra):
         return {"Authorization": f"Bearer {self.token(role, unit, department)}", **extra}
 
-    def post(self, path, body=None, role="committee", unit=None, department=None, headers=None, **kw):
-        return self.http.post(self.url(f"/api/v1/{path}"), json={} if body is None else body,
-                              headers={**self.headers(role, unit, department), **(headers or {})}, timeout=30, **kw)
+    def _sent(self, path, response):
+        if response.status_code == 200:
+            self.reached.add(tuple(path.split("/")))
+        return response
+
+    def post(self, path, body=None, role="committee", unit=None, department=None, headers=None):
+        return self._sent(path, self.http.post(
+            self.url(f"/api/v1/{path}"), json={} if body is None else body,
+            headers={**self.headers(role, unit, department), **(headers or {})}, timeout=30))
 
     def get(self, path, params=None, role="committee", unit=None, department=None, headers=None):
-        return self.http.get(self.url(f"/api/v1/{path}"), params=params,
-                             headers={**self.headers(role, unit, department), **(headers or {})}, timeout=30)
+        return self._sent(path, self.http.get(
+            self.url(f"/api/v1/{path}"), params=params,
+            headers={**self.headers(role, unit, department), **(headers or {})}, timeout=30))
 
     def ok(self, path, body=None, **kw):
+        """POST `body`, expecting 200: the result."""
         response = self.post(path, body, **kw)
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    def read(self, path, params=None, **kw):
+        """GET with query parameters, expecting 200: the result."""
+        response = self.get(path, params, **kw)
         assert response.status_code == 200, response.text
         return response.json()
 
