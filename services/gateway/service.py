@@ -13,7 +13,7 @@ from services.common import web
 from services.common.auth import Auth
 from services.common.settings import number, require_setting
 
-from . import api, docs, openapi, problems
+from . import api, docs, metrics, openapi, problems
 from .calls import DEFAULT_TIMEOUT
 from .http import ANY_METHOD, route
 
@@ -66,7 +66,8 @@ class GatewayService:
         proxies = {"pairing": self.pairing, "activity": self.activity, "summary": self.summary,
                    "notification": self.notification}
         timeout = number(self.config, "GATEWAY_RPC_TIMEOUT", DEFAULT_TIMEOUT)
-        return answered(lambda: api.answer(request, service, method, self.auth, proxies, timeout))
+        response = answered(lambda: api.answer(request, service, method, self.auth, proxies, timeout))
+        return metrics.count(service, method, response)
 
     @route("GET", "/api/v1/openapi.json")
     def openapi_document(self, request):
