@@ -26,12 +26,17 @@ class Stack:
         self.make_token = make_token
         self.http = requests.Session()
         self.reached = set()  # (service, method) of every call that answered 200
+        self._tokens = {}
 
     def url(self, path):
         return f"{self.base}{path}"
 
     def token(self, role="committee", unit=None, department=None):
-        return self.make_token(role, unit, department)
+        """One token per identity and module: signing one takes a noticeable fraction of a second."""
+        key = (role, unit, department)
+        if key not in self._tokens:
+            self._tokens[key] = self.make_token(role, unit, department)
+        return self._tokens[key]
 
     def headers(self, role="committee", unit=None, department=None, **extra):
         return {"Authorization": f"Bearer {self.token(role, unit, department)}", **extra}
