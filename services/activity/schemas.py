@@ -5,27 +5,13 @@ from marshmallow import fields, validate, validates_schema
 
 from services.common import clock
 from services.common.schemas import (
-    LIST_MAX, BaseSchema, PageArgs, choice, count, distinct, flag, many, moment, name, record_id, text,
+    LIST_MAX, BaseSchema, JsonNumber, PageArgs, choice, count, distinct, flag, many, moment, name, record_id, text,
     unit_code)
 from services.common.vocabulary import ISSUE_CATEGORIES, SERVICE_TYPES
 
 from . import domain
 
 STATUSES = (domain.PLANNED, domain.COMPLETED, domain.CANCELLED)
-
-
-class Hours(fields.Float):
-    """A JSON number of hours, kept as the caller gave it: 3 stays 3, 1.5 stays 1.5. The text "2"
-    is refused like any other wrong type, and so are NaN, infinities and numbers no float can hold."""
-
-    def _deserialize(self, value, attr, data, **kwargs):
-        if not isinstance(value, (int, float)) or isinstance(value, bool):
-            raise self.make_error("invalid")
-        try:
-            checked = super()._deserialize(value, attr, data, **kwargs)
-        except OverflowError:
-            raise self.make_error("invalid") from None
-        return value if isinstance(value, int) else checked
 
 
 class PartialNested(fields.Nested):
@@ -86,7 +72,7 @@ class Volunteer(BaseSchema):
     name = name(required=True)
     party_member = flag(required=True)
     youth = flag(required=True)
-    hours = Hours(required=True, validate=validate.Range(min=0))
+    hours = JsonNumber(required=True, validate=validate.Range(min=0))
 
 
 class Problem(BaseSchema):

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from services.common.topology import load_config
+from services.common.settings import load_config
 
 ROOT = Path(__file__).resolve().parents[2]
 # Contract §2: the port of each service's WEB_SERVER_ADDRESS.

@@ -176,6 +176,9 @@ class FakeIdentity:
     def authenticate(self):
         return self.caller
 
+    def audit(self, method, record, outcome):
+        """The audit trail is tested with services/common (tests/service/test_common_rules.py)."""
+
 
 def test_a_unit_acts_only_for_itself():
     service = worker_factory(PairingService, auth=FakeIdentity(Caller(sub="u2", role="unit", unit="U2")))
