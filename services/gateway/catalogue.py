@@ -7,15 +7,12 @@ entrypoints of every service class, so a new method cannot be forgotten here."""
 from dataclasses import dataclass
 
 from services.activity import schemas as activity
+from services.common.rpc import is_read_only
 from services.common.schemas import BaseSchema, moment
 from services.notification import schemas as notification
 from services.pairing import schemas as pairing
 from services.summary import report_schemas
 from services.summary import schemas as summary
-
-# Contract §7: the methods GET may call (they change nothing).
-READ_ONLY_PREFIXES = ("get_", "list_")
-READ_ONLY_METHODS = ("reporting_progress", "campaign_report")
 
 
 class CheckDeadlinesArgs(BaseSchema):
@@ -23,10 +20,6 @@ class CheckDeadlinesArgs(BaseSchema):
     services.common.timers.NowArg once they allow it; no service module has a schema of the call."""
 
     now = moment(load_default=None, allow_none=True)
-
-
-def is_read_only(method):
-    return method.startswith(READ_ONLY_PREFIXES) or method in READ_ONLY_METHODS
 
 
 @dataclass(frozen=True)
