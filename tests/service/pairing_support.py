@@ -77,7 +77,8 @@ def assert_no_personal_data(events):
 
 
 def assert_envelope(event, event_type, subject, seq):
-    assert set(event) == {"event_id", "event_type", "occurred_at", "source", "version", "subject", "seq", "data"}
+    assert set(event) == {"event_id", "event_type", "occurred_at", "source", "version", "subject", "seq", "data",
+                          "correlation_id"}
     assert (event["event_type"], event["source"], event["version"], event["subject"], event["seq"]) == (
         event_type, "pairing", 1, subject, seq)
     assert event["occurred_at"].endswith("+08:00")

@@ -1,15 +1,12 @@
-"""What the summary service tests share: the running service, completed activities put on the bus
-as the activity service would, and the callers of the permission table."""
+"""What the summary service tests share besides fixtures (conftest.py): events as pairing and
+activity publish them, the callers of the permission table, reads of what the service made."""
 import json
 import uuid
 from datetime import timedelta
 
-import pytest
-
 from services.common import clock
 from services.summary.seed import read_seed
-from services.summary.service import SummaryService
-from tests.helpers import outcome, publish_event, remote_error, wait_until
+from tests.helpers import publish_event, wait_until
 
 SEEDED = len(read_seed())
 WHO = {
@@ -38,18 +35,12 @@ def wait_for_seed(redis_client):
     published(redis_client)
 
 
-@pytest.fixture
-def summary_service(start_service, redis_client):
-    container = start_service(SummaryService)
-    wait_for_seed(redis_client)
-    return container
-
-
 def campaign(campaign_id, **terms):
     """A campaign as `campaign_created` carries it; terms left out take the contract's defaults."""
     stamp = clock.iso(clock.now())
     return {"id": campaign_id, "name": "2026年学雷锋结对帮扶", "year": 2026, "report_deadline": "2026-03-09",
-            "region": "北京市", "created_at": stamp, "updated_at": stamp, **terms}
+            "region": "北京市", "participants": ["U001", "U002"], "created_at": stamp, "updated_at": stamp,
+            "revision": 1, **terms}
 
 
 def projected_seq(redis_client, campaign_id):
@@ -61,26 +52,6 @@ def announce_campaign(service_config, redis_client, event_type, data, seq):
     """Publish a campaign event as pairing would and wait until the service has projected it."""
     publish_event(service_config["AMQP_URI"], "pairing", event_type, data["id"], data, seq=seq)
     wait_until(lambda: projected_seq(redis_client, data["id"]) == seq, message=f"campaign projection at seq {seq}")
-
-
-@pytest.fixture
-def complete(service_config, redis_client):
-    """`complete(problems, ...)` announces a completed activity and waits for its summary request.
-
-    As in the running system, the campaign is announced first (`campaign_created` with the default
-    terms) unless a test announced it already."""
-    def announce(problems=(), unit_code="U001", campaign_id="c1", completed_at=None, wait=True):
-        if projected_seq(redis_client, campaign_id) is None:
-            announce_campaign(service_config, redis_client, "campaign_created", campaign(campaign_id), seq=1)
-        data = activity(problems, unit_code, campaign_id, completed_at)
-        envelope = publish_event(service_config["AMQP_URI"], "activity", "activity_completed", data["id"], data,
-                                 seq=data["revision"])
-        if wait:
-            wait_until(lambda: redis_client.exists(f"summary:activity:{envelope['subject']}"),
-                       message="summary requested")
-            published(redis_client)
-        return envelope
-    return announce
 
 
 def activity(problems=(), unit_code="U001", campaign_id="c1", completed_at=None, activity_id=None):
@@ -104,9 +75,10 @@ def problem(category="elderly_care", business_related=True, resolved_on_site=Fal
 
 
 def issues_of(rpc, source_id):
-    """The issues forwarded from one activity or summary, oldest first."""
+    """The issues forwarded from one activity or summary: those routed to a department first (ids
+    are random, and the issues of one source are made at the same moment)."""
     found = [i for i in rpc().summary.list_issues(limit=200)["items"] if i["source"]["id"] == source_id]
-    return sorted(found, key=lambda issue: issue["id"])
+    return sorted(found, key=lambda issue: (issue["department"] is None, issue["description"]))
 
 
 def summary_of(rpc, activity_id):

@@ -5,9 +5,8 @@ import pytest
 
 from services.summary import seed
 from services.summary.service import SummaryService
-from tests.helpers import free_port, wait_until
-from tests.service.summary_support import (  # noqa: F401  (fixtures)
-    SEEDED, WHO, allowed, outcome, remote_error, summary_service)
+from tests.helpers import free_port, outcome, remote_error, wait_until
+from tests.service.summary.helpers import SEEDED, WHO, allowed
 
 # The seed departments take every category but `other` (which no department may take): a new
 # department receives transfers only, unless a test starts from a smaller seed file.
@@ -141,3 +140,14 @@ def test_who_may_register_and_list_departments(rpc):
     assert {who: register(i, who) for i, who in enumerate(WHO)} == allowed("committee")
     assert {who: outcome(lambda: rpc(**WHO[who]).summary.list_departments()) for who in WHO} == allowed(
         *(who for who in WHO if who != "no token"))
+
+
+def test_a_deployment_seeds_its_own_departments_file(start_service, rpc, redis_client, tmp_path):
+    path = tmp_path / "departments.json"
+    real = {**CARE, "categories": ["elderly_care"], "contact_email": "real@mca.gov.example"}
+    path.write_text(json.dumps([real]), encoding="utf-8")
+    start_service(SummaryService, DEPARTMENTS_FILE=str(path))
+    wait_until(lambda: redis_client.hlen("summary:seeded") == 1, message="the deployment's seed file read")
+    [listed] = rpc().summary.list_departments()["items"]
+    assert {k: listed[k] for k in real} == real
+    assert redis_client.hgetall("summary:routes") == {"elderly_care": CARE["code"]}

@@ -6,8 +6,9 @@ import pytest
 
 from services.common import clock
 from services.common.events import validate_event
-from tests.service.summary_support import (  # noqa: F401  (fixtures)
-    WHO, allowed, complete, issues_of, outcome, problem, remote_error, routed_issue, summary_service)
+from services.common.ids import new_id
+from tests.helpers import outcome, remote_error
+from tests.service.summary.helpers import WHO, allowed, issues_of, problem, routed_issue
 
 pytestmark = pytest.mark.usefixtures("summary_service")
 
@@ -154,7 +155,7 @@ def test_transfer_to_another_department_and_back_to_triage(rpc, complete, listen
     (lambda svc, issue: svc.rate_issue(issue["id"], {"satisfied": True}), "Conflict"),
     (lambda svc, issue: svc.transfer_issue(issue["id"], "elderly-care", "同一司局"), "Conflict"),
     (lambda svc, issue: svc.transfer_issue(issue["id"], "no-such-office", "转"), "NotFound"),
-    (lambda svc, issue: svc.acknowledge_issue("I-none"), "NotFound"),
+    (lambda svc, issue: svc.acknowledge_issue(new_id("issue")), "NotFound"),
     (lambda svc, issue: svc.answer_issue(issue["id"], {"measures": "", "resolved": True}), "ValidationError"),
 ])
 def test_a_refused_step_changes_nothing(rpc, complete, listen, step, exc_type):

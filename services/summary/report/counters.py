@@ -10,7 +10,7 @@ A contribution maps `(table, field)` to a number; the tables are the campaign's 
 (`issues.answered`), its units (`U001:problems_found`) and its departments (`elderly-care:issues`)."""
 from collections import Counter
 
-from services.common import clock
+from services.common import clock, projection
 
 TOTALS, UNITS, DEPARTMENTS = "totals", "units", "departments"
 # Hours are counted in thousandths so that integer HINCRBY stays exact.
@@ -19,8 +19,11 @@ MILLI = 1000
 ISSUE_EVENTS = ("issue_forwarded", "issue_acknowledged", "issue_answered", "issue_transferred",
                 "issue_reopened", "issue_closed", "issue_overdue")
 PAIRING_EVENTS = ("pairing_reported", "pairing_withdrawn", "pairing_approved", "pairing_rejected")
+# Deadline notices: the `reminders` of contract §5 v2 `units.by_status`.
+NOTICE_EVENTS = ("pairing_deadline_approaching", "pairing_overdue")
+UNIT_EVENTS = PAIRING_EVENTS + NOTICE_EVENTS
 KINDS = {
-    **{("pairing", t): "campaign" for t in ("campaign_created", "campaign_updated", *PAIRING_EVENTS)},
+    **{("pairing", t): "campaign" for t in ("campaign_created", "campaign_updated", *UNIT_EVENTS)},
     **{("activity", t): "activity" for t in ("activity_planned", "activity_completed", "activity_cancelled")},
     **{("summary", t): "summary" for t in ("summary_requested", "summary_submitted", "summary_overdue")},
     **{("summary", t): "issue" for t in ISSUE_EVENTS},
@@ -28,7 +31,8 @@ KINDS = {
 
 
 # Names for the report's rows, kept across campaigns.
-NAMES = {("pairing", "unit_registered"): "unit", ("summary", "department_registered"): "department"}
+NAMES = {("pairing", "unit_registered"): "unit", ("summary", "department_registered"): "department",
+         ("summary", "department_updated"): "department"}
 
 
 def kind_of(event):
@@ -38,30 +42,50 @@ def kind_of(event):
 def subject_of(event):
     """(campaign id, kind, subject) of the state an event folds into.
 
-    Pairings fold into their campaign's state: a unit counts by its latest pairing, and only while
-    it takes part (a unit deactivated before the deadline leaves the campaign, pairing and all)."""
+    Pairings and deadline notices fold into their campaign's state: a unit counts by its latest
+    pairing, and only while it takes part (a unit deactivated before the deadline leaves the
+    campaign, pairing and all)."""
     kind = kind_of(event)
     data = event["data"]
     if kind == "campaign":
-        campaign_id = data["campaign_id"] if event["event_type"] in PAIRING_EVENTS else data["id"]
+        campaign_id = data["campaign_id"] if event["event_type"] in UNIT_EVENTS else data["id"]
         return campaign_id, kind, campaign_id
     return data["campaign_id"], kind, data["id"]
 
 
 def is_newer(state, event):
-    return state is None or event["seq"] > state["seq"]
+    return projection.is_newer(event["seq"], state)
+
+
+def newest(events):
+    """{campaign id: the latest `occurred_at` among `events`}: the report's `as_of` (§5 v2)."""
+    latest = {}
+    for event in events:
+        campaign_id = subject_of(event)[0]
+        latest[campaign_id] = later(latest.get(campaign_id), event["occurred_at"])
+    return latest
+
+
+def later(kept, occurred_at):
+    """The later of two ISO times (`kept` may be None)."""
+    if kept is None or clock.parse(occurred_at) > clock.parse(kept):
+        return occurred_at
+    return kept
 
 
 # Folding an event into its subject's state. Each returns `state` itself when nothing changes.
 
 # A campaign's state before its own event has arrived (pairing events may overtake it).
-NO_CAMPAIGN = {"seq": 0, "name": None, "participants": [], "pairings": {}}
+NO_CAMPAIGN = {"seq": 0, "name": None, "participants": [], "pairings": {}, "notices": {},
+               "carried_over_from": None}
 
 
 def fold_campaign(state, event):
-    """The campaign's name and participants, and each unit's pairings."""
-    state = state or NO_CAMPAIGN
+    """The campaign's name, participants and origin, each unit's pairings and deadline notices."""
+    state = {**NO_CAMPAIGN, **(state or {})}  # states stored before notices were counted lack them
     data = event["data"]
+    if event["event_type"] in NOTICE_EVENTS:
+        return fold_notice(state, event)
     if event["event_type"] in PAIRING_EVENTS:
         unit = data["unit_code"]
         before = state["pairings"].get(unit)
@@ -69,7 +93,19 @@ def fold_campaign(state, event):
         return state if after is before else {**state, "pairings": {**state["pairings"], unit: after}}
     if not is_newer(state, event):
         return state
-    return {**state, "seq": event["seq"], "name": data["name"], "participants": sorted(set(data["participants"]))}
+    return {**state, "seq": event["seq"], "name": data["name"], "participants": sorted(set(data["participants"])),
+            "carried_over_from": data.get("carried_over_from")}
+
+
+def fold_notice(state, event):
+    """A deadline notice sent to a unit, counted once per notice (its type and seq), however often
+    and under whatever event_id it arrives."""
+    unit = event["data"]["unit_code"]
+    fact = f"{event['event_type']}:{event['seq']}"
+    sent = state["notices"].get(unit, [])
+    if fact in sent:
+        return state
+    return {**state, "notices": {**state["notices"], unit: sorted([*sent, fact])}}
 
 
 def pairing_order(pairing):
@@ -80,7 +116,7 @@ def fold_pairing(state, event):
     """A unit's pairings: the seq applied per pairing, and the latest pairing (by creation)."""
     pairing = event["data"]
     seqs = dict(state["seqs"]) if state else {}
-    if seqs.get(pairing["id"], -1) >= event["seq"]:
+    if not projection.is_newer(event["seq"], seqs.get(pairing["id"])):
         return state
     seqs[pairing["id"]] = event["seq"]
     latest = state["latest"] if state else None

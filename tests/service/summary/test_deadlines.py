@@ -9,9 +9,9 @@ from nameko.testing.services import entrypoint_waiter
 from services.common import clock
 from services.common.events import validate_event
 from services.summary.service import SummaryService
-from tests.service.summary_support import (  # noqa: F401  (fixtures)
-    WHO, allowed, complete, issues_of, outcome, problem, published, remote_error, routed_issue, summary_of,
-    summary_service, wait_for_seed)
+from tests.helpers import outcome, remote_error, wait_until
+from tests.service.summary.helpers import (WHO, allowed, issues_of, problem, published, routed_issue, summary_of,
+                                          wait_for_seed)
 
 OWN_DEPT = {"role": "department", "department": "elderly-care"}
 NOTHING = {"summary_overdue": 0, "issue_overdue": {"ack": 0, "answer": 0}}
@@ -118,7 +118,7 @@ def test_the_timer_sends_overdue_notices_without_a_call(start_service, complete,
     assert event["data"]["activity_id"] == envelope["subject"]
     # The next ticks find nothing more to send.
     for _ in range(3):
-        with entrypoint_waiter(container, "check_deadlines_on_schedule", timeout=10):
+        with entrypoint_waiter(container, "deadline_timer", timeout=10):
             pass
     published(redis_client)
     assert len(listener.events("summary_overdue")) == 1
@@ -137,3 +137,14 @@ def test_concurrent_checks_send_each_notice_once(rpc, complete, listen, redis_cl
     published(redis_client)
     assert len(listener.wait_for("issue_overdue", count=8)) == 8
     assert len(listener.events("summary_overdue")) == 4
+
+
+def test_due_times_kept_in_milliseconds_by_an_earlier_version_are_rescaled_at_start(start_service, redis_client):
+    due = clock.now() + timedelta(days=1)
+    redis_client.zadd("summary:due:ack", {"I0000001": int(due.timestamp() * 1000)})
+    redis_client.zadd("summary:due:answer", {"i0123456789abcdef": due.timestamp()})
+    start_service(SummaryService)
+    wait_for_seed(redis_client)
+    wait_until(lambda: redis_client.zscore("summary:due:ack", "I0000001") < 10 ** 10, message="ack index rescaled")
+    assert redis_client.zscore("summary:due:ack", "I0000001") == pytest.approx(due.timestamp(), abs=0.001)
+    assert redis_client.zscore("summary:due:answer", "i0123456789abcdef") == pytest.approx(due.timestamp())

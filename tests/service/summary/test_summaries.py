@@ -6,10 +6,14 @@ import pytest
 
 from services.common import clock
 from services.common.events import validate_event
-from tests.service.summary_support import (  # noqa: F401  (fixtures)
-    WHO, allowed, complete, issues_of, outcome, remote_error, summary_of, summary_service)
+from services.common.ids import new_id
+from tests.helpers import outcome, remote_error
+from tests.service.summary.helpers import WHO, allowed, issues_of, summary_of
 
 pytestmark = pytest.mark.usefixtures("summary_service")
+
+LISTED, OTHER = new_id("campaign"), new_id("campaign")
+NO_SUMMARY = new_id("summary")
 
 CONTENT = {"experience": "提前对接需求,效果好", "shortcomings": "志愿者时间难协调", "improvements": "固定每月活动日",
            "business_issues": [
@@ -41,15 +45,15 @@ def test_a_unit_lists_only_its_own_summaries(complete, rpc):
 
 
 def test_summaries_are_listed_newest_first_by_page_and_filtered(complete, rpc):
-    ids = [requested(complete, rpc, campaign_id="c-list")["id"] for _ in range(3)]
-    other = requested(complete, rpc, campaign_id="c-other")
-    first = rpc().summary.list_summaries(campaign_id="c-list", limit=2)
+    ids = [requested(complete, rpc, campaign_id=LISTED)["id"] for _ in range(3)]
+    other = requested(complete, rpc, campaign_id=OTHER)
+    first = rpc().summary.list_summaries(campaign_id=LISTED, limit=2)
     assert [s["id"] for s in first["items"]] == ids[::-1][:2]
-    second = rpc().summary.list_summaries(campaign_id="c-list", limit=2, cursor=first["next_cursor"])
+    second = rpc().summary.list_summaries(campaign_id=LISTED, limit=2, cursor=first["next_cursor"])
     assert ([s["id"] for s in second["items"]], second["next_cursor"]) == ([ids[0]], None)
     rpc("unit", unit="U001").summary.submit_summary(ids[1], CONTENT)
     assert [s["id"] for s in rpc().summary.list_summaries(status="submitted")["items"]] == [ids[1]]
-    assert [s["id"] for s in rpc().summary.list_summaries(campaign_id="c-other", status="requested")["items"]] == [
+    assert [s["id"] for s in rpc().summary.list_summaries(campaign_id=OTHER, status="requested")["items"]] == [
         other["id"]]
     assert rpc().summary.list_summaries(unit_code="U009")["items"] == []
 
@@ -116,7 +120,7 @@ def test_checks_run_in_the_contracts_order(complete, rpc):
     assert remote_error(lambda: rpc("unit", unit="U002").summary.submit_summary(
         summary["id"], None)).exc_type == "ValidationError"
     assert remote_error(lambda: rpc("unit", unit="U002").summary.submit_summary(
-        "S-none", CONTENT)).exc_type == "NotFound"
+        NO_SUMMARY, CONTENT)).exc_type == "NotFound"
     assert remote_error(lambda: rpc("unit", unit="U002").summary.submit_summary(
         summary["id"], CONTENT)).exc_type == "Forbidden"
-    assert remote_error(lambda: rpc().summary.get_summary("S-none")).exc_type == "NotFound"
+    assert remote_error(lambda: rpc().summary.get_summary(NO_SUMMARY)).exc_type == "NotFound"

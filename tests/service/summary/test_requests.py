@@ -6,11 +6,11 @@ from nameko.testing.services import entrypoint_waiter
 from prometheus_client import REGISTRY
 
 from services.common import clock
-from services.common.events import validate_event
+from services.common.events import make_event, validate_event
 from services.common.outbox import Bus
 from tests.helpers import publish_event, queue_depth, take_message, wait_until
-from tests.service.summary_support import (  # noqa: F401  (fixtures)
-    activity, announce_campaign, campaign, complete, issues_of, problem, published, summary_of, summary_service)
+from tests.service.summary.helpers import (activity, announce_campaign, campaign, issues_of, problem, published,
+                                          summary_of)
 
 pytestmark = pytest.mark.usefixtures("summary_service")
 
@@ -110,7 +110,7 @@ def test_a_campaign_update_changes_the_terms_and_a_stale_one_does_not(complete, 
                                                                        summary_service):
     announce_campaign(service_config, redis_client, "campaign_created", campaign("c-upd", summary_due_days=3), seq=1)
     announce_campaign(service_config, redis_client, "campaign_updated", campaign("c-upd", summary_due_days=10), seq=3)
-    with entrypoint_waiter(summary_service, "on_campaign_updated"):
+    with entrypoint_waiter(summary_service, "on_campaign_event"):
         publish_event(service_config["AMQP_URI"], "pairing", "campaign_updated", "c-upd",
                       campaign("c-upd", summary_due_days=5), seq=2)
     completed_at = clock.now() - timedelta(hours=1)
@@ -158,9 +158,12 @@ def test_an_unroutable_or_unknown_category_goes_to_triage(complete, rpc):
 def test_an_activity_event_without_its_report_is_dead_lettered_and_nothing_is_stored(
         service_config, redis_client, rpc):
     data = activity([problem()])
-    del data["report"]["problems"][0]["business_related"]
-    publish_event(service_config["AMQP_URI"], "activity", "activity_completed", data["id"], data)
+    envelope = make_event("activity", "activity_completed", data["id"], data["revision"], data)
+    del envelope["data"]["report"]["problems"][0]["business_related"]
+    Bus(service_config["AMQP_URI"]).publish(envelope)  # as a faulty producer would, past its own check
     wait_until(lambda: queue_depth(service_config["AMQP_URI"], "summary.dead-letter") >= 1, timeout=30,
                message="bad event dead-lettered")
+    _, headers = take_message(service_config["AMQP_URI"], "summary.dead-letter")
+    assert headers["x-error"].startswith("ValidationError")
     assert not redis_client.exists(f"summary:activity:{data['id']}")
     assert rpc().summary.list_issues()["items"] == []
