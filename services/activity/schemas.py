@@ -4,14 +4,19 @@ from marshmallow import ValidationError as MarshmallowError
 from marshmallow import fields, validate, validates_schema
 
 from services.common import clock
+from services.common.idfields import request_id_field
 from services.common.schemas import (
-    LIST_MAX, BaseSchema, JsonNumber, PageArgs, choice, count, distinct, flag, many, moment, name, record_id, text,
+    LIST_MAX, BaseSchema, JsonNumber, PageArgs, choice, distinct, flag, many, moment, name, record_id, text,
     unit_code)
 from services.common.vocabulary import ISSUE_CATEGORIES, SERVICE_TYPES
 
 from . import domain
+from .records import STATUSES
 
-STATUSES = (domain.PLANNED, domain.COMPLETED, domain.CANCELLED)
+# Contract §1 v2: numbers the report adds up are bounded, so that every sum stays exact.
+MAX_PLANNED_VOLUNTEERS = 10_000
+MAX_HOURS = 24
+MAX_BENEFICIARIES = 100_000
 
 
 class PartialNested(fields.Nested):
@@ -39,7 +44,8 @@ class PlannedFields(BaseSchema):
     scheduled_end = moment(required=True)
     location = text(required=True)
     # At least one: an activity nobody is meant to attend cannot be completed (≥ 1 volunteer).
-    planned_volunteers = fields.Integer(strict=True, required=True, validate=validate.Range(min=1))
+    planned_volunteers = fields.Integer(strict=True, required=True,
+                                        validate=validate.Range(min=1, max=MAX_PLANNED_VOLUNTEERS))
 
     @validates_schema
     def schedule_in_order(self, data, **kwargs):
@@ -53,7 +59,7 @@ class NewActivity(PlannedFields):
 
 class PlanActivityArgs(BaseSchema):
     activity = fields.Nested(NewActivity, required=True)
-    request_id = fields.String(validate=validate.Length(min=1, max=100), load_default=None, allow_none=True)
+    request_id = request_id_field(load_default=None, allow_none=True)
 
 
 class Changes(PlannedFields):
@@ -66,13 +72,14 @@ class Changes(PlannedFields):
 class UpdateActivityArgs(BaseSchema):
     activity_id = record_id(required=True)
     changes = PartialNested(Changes, required=True)
+    request_id = request_id_field(load_default=None, allow_none=True)
 
 
 class Volunteer(BaseSchema):
     name = name(required=True)
     party_member = flag(required=True)
     youth = flag(required=True)
-    hours = JsonNumber(required=True, validate=validate.Range(min=0))
+    hours = JsonNumber(required=True, validate=validate.Range(min=0, max=MAX_HOURS))
 
 
 class Problem(BaseSchema):
@@ -87,7 +94,7 @@ class Report(BaseSchema):
     ended_at = moment(required=True)
     volunteers = many(fields.Nested(Volunteer), minimum=1, required=True)
     services_delivered = service_types(required=True)
-    beneficiaries = count(required=True)
+    beneficiaries = fields.Integer(strict=True, required=True, validate=validate.Range(min=0, max=MAX_BENEFICIARIES))
     description = text(required=True)
     problems = many(fields.Nested(Problem), load_default=list)
     opinions = many(text(required=True), load_default=list)
@@ -100,11 +107,13 @@ class Report(BaseSchema):
 class CompleteActivityArgs(BaseSchema):
     activity_id = record_id(required=True)
     report = fields.Nested(Report, required=True)
+    request_id = request_id_field(load_default=None, allow_none=True)
 
 
 class CancelActivityArgs(BaseSchema):
     activity_id = record_id(required=True)
     reason = text(required=True)
+    request_id = request_id_field(load_default=None, allow_none=True)
 
 
 class ActivityIdArgs(BaseSchema):

@@ -1,13 +1,12 @@
 """What the gateway does for `/api/v1/<service>/<method>` (contract §7), in the contract's order:
 404 (no such operation), 405, 401, the body's 411/413/415/400, then the RPC and its own answer."""
-import io
 import json
 import re
 
 from werkzeug.wrappers import Response
 
 from services.common.errors import Unauthenticated
-from services.summary.export import workbook
+from services.summary.report.workbook import workbook_bytes
 
 from . import catalogue, inputs, problems
 from .calls import call
@@ -57,10 +56,8 @@ def export_report(request, proxy, timeout):
     """The campaign report as a workbook (contract §7): summary decides who may read the report."""
     arguments = inputs.query_arguments(request, catalogue.OPERATIONS[("summary", "campaign_report")].schema)
     report = call(proxy, "campaign_report", arguments, timeout)
-    book = io.BytesIO()
-    workbook(report).save(book)
     name = re.sub(r"[^A-Za-z0-9_-]", "_", str(report.get("campaign_id", "")))[:64]
-    return Response(book.getvalue(), content_type=XLSX,
+    return Response(workbook_bytes(report), content_type=XLSX,
                     headers={"Content-Disposition": f'attachment; filename="campaign-report-{name}.xlsx"'})
 
 

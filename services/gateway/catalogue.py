@@ -7,17 +7,18 @@ entrypoints of every service class, so a new method cannot be forgotten here."""
 from dataclasses import dataclass
 
 from services.activity import schemas as activity
+from services.common.deadlines import CheckArgs
 from services.common.rpc import is_read_only
-from services.common.schemas import BaseSchema, moment
+from services.common.schemas import moment
 from services.notification import schemas as notification
 from services.pairing import schemas as pairing
-from services.summary import report_schemas
+from services.summary.report import schemas as report_schemas
 from services.summary import schemas as summary
 
 
-class CheckDeadlinesArgs(BaseSchema):
-    """`check_deadlines(now=None)` of pairing and summary: the services read `now` with
-    services.common.timers.NowArg once they allow it; no service module has a schema of the call."""
+class CheckDeadlinesArgs(CheckArgs):
+    """`check_deadlines(now=None, request_id=None)` (services.common.deadlines): `CheckArgs` loads its
+    request_id, and `now` is read by services.common.timers.effective_now where it is allowed."""
 
     now = moment(load_default=None, allow_none=True)
 
@@ -44,15 +45,16 @@ class Operation:
 CATALOGUE = {
     "pairing": {
         "create_campaign": pairing.CreateCampaignArgs,
+        "carry_over_campaign": pairing.CarryOverCampaignArgs,
         "update_campaign": pairing.UpdateCampaignArgs,
         "get_campaign": pairing.CampaignArgs,
         "list_campaigns": pairing.ListCampaignsArgs,
         "register_unit": pairing.RegisterUnitArgs,
-        "deactivate_unit": pairing.UnitArgs,
+        "deactivate_unit": pairing.DeactivateUnitArgs,
         "get_unit": pairing.UnitArgs,
         "list_units": pairing.ListUnitsArgs,
         "report_pairing": pairing.ReportPairingArgs,
-        "withdraw_pairing": pairing.PairingArgs,
+        "withdraw_pairing": pairing.WithdrawPairingArgs,
         "review_pairing": pairing.ReviewPairingArgs,
         "get_pairing": pairing.PairingArgs,
         "list_pairings": pairing.ListPairingsArgs,
@@ -69,13 +71,15 @@ CATALOGUE = {
     },
     "summary": {
         "register_department": summary.RegisterDepartmentArgs,
+        "update_department": summary.UpdateDepartmentArgs,
+        "deactivate_department": summary.DepartmentArgs,
         "list_departments": summary.ListDepartmentsArgs,
         "list_summaries": summary.ListSummariesArgs,
         "get_summary": summary.SummaryArgs,
         "submit_summary": summary.SubmitSummaryArgs,
         "list_issues": summary.ListIssuesArgs,
         "get_issue": summary.IssueArgs,
-        "acknowledge_issue": summary.IssueArgs,
+        "acknowledge_issue": summary.AcknowledgeIssueArgs,
         "answer_issue": summary.AnswerIssueArgs,
         "transfer_issue": summary.TransferIssueArgs,
         "rate_issue": summary.RateIssueArgs,

@@ -3,9 +3,9 @@ from datetime import date, timedelta
 
 import pytest
 
-from tests.service.pairing_support import (  # noqa: F401  (fixtures)
+from tests.service.pairing.samples import (
     UNIT_CONTACT, UNIT_PHONE, assert_envelope, assert_no_personal_data, campaign_input, distinct, error_fields,
-    one_day, open_campaign, pairing, register, remote_error, rpc, today, unit_input, wait_distinct,
+    open_campaign, register, remote_error, today, unit_input, wait_distinct,
 )
 
 
@@ -42,16 +42,6 @@ def test_unit_codes_must_be_registered_and_active(pairing, rpc, listen, redis_cl
     assert error_fields(error) == {"campaign.unit_codes.1", "campaign.unit_codes.2"}
     assert redis_client.keys("pairing:campaign:*") == []
     assert events.events("campaign_created") == []
-
-
-def test_a_repeated_request_id_returns_the_first_campaign(pairing, rpc, listen, redis_client):
-    events = listen("pairing")
-    first = rpc().pairing.create_campaign(campaign_input(), request_id="req-7")
-    again = rpc().pairing.create_campaign(campaign_input(name="另一个"), request_id="req-7")
-    assert again == first
-    assert rpc().pairing.list_campaigns()["items"] == [first]
-    wait_distinct(events, "campaign_created")
-    assert len(distinct(events, "campaign_created")) == 1
 
 
 @pytest.mark.parametrize("bad, fields", [

@@ -1,36 +1,14 @@
-"""What the activity service tests share: the service with a fake `pairing`, and good inputs."""
+"""Good inputs and steps of the activity service tests (their fixtures are in conftest.py)."""
 import uuid
 from datetime import timedelta
 
-import pytest
-from nameko.exceptions import RemoteError
-
-from services.activity.service import ActivityService
 from services.common import clock
-from tests.service.fake_pairing import CALLERS, PAIRINGS, FakePairingService, pairing_record
-from tests.helpers import outcome, remote_error
-
-# Short, so that a silent pairing costs the tests little.
-PAIRING_RPC_TIMEOUT = 0.5
-
-
-@pytest.fixture
-def fake_pairing(start_service):
-    PAIRINGS.clear()
-    CALLERS.clear()
-    yield start_service(FakePairingService)
-    PAIRINGS.clear()
-    CALLERS.clear()
-
-
-@pytest.fixture
-def activity_service(start_service):
-    return start_service(ActivityService, PAIRING_RPC_TIMEOUT=PAIRING_RPC_TIMEOUT)
-
+from tests.helpers import outcome, remote_error  # noqa: F401  (for the test modules)
+from tests.service.fake_pairing import PAIRINGS, pairing_record
 
 def new_pairing(unit_code="U001", status="approved", campaign_id="c1"):
     """A pairing that only the fake `pairing` knows of."""
-    record = pairing_record(f"p-{uuid.uuid4().hex[:10]}", unit_code, status, campaign_id)
+    record = pairing_record(f"p{uuid.uuid4().hex[:16]}", unit_code, status, campaign_id)
     PAIRINGS[record["id"]] = record
     return record
 

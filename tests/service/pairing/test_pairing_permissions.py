@@ -4,8 +4,8 @@ import itertools
 
 import pytest
 
-from tests.service.pairing_support import (  # noqa: F401  (fixtures)
-    TARGET, TARGET_PHONE, campaign_input, one_day, pairing, register, remote_error, rpc, unit_input,
+from tests.service.pairing.samples import (
+    TARGET, TARGET_PHONE, campaign_input, register, remote_error, unit_input,
 )
 
 ROLES = {
@@ -50,6 +50,8 @@ def units_listed(result):
 MATRIX = {
     "create_campaign": ({"committee"}, lambda p, w: p.create_campaign(campaign_input()),
                         lambda role, r: r["participants"] == ["U1", "U2"]),
+    "carry_over_campaign": ({"committee"}, lambda p, w: p.carry_over_campaign(w.campaign_id, campaign_input()),
+                            lambda role, r: r["carried_over_from"] and r["participants"] == ["U1", "U2"]),
     "update_campaign": ({"committee"}, lambda p, w: p.update_campaign(w.campaign_id, {"remind_days": 5}),
                         lambda role, r: r["remind_days"] == 5),
     "get_campaign": (ALL, lambda p, w: p.get_campaign(w.campaign_id), lambda role, r: r["participants"]),
@@ -103,7 +105,7 @@ def test_an_unlisted_role_is_refused_before_its_input_is_looked_at(pairing, rpc)
 
 # Refused for the token before they are looked at, so fixed inputs do.
 CAMPAIGN = {"name": "2026年学雷锋", "year": 2026, "report_deadline": "2026-03-09"}
-ARGS = {"create_campaign": (CAMPAIGN,), "update_campaign": ("c1", {"name": "x"}), "get_campaign": ("c1",),
+ARGS = {"create_campaign": (CAMPAIGN,), "carry_over_campaign": ("c1", CAMPAIGN), "update_campaign": ("c1", {"name": "x"}), "get_campaign": ("c1",),
         "list_campaigns": (), "register_unit": (unit_input("U1"),), "deactivate_unit": ("U1",), "get_unit": ("U1",),
         "list_units": (), "report_pairing": ("c1", "U1", TARGET), "withdraw_pairing": ("p1",),
         "review_pairing": ("p1", "approve"), "get_pairing": ("p1",), "list_pairings": ("c1",),
@@ -112,7 +114,7 @@ ARGS = {"create_campaign": (CAMPAIGN,), "update_campaign": ("c1", {"name": "x"})
 
 def test_every_method_is_in_the_matrix():
     from services.pairing.service import PairingService
-    rpcs = {name for name, member in vars(PairingService).items() if hasattr(member, "allowed_roles")}
+    rpcs = {name for name in dir(PairingService) if hasattr(getattr(PairingService, name), "allowed_roles")}
     assert rpcs == set(MATRIX) == set(ARGS)
 
 

@@ -7,17 +7,17 @@ import pytest
 import yaml
 from openpyxl import Workbook
 
-from services.common import clock
+from services.common.requests import Request
 from services.common.schemas import load
 from services.common.settings import load_config
-from services.pairing import import_units
+from services.pairing import import_units, usecases
 from services.pairing.schemas import CreateCampaignArgs
-from tests.service.pairing_support import (  # noqa: F401  (fixtures)
-    UNIT_CONTACT, UNIT_PHONE, assert_no_personal_data, campaign_input, one_day, unit_input, wait_distinct,
+from tests.service.pairing.samples import (
+    UNIT_CONTACT, UNIT_PHONE, assert_no_personal_data, campaign_input, unit_input, wait_distinct,
 )
 
 HEADER = "code,name,party_org,contact_name,contact_phone,contact_email"
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 
 
 def row(unit):
@@ -81,8 +81,8 @@ def test_a_dry_run_checks_everything_and_writes_nothing(units_csv, config_file, 
 
 def test_imported_units_join_open_campaigns_like_registered_ones(units_csv, config_file, redis_client):
     store = import_units.open_store(load_config(config_file))
-    campaign = store.create_campaign(load(CreateCampaignArgs, {"campaign": campaign_input()})["campaign"],
-                                     None, clock.now())
+    data = load(CreateCampaignArgs, {"campaign": campaign_input()})["campaign"]
+    campaign = usecases.create_campaign(store, data, Request("create_campaign", "committee", None, data))
     run(units_csv, config_file)
     assert store.campaign(campaign["id"])["participants"] == ["U1", "U2"]
 

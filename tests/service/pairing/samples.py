@@ -1,11 +1,7 @@
-"""Shared by the pairing service tests: sample inputs, the service fixture, a few steps."""
+"""Sample inputs, checks and steps of the pairing service tests (their fixtures are in conftest.py)."""
 import json
 from datetime import timedelta
 
-import pytest
-
-from services.common import clock
-from services.pairing.service import PairingService
 from tests.helpers import remote_error, wait_until  # noqa: F401  (remote_error: for the test modules)
 
 # Personal values that must never appear on the bus (the unit's and the target's).
@@ -27,23 +23,14 @@ def unit_input(unit_code, **changes):
             "contact_phone": UNIT_PHONE, "contact_email": f"{code.lower()}@example.org", **changes}
 
 
-_pinned_days = []
-
-
-@pytest.fixture(autouse=True)
-def one_day():
-    """Today in the campaign's zone (+08:00), read once per test: a run crossing midnight must not
-    move a deadline made early in a test against the moments the test names later. Autouse in every
-    module that imports it (each pairing service test module does)."""
-    _pinned_days.append(clock.now().date())
-    yield _pinned_days[-1]
-    _pinned_days.pop()
+# The test's day, pushed by conftest's autouse `one_day` fixture.
+PINNED_DAYS = []
 
 
 def today():
     """The test's day (see `one_day`); outside a test there is none to give."""
-    assert _pinned_days, "today() is read once per test: import the `one_day` fixture into the test module"
-    return _pinned_days[-1]
+    assert PINNED_DAYS, "today() is read once per test, by conftest's `one_day` fixture"
+    return PINNED_DAYS[-1]
 
 
 def campaign_input(days_ahead=30, **changes):
@@ -79,29 +66,10 @@ def assert_no_personal_data(events):
 def assert_envelope(event, event_type, subject, seq):
     assert set(event) == {"event_id", "event_type", "occurred_at", "source", "version", "subject", "seq", "data",
                           "correlation_id"}
+    assert event["correlation_id"]
     assert (event["event_type"], event["source"], event["version"], event["subject"], event["seq"]) == (
         event_type, "pairing", 1, subject, seq)
     assert event["occurred_at"].endswith("+08:00")
-
-
-@pytest.fixture
-def rpc(rpc):
-    """The shared `rpc` fixture, one proxy per identity and test: each proxy is a connection and a
-    reply queue, too slow to make for every call."""
-    proxies = {}
-
-    def connect(role="committee", unit=None, department=None, token=None, timeout=15):
-        key = (role, unit, department, token, timeout)
-        if key not in proxies:
-            proxies[key] = rpc(role, unit, department, token, timeout)
-        return proxies[key]
-
-    return connect
-
-
-@pytest.fixture
-def pairing(start_service):
-    return start_service(PairingService)
 
 
 def register(committee, *codes):

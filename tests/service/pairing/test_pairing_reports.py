@@ -3,9 +3,9 @@ from datetime import date, datetime
 
 import pytest
 
-from tests.service.pairing_support import (  # noqa: F401  (fixtures)
+from tests.service.pairing.samples import (
     ORG_TARGET, TARGET, TARGET_ADDRESS, TARGET_PHONE, assert_envelope, assert_no_personal_data, campaign_input,
-    error_fields, one_day, open_campaign, pairing, register, remote_error, rpc, wait_distinct,
+    error_fields, open_campaign, register, remote_error, wait_distinct,
 )
 
 
@@ -179,24 +179,6 @@ def test_a_repeated_request_id_returns_the_first_pairing_for_that_unit_only(pair
     other = rpc("unit", unit="U2").pairing.report_pairing(campaign["id"], "U2", TARGET, request_id="r1")
     assert other["unit_code"] == "U2" and other["id"] != first["id"]
     assert len(redis_client.keys("pairing:pairing:*")) == 2
-
-
-def test_a_request_id_used_again_in_another_campaign_reports_there(pairing, rpc, listen):
-    first_campaign = open_campaign(rpc(), "U1")
-    second_campaign = rpc().pairing.create_campaign(campaign_input())
-    unit = rpc("unit", unit="U1").pairing
-    first = unit.report_pairing(first_campaign["id"], "U1", TARGET, request_id="r1")
-    events = listen("pairing", "pairing_reported")
-    second = unit.report_pairing(second_campaign["id"], "U1", ORG_TARGET, request_id="r1")
-    assert (second["campaign_id"], second["target"], second["status"]) == (
-        second_campaign["id"], ORG_TARGET, "reported")
-    assert second["id"] != first["id"]
-    [event] = wait_distinct(events, "pairing_reported")
-    assert (event["subject"], event["data"]["campaign_id"]) == (second["id"], second_campaign["id"])
-    assert unit.report_pairing(second_campaign["id"], "U1", TARGET, request_id="r1") == second
-    assert unit.report_pairing(first_campaign["id"], "U1", ORG_TARGET, request_id="r1") == first
-    progress = rpc().pairing.reporting_progress
-    assert progress(first_campaign["id"])["pending_review"] == progress(second_campaign["id"])["pending_review"] == 1
 
 
 def test_ops_sees_the_target_masked_the_committee_and_owner_in_full(pairing, rpc):

@@ -4,12 +4,12 @@ from datetime import timedelta
 
 from nameko.testing.services import entrypoint_waiter
 
-from services.pairing.domain import OVERDUE, REMIND
+from services.pairing.deadlines import OVERDUE, REMIND
 from services.pairing.service import PairingService
 from tests.helpers import free_port
-from tests.service.pairing_support import (  # noqa: F401  (fixtures)
-    TARGET, assert_envelope, campaign_input, distinct, error_fields, one_day, open_campaign, pairing, register,
-    remote_error, rpc, today, wait_distinct,
+from tests.service.pairing.samples import (
+    TARGET, assert_envelope, campaign_input, distinct, error_fields, open_campaign, register, remote_error, today,
+    wait_distinct,
 )
 
 

@@ -1,12 +1,14 @@
 """The activity RPCs on real RabbitMQ and Redis: who may call what, the state rules, the events."""
+import inspect
 import json
+from datetime import timedelta
 
 import pytest
 
+from services.common import clock
 from services.common.events import validate_event
 from tests.helpers import wait_until
-from tests.service.activity_support import (  # noqa: F401  (fixtures)
-    activity_service, fake_pairing, new_pairing, outcome, plan, remote_error, report)
+from tests.service.activity.samples import new_pairing, outcome, plan, remote_error, report
 
 pytestmark = pytest.mark.usefixtures("fake_pairing", "activity_service")
 
@@ -34,6 +36,13 @@ CALLS = {
 def planned(rpc, unit_code="U001", campaign_id="c1", **changes):
     pairing = new_pairing(unit_code, campaign_id=campaign_id)
     return rpc("unit", unit=unit_code).activity.plan_activity(plan(pairing["id"], **changes))
+
+
+def long_report(hours):
+    """A report of a 30-hour activity with one volunteer of `hours`."""
+    ended = clock.now() - timedelta(hours=1)
+    return report(started_at=clock.iso(ended - timedelta(hours=30)), ended_at=clock.iso(ended),
+                  volunteers=[{"name": "李明", "party_member": True, "youth": False, "hours": hours}])
 
 
 def stored(redis_client):
@@ -78,17 +87,53 @@ def test_the_committee_plans_for_any_unit(rpc):
     assert rpc().activity.plan_activity(plan(pairing["id"]))["unit_code"] == "U009"
 
 
-def test_a_repeated_request_id_returns_the_first_activity(rpc, redis_client, listen):
+def test_a_repeated_request_id_returns_the_first_activity_and_other_arguments_conflict(rpc, redis_client, listen):
     listener = listen("activity")
     pairing = new_pairing("U001")
     unit = rpc("unit", unit="U001").activity
     first = unit.plan_activity(plan(pairing["id"]), request_id="req-1")
-    again = unit.plan_activity(plan(pairing["id"], title="重试"), request_id="req-1")
-    assert again == first
+    assert unit.plan_activity(plan(pairing["id"]), request_id="req-1") == first
+    error = remote_error(lambda: unit.plan_activity(plan(pairing["id"], title="重试"), request_id="req-1"))
+    assert error.exc_type == "Conflict"
     assert len(stored(redis_client)) == 1
     other = rpc("unit", unit="U002").activity.plan_activity(plan(new_pairing("U002")["id"]), request_id="req-1")
     assert other["id"] != first["id"] and other["unit_code"] == "U002"
     assert len(listener.wait_for("activity_planned", count=2)) == 2
+
+
+# One report for every call of a test: a retry sends the same arguments.
+REPORT = report()
+# method: (event type, the call with request_id "r1", with other arguments when `other`)
+CHANGES = {
+    "update_activity": ("activity_updated", lambda svc, a, other: svc.update_activity(
+        a["id"], {"planned_volunteers": 5 if other else 4}, request_id="r1")),
+    "complete_activity": ("activity_completed", lambda svc, a, other: svc.complete_activity(
+        a["id"], dict(REPORT, beneficiaries=3 if other else 2), request_id="r1")),
+    "cancel_activity": ("activity_cancelled", lambda svc, a, other: svc.cancel_activity(
+        a["id"], "下雨" if other else "天气原因", request_id="r1")),
+}
+
+
+@pytest.mark.parametrize("method", sorted(CHANGES))
+def test_a_change_repeated_with_its_request_id_returns_the_first_result_never_conflict(method, rpc, listen):
+    event_type, call = CHANGES[method]
+    unit = rpc("unit", unit="U001").activity
+    activity = planned(rpc)
+    listener = listen("activity", event_type)
+    first = call(unit, activity, False)
+    assert call(unit, activity, False) == first
+    assert remote_error(lambda: call(unit, activity, True)).exc_type == "Conflict"
+    assert rpc().activity.get_activity(activity["id"]) == first
+    [event] = listener.wait_for(event_type)
+    assert event["seq"] == first["revision"] == 2
+
+
+def test_every_state_changing_method_takes_a_request_id():
+    from services.activity.service import ActivityService
+    rpcs = {name: member for name, member in vars(ActivityService).items() if hasattr(member, "allowed_roles")}
+    changing = {name for name in rpcs if not name.startswith(("get_", "list_"))}
+    assert changing == {"plan_activity", *CHANGES}
+    assert all("request_id" in inspect.signature(rpcs[name]).parameters for name in changing)
 
 
 @pytest.mark.parametrize("call, path", [
@@ -103,6 +148,11 @@ def test_a_repeated_request_id_returns_the_first_activity(rpc, redis_client, lis
     (lambda svc, a: svc.complete_activity(a["id"], report(volunteers=[
         {"name": "李明", "party_member": True, "youth": False, "hours": 2.5}])), "report.volunteers.0.hours"),
     (lambda svc, a: svc.complete_activity(a["id"], report(beneficiaries=-1)), "report.beneficiaries"),
+    (lambda svc, a: svc.complete_activity(a["id"], report(beneficiaries=100_001)), "report.beneficiaries"),
+    (lambda svc, a: svc.complete_activity(a["id"], report(beneficiaries=2**63 - 1)), "report.beneficiaries"),
+    (lambda svc, a: svc.complete_activity(a["id"], long_report(25)), "report.volunteers.0.hours"),
+    (lambda svc, a: svc.plan_activity(plan("p1", planned_volunteers=10_001)), "activity.planned_volunteers"),
+    (lambda svc, a: svc.update_activity(a["id"], {"planned_volunteers": 10_001}), "changes.planned_volunteers"),
     (lambda svc, a: svc.complete_activity(a["id"], report(ended_at="2099-01-01T00:00:00+08:00")), "report.ended_at"),
     (lambda svc, a: svc.cancel_activity(a["id"], ""), "reason"),
     (lambda svc, a: svc.list_activities(cursor="not-a-cursor"), "cursor"),
