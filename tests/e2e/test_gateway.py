@@ -57,6 +57,6 @@ def test_a_campaign_over_http_only_up_to_the_report_workbook(system):
     assert report == 1
     download = committee.get("summary/export_report", campaign_id=campaign["id"])
     assert download.status_code == 200 and "attachment" in download.headers["Content-Disposition"]
-    assert load_workbook(io.BytesIO(download.content)).sheetnames == ["总览", "各单位", "各司局"]
+    assert load_workbook(io.BytesIO(download.content)).sheetnames == ["总览", "结对情况", "各单位", "各司局"]
     refused = unit.get("summary/export_report", campaign_id=campaign["id"])
     assert (refused.status_code, refused.headers["Content-Type"]) == (403, "application/problem+json")

@@ -172,6 +172,8 @@ def test_the_same_idempotency_key_returns_the_first_result(stack):
     again = stack.ok("pairing/create_campaign", body, headers=key)
     assert again["id"] == first["id"]
     assert stack.ok("pairing/create_campaign", body)["id"] != first["id"]
+    other = {"campaign": {**body["campaign"], "name": "另一个活动"}}
+    assert problem(stack.post("pairing/create_campaign", other, headers=key), 409)["code"] == "Conflict"
 
 
 def test_an_idempotency_key_that_contradicts_the_bodys_request_id_is_422(stack):

@@ -6,10 +6,12 @@ import io
 import pytest
 from openpyxl import load_workbook
 
+from services.common.ids import new_id
 from services.gateway import catalogue
 from tests.helpers import wait_until
 from tests.service.gateway.support import (
-    TARGET, activity_input, approved_pairing, code, committee_unit_and_campaign, report_input, unit_input)
+    TARGET, activity_input, approved_pairing, campaign_input, code, committee_unit_and_campaign, report_input,
+    unit_input)
 
 
 def first(stack, path, params, **kw):
@@ -30,6 +32,9 @@ def test_pairing_methods(stack, campaign):
     assert stack.read("pairing/list_campaigns", {"limit": 5}, role="unit", unit=unit_code)["items"]
     changed = stack.ok("pairing/update_campaign", {"campaign_id": campaign_id, "changes": {"remind_days": 5}})
     assert changed["remind_days"] == 5
+    carried = stack.ok("pairing/carry_over_campaign", {"campaign_id": campaign_id,
+                                                       "campaign": campaign_input([unit_code], days_ahead=400)})
+    assert carried["carried_over_from"] == campaign_id
     assert stack.read("pairing/get_unit", {"code": unit_code}, role="unit", unit=unit_code)["code"] == unit_code
     assert stack.read("pairing/list_units", {"active": "true"}, role="ops")["items"]
     first_report = stack.ok("pairing/report_pairing", {
@@ -69,6 +74,7 @@ def test_summary_methods(stack, campaign):
     department = code("d-").lower()
     assert stack.ok("summary/register_department", {"department": {
         "code": department, "name": "测试司", "categories": [], "contact_email": "d@example.org"}})["code"] == department
+    assert stack.ok("summary/update_department", {"code": department, "changes": {"name": "测试二司"}})["name"] == "测试二司"
     assert stack.read("summary/list_departments", {"limit": 200}, **as_unit)["items"]
     request = first(stack, "summary/list_summaries", {"campaign_id": campaign_id}, **as_unit)
     assert stack.read("summary/get_summary", {"summary_id": request["id"]}, **as_unit)["status"] == "requested"
@@ -88,6 +94,10 @@ def test_summary_methods(stack, campaign):
                         message="the campaign report")
     assert report["campaign_id"] == campaign_id
     assert isinstance(stack.ok("summary/check_deadlines", {}), dict)
+    spare = code("d-").lower()
+    stack.ok("summary/register_department", {"department": {
+        "code": spare, "name": "备用司", "categories": [], "contact_email": "e@example.org"}})
+    assert stack.ok("summary/deactivate_department", {"code": spare})["code"] == spare
 
 
 def test_notification_methods(stack, campaign):
@@ -109,7 +119,7 @@ def test_the_committee_and_ops_download_the_report_workbook(stack, campaign, rol
     assert response.status_code == 200, response.text
     assert response.headers["Content-Type"] == catalogue_xlsx()
     assert response.headers["Content-Disposition"] == f'attachment; filename="campaign-report-{campaign["id"]}.xlsx"'
-    assert workbook_of(response).sheetnames == ["总览", "各单位", "各司局"]
+    assert workbook_of(response).sheetnames == ["总览", "结对情况", "各单位", "各司局"]
 
 
 def catalogue_xlsx():
@@ -123,7 +133,7 @@ def test_units_and_departments_may_not_download_it(stack, campaign, who):
 
 
 def test_the_download_of_an_unknown_campaign_is_not_found_and_needs_its_id(stack):
-    assert stack.get("summary/export_report", {"campaign_id": "c-nothing"}).status_code == 404
+    assert stack.get("summary/export_report", {"campaign_id": new_id("campaign")}).status_code == 404
     missing = stack.get("summary/export_report")
     assert (missing.status_code, missing.json()["errors"]) == (422, {"campaign_id": ["缺少必填参数(Missing data for required field)."]})
     assert stack.post("summary/export_report").headers["Allow"] == "GET, HEAD"
