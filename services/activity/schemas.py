@@ -6,8 +6,8 @@ from marshmallow import fields, validate, validates_schema
 from services.common import clock
 from services.common.idfields import request_id_field
 from services.common.schemas import (
-    LIST_MAX, BaseSchema, JsonNumber, PageArgs, choice, distinct, flag, many, moment, name, record_id, text,
-    unit_code)
+    LIST_MAX, BaseSchema, PageArgs, bounded, choice, distinct, flag, many, moment, name, record_id,
+    text, unit_code)
 from services.common.vocabulary import ISSUE_CATEGORIES, SERVICE_TYPES
 
 from . import domain
@@ -44,8 +44,7 @@ class PlannedFields(BaseSchema):
     scheduled_end = moment(required=True)
     location = text(required=True)
     # At least one: an activity nobody is meant to attend cannot be completed (≥ 1 volunteer).
-    planned_volunteers = fields.Integer(strict=True, required=True,
-                                        validate=validate.Range(min=1, max=MAX_PLANNED_VOLUNTEERS))
+    planned_volunteers = bounded(MAX_PLANNED_VOLUNTEERS, minimum=1, required=True)
 
     @validates_schema
     def schedule_in_order(self, data, **kwargs):
@@ -54,7 +53,7 @@ class PlannedFields(BaseSchema):
 
 
 class NewActivity(PlannedFields):
-    pairing_id = record_id(required=True)
+    pairing_id = record_id("pairing", required=True)
 
 
 class PlanActivityArgs(BaseSchema):
@@ -70,7 +69,7 @@ class Changes(PlannedFields):
 
 
 class UpdateActivityArgs(BaseSchema):
-    activity_id = record_id(required=True)
+    activity_id = record_id("activity", required=True)
     changes = PartialNested(Changes, required=True)
     request_id = request_id_field(load_default=None, allow_none=True)
 
@@ -79,7 +78,8 @@ class Volunteer(BaseSchema):
     name = name(required=True)
     party_member = flag(required=True)
     youth = flag(required=True)
-    hours = JsonNumber(required=True, validate=validate.Range(min=0, max=MAX_HOURS))
+    # A JSON number of hours, kept as the caller gave it (3 stays 3, 1.5 stays 1.5).
+    hours = bounded(MAX_HOURS, integer=False, required=True)
 
 
 class Problem(BaseSchema):
@@ -94,7 +94,7 @@ class Report(BaseSchema):
     ended_at = moment(required=True)
     volunteers = many(fields.Nested(Volunteer), minimum=1, required=True)
     services_delivered = service_types(required=True)
-    beneficiaries = fields.Integer(strict=True, required=True, validate=validate.Range(min=0, max=MAX_BENEFICIARIES))
+    beneficiaries = bounded(MAX_BENEFICIARIES, required=True)
     description = text(required=True)
     problems = many(fields.Nested(Problem), load_default=list)
     opinions = many(text(required=True), load_default=list)
@@ -105,22 +105,22 @@ class Report(BaseSchema):
 
 
 class CompleteActivityArgs(BaseSchema):
-    activity_id = record_id(required=True)
+    activity_id = record_id("activity", required=True)
     report = fields.Nested(Report, required=True)
     request_id = request_id_field(load_default=None, allow_none=True)
 
 
 class CancelActivityArgs(BaseSchema):
-    activity_id = record_id(required=True)
+    activity_id = record_id("activity", required=True)
     reason = text(required=True)
     request_id = request_id_field(load_default=None, allow_none=True)
 
 
 class ActivityIdArgs(BaseSchema):
-    activity_id = record_id(required=True)
+    activity_id = record_id("activity", required=True)
 
 
 class ListActivitiesArgs(PageArgs):
-    campaign_id = record_id(load_default=None, allow_none=True)
+    campaign_id = record_id("campaign", load_default=None, allow_none=True)
     unit_code = unit_code(load_default=None, allow_none=True)
     status = choice(STATUSES, load_default=None, allow_none=True)

@@ -1,10 +1,12 @@
 """Activity (志愿服务活动): units plan activities with their approved pairing, complete them with a
-report or cancel them; the service keeps a view of pairings from pairing's events.
+report or cancel them; the service keeps a view of pairings from pairing's events, and refuses a
+deactivated unit's writes once it has seen `unit_deactivated` (UnitStatus).
 
 Each entrypoint loads its arguments with its schema, calls one use case (or read) and returns."""
 from services.common.rpc import rpc
 
-from services.common import web
+# Mixins by module: `nameko run` takes every class with entrypoints in this module's namespace for a service.
+from services.common import units, web
 from services.common.auth import COMMITTEE, OPS, Auth, allow
 from services.common.consumer import handles
 from services.common.errors import require_found
@@ -20,7 +22,7 @@ from .schemas import (
 from .store import ACTIVITY, ActivityStore
 
 
-class ActivityService(web.Observable):
+class ActivityService(units.UnitStatus, web.Observable):
     name = "activity"
 
     auth = Auth()

@@ -5,7 +5,7 @@ Key: `<service>:units:deactivated`, a set of unit codes, filled from pairing's `
 method called with that unit's token with `Forbidden` ("单位已停用"); reads stay open, so a unit
 can still see its history. pairing refuses at once from its own records."""
 from .auth import UNIT
-from .consumer import reliable_event_handler
+from .consumer import handles
 from .errors import Forbidden
 from .storage import Storage
 from .store import Store
@@ -16,7 +16,7 @@ DEACTIVATED = ("units", "deactivated")
 class UnitStatus:
     unit_status = Storage(Store)
 
-    @reliable_event_handler("pairing", "unit_deactivated")
+    @handles("pairing", "unit_deactivated")
     def on_unit_deactivated(self, event):
         key = self.unit_status.key(*DEACTIVATED)
         code = event["data"]["code"]

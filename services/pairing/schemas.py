@@ -67,7 +67,7 @@ class CreateCampaignArgs(BaseSchema):
 
 
 class UpdateCampaignArgs(BaseSchema):
-    campaign_id = record_id(required=True)
+    campaign_id = record_id("campaign", required=True)
     changes = fields.Nested(CampaignChanges, required=True)
     request_id = request_id_field(load_default=None, allow_none=True)
 
@@ -75,7 +75,7 @@ class UpdateCampaignArgs(BaseSchema):
 class CarryOverCampaignArgs(BaseSchema):
     """`carry_over_campaign`: the earlier campaign and the new one's terms, as for `create_campaign`."""
 
-    campaign_id = record_id(required=True)
+    campaign_id = record_id("campaign", required=True)
     campaign = fields.Nested(Campaign, required=True)
     request_id = request_id_field(load_default=None, allow_none=True)
 
@@ -83,7 +83,7 @@ class CarryOverCampaignArgs(BaseSchema):
 class CampaignArgs(BaseSchema):
     """`get_campaign` and `reporting_progress`."""
 
-    campaign_id = record_id(required=True)
+    campaign_id = record_id("campaign", required=True)
 
 
 class ListCampaignsArgs(PageArgs):
@@ -136,7 +136,7 @@ class Target(BaseSchema):
 
 
 class ReportPairingArgs(BaseSchema):
-    campaign_id = record_id(required=True)
+    campaign_id = record_id("campaign", required=True)
     unit_code = unit_code(required=True)
     target = fields.Nested(Target, required=True)
     request_id = request_id_field(load_default=None, allow_none=True)
@@ -145,7 +145,7 @@ class ReportPairingArgs(BaseSchema):
 class PairingArgs(BaseSchema):
     """`get_pairing`."""
 
-    pairing_id = record_id(required=True)
+    pairing_id = record_id("pairing", required=True)
 
 
 class WithdrawPairingArgs(PairingArgs):
@@ -153,13 +153,13 @@ class WithdrawPairingArgs(PairingArgs):
 
 
 class ReviewPairingArgs(BaseSchema):
-    pairing_id = record_id(required=True)
+    pairing_id = record_id("pairing", required=True)
     decision = choice(DECISIONS, required=True)
     comment = text(allow_none=True)
     request_id = request_id_field(load_default=None, allow_none=True)
 
 
 class ListPairingsArgs(PageArgs):
-    campaign_id = record_id(required=True)
+    campaign_id = record_id("campaign", required=True)
     status = choice(STATUSES, load_default=None, allow_none=True)
     unit_code = unit_code(load_default=None, allow_none=True)

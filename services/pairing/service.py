@@ -4,10 +4,10 @@ Each entrypoint loads its arguments with its schema, calls one use case (or read
 from nameko.dependency_providers import Config
 from services.common.rpc import rpc
 
-from services.common import web
+# Mixins by module: `nameko run` takes every class with entrypoints in this module's namespace for a service.
+from services.common import deadlines, web
 from services.common.auth import COMMITTEE, DEPARTMENT, OPS, UNIT, Auth, allow
 from services.common.calls import load_call
-from services.common.deadlines import DeadlineEntrypoints
 from services.common.schemas import load
 from services.common.storage import Storage
 
@@ -15,7 +15,7 @@ from . import domain, pairings, schemas, usecases
 from .store import PairingStore
 
 
-class PairingService(DeadlineEntrypoints, web.Observable):
+class PairingService(deadlines.DeadlineEntrypoints, web.Observable):
     name = "pairing"
 
     auth = Auth()
@@ -134,12 +134,11 @@ class PairingService(DeadlineEntrypoints, web.Observable):
         return usecases.check_deadlines(self.store, now)
 
     def _load(self, method, schema, **arguments):
-        self.check_unit_active(self.auth.caller)
         return load_call(method, schema, self.auth.caller, arguments)
 
     def check_unit_active(self, caller):
-        """Contract §3 v2: a deactivated unit's token is `Forbidden` on every state-changing method, at
-        once here, from this service's own unit records."""
+        """Called by `@allow` before the input of every state-changing method (contract §3 v2): a
+        deactivated unit's token is `Forbidden` at once here, from this service's own unit records."""
         usecases.refuse_deactivated(self.store, caller)
 
     def _shown(self, page, view, owner_field):

@@ -12,6 +12,7 @@ from kombu import Connection, Producer, Queue
 from marshmallow import fields
 from nameko.rpc import get_rpc_exchange
 
+from services.common import topology
 from services.common.audit import AuditTrail
 from services.common.auth import COMMITTEE, OPS, Auth, allow
 from services.common.outbox import Bus
@@ -311,3 +312,11 @@ def test_a_request_that_cannot_be_decompressed_is_refused_and_the_service_lives_
     assert raw.reply(correlation_id)["error"]["exc_type"] == "ValidationError"
     assert MARKER not in caplog.text
     assert rpc().rulesprobe.get_touch("t1")["count"] == 0
+
+
+def test_an_undecodable_event_is_logged_without_its_body(probe, raw, caplog):
+    queue = topology.consumer_queue_name("pairing", "unit_deactivated", "rulesprobe", "on_unit_deactivated")
+    raw.producer.publish(b'{"event_id": "' + MARKER.encode(), exchange="", routing_key=queue,
+                         content_type="application/json", content_encoding="binary")
+    wait_until(lambda: "body not logged" in caplog.text, message="the decode error logged")
+    assert MARKER not in caplog.text

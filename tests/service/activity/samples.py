@@ -6,7 +6,7 @@ from services.common import clock
 from tests.helpers import outcome, remote_error  # noqa: F401  (for the test modules)
 from tests.service.fake_pairing import PAIRINGS, pairing_record
 
-def new_pairing(unit_code="U001", status="approved", campaign_id="c1"):
+def new_pairing(unit_code="U001", status="approved", campaign_id="c0000000000000001"):
     """A pairing that only the fake `pairing` knows of."""
     record = pairing_record(f"p{uuid.uuid4().hex[:16]}", unit_code, status, campaign_id)
     PAIRINGS[record["id"]] = record

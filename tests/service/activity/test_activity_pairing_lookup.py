@@ -86,23 +86,23 @@ def test_a_plan_succeeds_while_the_pairing_approved_consumer_is_held_back(
 
 def test_an_approval_the_view_already_holds_needs_no_call_to_pairing(
         fake_pairing, activity_service, rpc, service_config):
-    approved = pairing_record("p-known", "U001", "approved", revision=2)
+    approved = pairing_record("p000000000000000a", "U001", "approved", revision=2)
     with entrypoint_waiter(activity_service, "on_pairing_changed"):
         announce(service_config, "pairing_approved", approved)
-    assert rpc("unit", unit="U001").activity.plan_activity(plan("p-known"))["pairing_id"] == "p-known"
+    assert rpc("unit", unit="U001").activity.plan_activity(plan("p000000000000000a"))["pairing_id"] == "p000000000000000a"
     assert callers() == []
 
 
 def test_an_older_event_arriving_late_does_not_undo_the_approval(
         fake_pairing, activity_service, rpc, redis_client, service_config):
-    approved = pairing_record("p-late", "U001", "approved", revision=2)
+    approved = pairing_record("p000000000000000b", "U001", "approved", revision=2)
     with entrypoint_waiter(activity_service, "on_pairing_changed"):
         announce(service_config, "pairing_approved", approved)
     with entrypoint_waiter(activity_service, "on_pairing_changed"):
         announce(service_config, "pairing_reported", {**approved, "status": "reported", "revision": 1})
-    assert (pairing_view(redis_client, "p-late")["status"], pairing_view(redis_client, "p-late")["seq"]) == (
+    assert (pairing_view(redis_client, "p000000000000000b")["status"], pairing_view(redis_client, "p000000000000000b")["seq"]) == (
         "approved", 2)
-    rpc("unit", unit="U001").activity.plan_activity(plan("p-late"))
+    rpc("unit", unit="U001").activity.plan_activity(plan("p000000000000000b"))
     assert callers() == []
 
 
@@ -147,6 +147,6 @@ def test_a_silent_pairing_service_is_an_internal_error_after_the_timeout(
 
 
 def test_without_a_pairing_service_planning_is_an_internal_error(activity_service, rpc, redis_client):
-    error = remote_error(lambda: rpc("unit", unit="U001").activity.plan_activity(plan("p-nowhere")))
+    error = remote_error(lambda: rpc("unit", unit="U001").activity.plan_activity(plan("p000000000000000c")))
     assert error.exc_type == "InternalError"
     assert redis_client.keys("activity:activity:*") == []

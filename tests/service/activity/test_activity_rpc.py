@@ -7,7 +7,7 @@ import pytest
 
 from services.common import clock
 from services.common.events import validate_event
-from tests.helpers import wait_until
+from tests.helpers import publish_event, wait_until
 from tests.service.activity.samples import new_pairing, outcome, plan, remote_error, report
 
 pytestmark = pytest.mark.usefixtures("fake_pairing", "activity_service")
@@ -33,7 +33,7 @@ CALLS = {
 }
 
 
-def planned(rpc, unit_code="U001", campaign_id="c1", **changes):
+def planned(rpc, unit_code="U001", campaign_id="c0000000000000001", **changes):
     pairing = new_pairing(unit_code, campaign_id=campaign_id)
     return rpc("unit", unit=unit_code).activity.plan_activity(plan(pairing["id"], **changes))
 
@@ -69,10 +69,10 @@ def test_the_role_is_checked_before_the_input(method, rpc):
 
 def test_a_unit_plans_with_its_approved_pairing_and_the_plan_is_announced(rpc, listen):
     listener = listen("activity")
-    pairing = new_pairing("U001", campaign_id="c7")
+    pairing = new_pairing("U001", campaign_id="c0000000000000007")
     activity = rpc("unit", unit="U001").activity.plan_activity(plan(pairing["id"]))
     assert {k: activity[k] for k in ("campaign_id", "unit_code", "pairing_id", "status", "revision")} == {
-        "campaign_id": "c7", "unit_code": "U001", "pairing_id": pairing["id"], "status": "planned", "revision": 1}
+        "campaign_id": "c0000000000000007", "unit_code": "U001", "pairing_id": pairing["id"], "status": "planned", "revision": 1}
     assert activity["location"] == "海淀区某街2号张大爷家"
     assert activity["created_at"] == activity["updated_at"]
     [event] = listener.wait_for("activity_planned")
@@ -137,11 +137,11 @@ def test_every_state_changing_method_takes_a_request_id():
 
 
 @pytest.mark.parametrize("call, path", [
-    (lambda svc, a: svc.plan_activity(plan("p1", scheduled_end="2026-03-05T08:00:00+08:00")),
+    (lambda svc, a: svc.plan_activity(plan("p0000000000000001", scheduled_end="2026-03-05T08:00:00+08:00")),
      "activity.scheduled_end"),
-    (lambda svc, a: svc.plan_activity(plan("p1", service_types=[])), "activity.service_types"),
-    (lambda svc, a: svc.plan_activity(plan("p1", scheduled_start="2026-03-05T09:00:00")), "activity.scheduled_start"),
-    (lambda svc, a: svc.plan_activity(plan("p1"), request_id=""), "request_id"),
+    (lambda svc, a: svc.plan_activity(plan("p0000000000000001", service_types=[])), "activity.service_types"),
+    (lambda svc, a: svc.plan_activity(plan("p0000000000000001", scheduled_start="2026-03-05T09:00:00")), "activity.scheduled_start"),
+    (lambda svc, a: svc.plan_activity(plan("p0000000000000001"), request_id=""), "request_id"),
     (lambda svc, a: svc.update_activity(a["id"], {"scheduled_start": "2026-03-05T12:00:00+08:00"}),
      "changes.scheduled_end"),
     (lambda svc, a: svc.update_activity(a["id"], {"pairing_id": "p2"}), "changes.pairing_id"),
@@ -151,7 +151,7 @@ def test_every_state_changing_method_takes_a_request_id():
     (lambda svc, a: svc.complete_activity(a["id"], report(beneficiaries=100_001)), "report.beneficiaries"),
     (lambda svc, a: svc.complete_activity(a["id"], report(beneficiaries=2**63 - 1)), "report.beneficiaries"),
     (lambda svc, a: svc.complete_activity(a["id"], long_report(25)), "report.volunteers.0.hours"),
-    (lambda svc, a: svc.plan_activity(plan("p1", planned_volunteers=10_001)), "activity.planned_volunteers"),
+    (lambda svc, a: svc.plan_activity(plan("p0000000000000001", planned_volunteers=10_001)), "activity.planned_volunteers"),
     (lambda svc, a: svc.update_activity(a["id"], {"planned_volunteers": 10_001}), "changes.planned_volunteers"),
     (lambda svc, a: svc.complete_activity(a["id"], report(ended_at="2099-01-01T00:00:00+08:00")), "report.ended_at"),
     (lambda svc, a: svc.cancel_activity(a["id"], ""), "reason"),
@@ -170,11 +170,11 @@ def test_bad_input_is_a_validation_error_that_changes_nothing(call, path, rpc, l
 
 
 @pytest.mark.parametrize("call", [
-    lambda svc: svc.get_activity("nope"),
-    lambda svc: svc.update_activity("nope", {"title": "x"}),
-    lambda svc: svc.complete_activity("nope", report()),
-    lambda svc: svc.cancel_activity("nope", "x"),
-    lambda svc: svc.plan_activity(plan("unknown-pairing")),
+    lambda svc: svc.get_activity("00000000000000000000000000000000"),
+    lambda svc: svc.update_activity("00000000000000000000000000000000", {"title": "x"}),
+    lambda svc: svc.complete_activity("00000000000000000000000000000000", report()),
+    lambda svc: svc.cancel_activity("00000000000000000000000000000000", "x"),
+    lambda svc: svc.plan_activity(plan("p00000000000000ff")),
 ])
 def test_an_unknown_record_is_not_found(call, rpc):
     assert remote_error(lambda: call(rpc("unit", unit="U001").activity)).exc_type == "NotFound"
@@ -198,8 +198,21 @@ def test_another_units_activity_is_forbidden_before_its_state_or_any_write(call,
 
 
 def test_not_found_names_no_input(rpc):
-    error = remote_error(lambda: rpc().activity.get_activity("a-secret-looking-id"))
-    assert error.exc_type == "NotFound" and "a-secret-looking-id" not in error.value
+    error = remote_error(lambda: rpc().activity.get_activity("5ec7e7" * 5 + "00"))
+    assert error.exc_type == "NotFound" and "5ec7e7" not in error.value
+
+
+@pytest.mark.parametrize("call, argument", [
+    (lambda svc: svc.get_activity("a-secret-looking-id"), "activity_id"),
+    (lambda svc: svc.cancel_activity("0" * 32 + ":x", "原因"), "activity_id"),
+    (lambda svc: svc.complete_activity("a1", report()), "activity_id"),
+    (lambda svc: svc.plan_activity(plan("c0000000000000001")), "activity.pairing_id"),
+    (lambda svc: svc.list_activities(campaign_id="c1:unit:U001"), "campaign_id"),
+])
+def test_an_id_of_the_wrong_shape_is_a_validation_error_naming_its_argument(call, argument, rpc):
+    error = remote_error(lambda: call(rpc().activity))
+    assert error.exc_type == "ValidationError" and list(json.loads(error.value)) == [argument]
+    assert "secret" not in error.value
 
 
 @pytest.mark.parametrize("status", ["reported", "rejected", "withdrawn"])
@@ -274,8 +287,8 @@ def test_ops_and_other_departments_see_the_location_cut_to_the_district(rpc):
 
 
 def test_lists_are_newest_first_paged_and_filtered(rpc):
-    mine = [planned(rpc, campaign_id=campaign) for campaign in ("c1", "c1", "c2")]
-    theirs = planned(rpc, "U002", campaign_id="c1")
+    mine = [planned(rpc, campaign_id=campaign) for campaign in ("c0000000000000001", "c0000000000000001", "c0000000000000002")]
+    theirs = planned(rpc, "U002", campaign_id="c0000000000000001")
     rpc("unit", unit="U001").activity.cancel_activity(mine[0]["id"], "取消")
     committee = rpc().activity
 
@@ -286,8 +299,8 @@ def test_lists_are_newest_first_paged_and_filtered(rpc):
     assert ids(first) == [theirs["id"], mine[2]["id"], mine[1]["id"]] and first["next_cursor"]
     rest = committee.list_activities(limit=3, cursor=first["next_cursor"])
     assert ids(rest) == [mine[0]["id"]] and rest["next_cursor"] is None
-    assert ids(committee.list_activities(campaign_id="c1")) == [theirs["id"], mine[1]["id"], mine[0]["id"]]
-    assert ids(committee.list_activities(campaign_id="c1", unit_code="U001")) == [mine[1]["id"], mine[0]["id"]]
+    assert ids(committee.list_activities(campaign_id="c0000000000000001")) == [theirs["id"], mine[1]["id"], mine[0]["id"]]
+    assert ids(committee.list_activities(campaign_id="c0000000000000001", unit_code="U001")) == [mine[1]["id"], mine[0]["id"]]
     assert ids(committee.list_activities(status="cancelled")) == [mine[0]["id"]]
     assert ids(committee.list_activities(unit_code="U001", status="planned", limit=1)) == [mine[2]["id"]]
 
@@ -301,7 +314,7 @@ def test_a_unit_lists_only_its_own_activities(rpc):
 
 
 def test_an_empty_list_has_no_cursor(rpc):
-    assert rpc().activity.list_activities(campaign_id="none") == {"items": [], "next_cursor": None}
+    assert rpc().activity.list_activities(campaign_id="c00000000000000ff") == {"items": [], "next_cursor": None}
 
 
 def test_every_event_of_an_activity_has_a_growing_seq(rpc, listen):
@@ -314,3 +327,18 @@ def test_every_event_of_an_activity_has_a_growing_seq(rpc, listen):
     wait_until(lambda: len(listener.events()) >= 4)
     assert [(e["event_type"], e["seq"]) for e in listener.events()] == [
         ("activity_planned", 1), ("activity_updated", 2), ("activity_updated", 3), ("activity_completed", 4)]
+
+
+def test_a_deactivated_units_writes_are_forbidden_once_activity_has_seen_it(rpc, redis_client, service_config):
+    activity = planned(rpc)
+    publish_event(service_config["AMQP_URI"], "pairing", "unit_deactivated", "U001",
+                  {"code": "U001", "name": "一单位", "active": False}, seq=2)
+    wait_until(lambda: redis_client.sismember("activity:units:deactivated", "U001"), message="unit_deactivated seen")
+    unit = rpc("unit", unit="U001").activity
+    for call in (lambda: unit.plan_activity(plan(new_pairing("U001")["id"])),
+                 lambda: unit.update_activity(activity["id"], {"planned_volunteers": 4}),
+                 lambda: unit.complete_activity(activity["id"], report()),
+                 lambda: unit.cancel_activity(activity["id"], "停用")):
+        assert remote_error(call).exc_type == "Forbidden"
+    assert unit.get_activity(activity["id"]) == activity
+    assert rpc().activity.cancel_activity(activity["id"], "单位停用")["status"] == "cancelled"

@@ -108,9 +108,9 @@ def test_an_update_that_changes_nothing_keeps_the_revision(pairing, rpc):
 
 
 def test_unknown_campaigns_are_not_found(pairing, rpc):
-    for call in (lambda: rpc().pairing.get_campaign("c-none"),
-                 lambda: rpc().pairing.update_campaign("c-none", {"name": "x"}),
-                 lambda: rpc().pairing.reporting_progress("c-none")):
+    for call in (lambda: rpc().pairing.get_campaign("c0000000000000000"),
+                 lambda: rpc().pairing.update_campaign("c0000000000000000", {"name": "x"}),
+                 lambda: rpc().pairing.reporting_progress("c0000000000000000")):
         assert remote_error(call).exc_type == "NotFound"
 
 

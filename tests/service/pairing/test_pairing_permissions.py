@@ -131,7 +131,7 @@ def test_a_token_for_another_role_is_checked_before_the_record(pairing, rpc):
     reported = rpc().pairing.report_pairing(campaign["id"], "U1", TARGET)
     other = rpc("unit", unit="U2").pairing
     assert remote_error(lambda: other.get_pairing(reported["id"])).exc_type == "Forbidden"
-    assert remote_error(lambda: other.get_pairing("p-none")).exc_type == "NotFound"
+    assert remote_error(lambda: other.get_pairing("p0000000000000000")).exc_type == "NotFound"
     assert remote_error(lambda: other.withdraw_pairing(reported["id"])).exc_type == "Forbidden"
     assert remote_error(lambda: other.get_unit("U1")).exc_type == "Forbidden"
     assert rpc().pairing.get_pairing(reported["id"])["status"] == "reported"

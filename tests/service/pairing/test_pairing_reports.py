@@ -118,10 +118,11 @@ def test_only_a_reported_pairing_can_be_reviewed_or_withdrawn(pairing, rpc, step
 
 
 def test_unknown_pairings_are_not_found(pairing, rpc):
-    for call in (lambda: rpc().pairing.get_pairing("p-none"), lambda: rpc().pairing.withdraw_pairing("p-none"),
-                 lambda: rpc().pairing.review_pairing("p-none", "approve")):
+    unknown = "p0000000000000000"
+    for call in (lambda: rpc().pairing.get_pairing(unknown), lambda: rpc().pairing.withdraw_pairing(unknown),
+                 lambda: rpc().pairing.review_pairing(unknown, "approve")):
         assert remote_error(call).exc_type == "NotFound"
-    assert remote_error(lambda: rpc().pairing.report_pairing("c-none", "U1", TARGET)).exc_type == "NotFound"
+    assert remote_error(lambda: rpc().pairing.report_pairing("c0000000000000000", "U1", TARGET)).exc_type == "NotFound"
     campaign = rpc().pairing.create_campaign(campaign_input())
     assert remote_error(lambda: rpc().pairing.report_pairing(campaign["id"], "U9", TARGET)).exc_type == "NotFound"
 
@@ -227,7 +228,7 @@ def test_list_pairings_filters_scopes_and_pages(pairing, rpc):
     assert error.exc_type == "Forbidden"
     assert error_fields(remote_error(lambda: rpc().pairing.list_pairings(campaign["id"], status="lost"))) == {"status"}
     assert error_fields(remote_error(lambda: rpc().pairing.list_pairings(campaign["id"], cursor="x"))) == {"cursor"}
-    assert remote_error(lambda: rpc().pairing.list_pairings("c-none")).exc_type == "NotFound"
+    assert remote_error(lambda: rpc().pairing.list_pairings("c0000000000000000")).exc_type == "NotFound"
 
 
 def test_reporting_progress_counts_each_unit_once_by_its_latest_pairing(pairing, rpc):
@@ -246,3 +247,19 @@ def test_reporting_progress_counts_each_unit_once_by_its_latest_pairing(pairing,
         "not_reported": 1, "pending_review": 2, "approved": 1, "rejected": 1, "late": [],
         "missing": ["U1", "U4"]}
     assert rpc("ops").pairing.reporting_progress(campaign["id"])["total_units"] == 5
+
+
+@pytest.mark.parametrize("call, argument", [
+    (lambda p: p.get_campaign("c1:unit:U001"), "campaign_id"),
+    (lambda p: p.update_campaign("p0000000000000000", {"name": "x"}), "campaign_id"),
+    (lambda p: p.carry_over_campaign("c-1", {"name": "x", "year": 2027, "report_deadline": "2027-03-09"}),
+     "campaign_id"),
+    (lambda p: p.report_pairing("c1", "U1", TARGET), "campaign_id"),
+    (lambda p: p.get_pairing("p-secret"), "pairing_id"),
+    (lambda p: p.withdraw_pairing("p0000000000000000\n"), "pairing_id"),
+    (lambda p: p.review_pairing("c0000000000000000", "approve"), "pairing_id"),
+    (lambda p: p.list_pairings("*"), "campaign_id"),
+])
+def test_an_id_of_the_wrong_shape_is_a_validation_error_naming_its_argument(pairing, rpc, redis_client, call, argument):
+    assert error_fields(remote_error(lambda: call(rpc().pairing))) == {argument}
+    assert redis_client.keys("pairing:*") in ([], ["pairing:audit"])
