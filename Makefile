@@ -18,7 +18,7 @@ run: install
 
 # Plays a campaign through the HTTP API of a running system (`make run` in another terminal).
 demo: install
-	$(VENV)/bin/python -m scripts.demo
+	$(VENV)/bin/python -m services.demo
 
 test: install
 	@bash scripts/test-tools.sh
