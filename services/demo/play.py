@@ -24,22 +24,27 @@ def play(gateway):
     return story.campaign["id"]
 
 
-def inbox(caller, recipient, expected, limit=5):
-    """The newest notifications once the `expected` ones of this run have arrived (a department's
-    inbox also holds earlier runs': show only as many as this run sent it)."""
+def inbox(caller, recipient, ready, limit=5):
+    """The newest notifications once `ready(items)` says this run's have arrived."""
     def find():
         page = caller("notification", "list_inbox", recipient=recipient, limit=limit)
-        return page if len(page["items"]) >= min(expected, limit) else None
+        return page if ready(page["items"]) else None
     return eventually(find, f"{recipient} 的通知")
 
 
+def at_least(count):
+    return lambda items: len(items) >= count
+
+
 def inboxes(story):
-    missing = story.units["fwj"]
-    show.inbox(f"{missing.label}（从未报送结对）", inbox(missing, f"unit:{story.codes['fwj']}", 2))
-    rejected = story.units["ghcw"]
-    show.inbox(f"{rejected.label}", inbox(rejected, f"unit:{story.codes['ghcw']}", 3))
+    missing, rejected = story.units["fwj"], story.units["ghcw"]
+    show.inbox(f"{missing.label}（从未报送结对）", inbox(missing, f"unit:{story.codes['fwj']}", at_least(2)))
+    show.inbox(rejected.label, inbox(rejected, f"unit:{story.codes['ghcw']}", at_least(3)))
+    # A department's inbox also holds earlier runs': wait for (and show) this run's two issues.
     care = story.department(story.care_department)
-    show.inbox(care.label, inbox(care, f"department:{story.care_department}", 2, limit=2))
+    mine = set(story.care_issues)
+    show.inbox(care.label, inbox(care, f"department:{story.care_department}",
+                                 lambda items: {n.get("subject") for n in items} == mine, limit=2))
 
 
 def settled_report(story, fast_forwarded):

@@ -149,7 +149,7 @@ class Campaign:
         moved = self.committee("summary", "transfer_issue", issue_id=triage["id"], department=care["department"],
                                reason="属养老服务范畴")
         self.act(moved, "acknowledge_issue")
-        self.care_department = care["department"]
+        self.care_department, self.care_issues = care["department"], (care["id"], moved["id"])
         later = self.issue("bgt", data.SUMMARY_ISSUE["description"])
         name = self.department_names.get
         show.step("问题转办", [
