@@ -134,21 +134,8 @@ class Campaign:
 
     def issues(self):
         self.departments()
-        care = self.issue("bgt", data.FINDINGS["bgt"][0][0]["description"])
-        self.act(care, "acknowledge_issue")
-        self.act(care, "answer_issue", answer={"measures": "已协调街道增派两名护理员", "resolved": True})
-        self.units["bgt"]("summary", "rate_issue", issue_id=care["id"], rating={"satisfied": True})
-        relief = self.issue("zcfg", data.FINDINGS["zcfg"][0][0]["description"])
-        self.act(relief, "answer_issue", answer={"measures": "已转区民政局核查", "resolved": False})
-        self.units["zcfg"]("summary", "rate_issue", issue_id=relief["id"],
-                           rating={"satisfied": False, "comment": "答复未说明办理时限"})
-        self.act(relief, "answer_issue", answer={"measures": "已指导家庭提交临时救助申请，7 个工作日内办结",
-                                                 "resolved": True})
-        self.units["zcfg"]("summary", "rate_issue", issue_id=relief["id"], rating={"satisfied": True})
-        triage = self.issue("ghcw", data.FINDINGS["ghcw"][0][0]["description"])
-        moved = self.committee("summary", "transfer_issue", issue_id=triage["id"], department=care["department"],
-                               reason="属养老服务范畴")
-        self.act(moved, "acknowledge_issue")
+        care, relief = self.answered_at_once(), self.sent_back()
+        moved = self.triaged(care["department"])
         self.care_department, self.care_issues = care["department"], (care["id"], moved["id"])
         later = self.issue("bgt", data.SUMMARY_ISSUE["description"])
         name = self.department_names.get
@@ -156,8 +143,34 @@ class Campaign:
             f"“{care['description']}” → {name(care['department'])}：确认、答复（已解决），单位评价满意，办结",
             f"“{relief['description']}” → {name(relief['department'])}：首次答复未解决，单位评价不满意，"
             "退回重办；再次答复已解决，单位评价满意，办结",
-            f"“{triage['description']}” 类别为“其他”，进入委员会分拣，转给{name(care['department'])}，已确认待答复",
-            f"“{data.SUMMARY_ISSUE['description']}”（来自总结）已转{name(later['department'])}，尚未确认"])
+            f"“{moved['description']}” 类别为“其他”，进入委员会分拣，转给{name(moved['department'])}，已确认待答复",
+            f"“{later['description']}”（来自总结）已转{name(later['department'])}，尚未确认"])
+
+    def answered_at_once(self):
+        care = self.issue("bgt", data.FINDINGS["bgt"][0][0]["description"])
+        self.act(care, "acknowledge_issue")
+        self.act(care, "answer_issue", answer={"measures": "已协调街道增派两名护理员", "resolved": True})
+        self.units["bgt"]("summary", "rate_issue", issue_id=care["id"], rating={"satisfied": True})
+        return care
+
+    def sent_back(self):
+        """An unsatisfied rating sends the issue back to its department (重办)."""
+        relief = self.issue("zcfg", data.FINDINGS["zcfg"][0][0]["description"])
+        self.act(relief, "answer_issue", answer={"measures": "已转区民政局核查", "resolved": False})
+        self.units["zcfg"]("summary", "rate_issue", issue_id=relief["id"],
+                           rating={"satisfied": False, "comment": "答复未说明办理时限"})
+        self.act(relief, "answer_issue", answer={"measures": "已指导家庭提交临时救助申请，7 个工作日内办结",
+                                                 "resolved": True})
+        self.units["zcfg"]("summary", "rate_issue", issue_id=relief["id"], rating={"satisfied": True})
+        return relief
+
+    def triaged(self, department):
+        """Category `other` reaches no department: the committee routes it by hand."""
+        triage = self.issue("ghcw", data.FINDINGS["ghcw"][0][0]["description"])
+        moved = self.committee("summary", "transfer_issue", issue_id=triage["id"], department=department,
+                               reason="属养老服务范畴")
+        self.act(moved, "acknowledge_issue")
+        return moved
 
     def late_summary(self):
         """A summary is late only once its due day has passed; the demo fast-forwards the deadline
