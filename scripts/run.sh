@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # What `make run` does: infrastructure up, a development key if none is configured, the bus
-# topology declared, then the four services in the foreground (Ctrl-C stops them cleanly).
+# topology declared, then the four services and the HTTP gateway in the foreground (Ctrl-C stops
+# them cleanly).
 set -eu
 cd "$(dirname "$0")/.."
 export PATH="$PWD/.venv/bin:$PATH"

@@ -12,7 +12,7 @@ from kombu import Connection, Queue
 
 from services.common.events import make_event
 from services.common.outbox import Bus
-from services.common.topology import event_exchange
+from services.common.amqp_names import event_exchange
 
 
 def wait_until(condition, timeout=10.0, interval=0.05, message="condition"):

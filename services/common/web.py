@@ -10,6 +10,7 @@ from werkzeug.wrappers import Response
 
 from .settings import require_setting
 from .storage import resources
+from .tracing import CorrelationContext
 
 CACHE_SECONDS = 1.0
 
@@ -40,7 +41,9 @@ class Probe:
 
     def run(self):
         if time.monotonic() - self.checked_at > CACHE_SECONDS:
-            self.checks = {"redis": self._redis(), "amqp": self._amqp()}
+            # A service without state (the gateway) has no Redis to check.
+            redis = {} if self.redis is None else {"redis": self._redis()}
+            self.checks = {**redis, "amqp": self._amqp()}
             self.checked_at = time.monotonic()
         return self.checks
 
@@ -55,9 +58,11 @@ class HealthProbe(DependencyProvider):
 
 
 class Observable:
-    """Mixed into each service class: its health and its Prometheus metrics over HTTP."""
+    """Mixed into each service class: its health and its Prometheus metrics over HTTP, and a
+    correlation id for every worker (its log lines, its nested RPCs, its events)."""
 
     health_probe = HealthProbe()
+    correlation = CorrelationContext()
 
     @http("GET", "/health")
     def health(self, request):

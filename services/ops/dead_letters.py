@@ -13,13 +13,11 @@ from kombu import Queue
 from nameko.amqp.publish import Publisher, UndeliverableMessage
 from nameko.constants import PERSISTENT
 
-from services.common import topology
-from services.common.consumer import ATTEMPTS
+from services.common import amqp_names
+from services.common.amqp_names import ATTEMPTS, DEAD_LETTERED_AT, ERROR, EVENT_TYPE, ORIGINAL_QUEUE, REPLAYED_AT
 
 from .broker import OpsError
 from .output import table
-
-ORIGINAL_QUEUE = "x-original-queue"
 
 
 class DeadLetter:
@@ -42,7 +40,7 @@ class DeadLetter:
 
     @property
     def event_type(self):
-        return self.field("event_type") or self.headers.get("x-event-type")
+        return self.field("event_type") or self.headers.get(EVENT_TYPE)
 
     @property
     def original_queue(self):
@@ -50,7 +48,7 @@ class DeadLetter:
 
     def row(self):
         return (self.position, self.event_id or "-", self.event_type or "-", self.headers.get(ATTEMPTS, "-"),
-                self.headers.get("x-dead-lettered-at", "-"), self.headers.get("x-error", "-"))
+                self.headers.get(DEAD_LETTERED_AT, "-"), self.headers.get(ERROR, "-"))
 
     def text(self):
         if self.envelope is not None:
@@ -61,7 +59,7 @@ class DeadLetter:
 class DeadLetterQueue:
     def __init__(self, broker, service):
         self.broker = broker
-        self.name = topology.dead_letter_queue(service).name
+        self.name = amqp_names.dead_letter_queue(service).name
 
     @contextmanager
     def held(self, limit=None):
@@ -140,7 +138,7 @@ class DeadLetterQueue:
             return f"no {ORIGINAL_QUEUE} header"
         # A fresh start: the consumer counts its retries from this header.
         headers = {ATTEMPTS: 0, ORIGINAL_QUEUE: queue,
-                   "x-replayed-at": datetime.now(timezone.utc).isoformat()}
+                   REPLAYED_AT: datetime.now(timezone.utc).isoformat()}
         try:
             publisher.publish(letter.message.body, exchange="", routing_key=queue, headers=headers,
                               content_type=letter.message.content_type,

@@ -3,21 +3,19 @@ from marshmallow import ValidationError as MarshmallowError
 from marshmallow import fields, validate, validates, validates_schema
 
 from services.common import schemas as common
+from services.common.idfields import request_id_field
 from services.common.schemas import (
     BaseSchema, PageArgs, choice, distinct, email, flag, many, phone, record_id, text, unit_code,
 )
 from services.common.vocabulary import BEIJING, SERVICE_TYPES, TARGET_CATEGORIES, TARGET_KINDS
 
+from .records import STATUSES
+
 DECISIONS = ("approve", "reject")
-STATUSES = ("reported", "approved", "rejected", "withdrawn")
 
 
 def days(minimum, maximum, **kw):
     return fields.Integer(strict=True, validate=validate.Range(min=minimum, max=maximum), **kw)
-
-
-def optional_id():
-    return record_id(load_default=None, allow_none=True)
 
 
 class CampaignChanges(BaseSchema):
@@ -65,18 +63,27 @@ class Campaign(BaseSchema):
 
 class CreateCampaignArgs(BaseSchema):
     campaign = fields.Nested(Campaign, required=True)
-    request_id = optional_id()
+    request_id = request_id_field(load_default=None, allow_none=True)
 
 
 class UpdateCampaignArgs(BaseSchema):
-    campaign_id = record_id(required=True)
+    campaign_id = record_id("campaign", required=True)
     changes = fields.Nested(CampaignChanges, required=True)
+    request_id = request_id_field(load_default=None, allow_none=True)
+
+
+class CarryOverCampaignArgs(BaseSchema):
+    """`carry_over_campaign`: the earlier campaign and the new one's terms, as for `create_campaign`."""
+
+    campaign_id = record_id("campaign", required=True)
+    campaign = fields.Nested(Campaign, required=True)
+    request_id = request_id_field(load_default=None, allow_none=True)
 
 
 class CampaignArgs(BaseSchema):
     """`get_campaign` and `reporting_progress`."""
 
-    campaign_id = record_id(required=True)
+    campaign_id = record_id("campaign", required=True)
 
 
 class ListCampaignsArgs(PageArgs):
@@ -94,12 +101,17 @@ class Unit(BaseSchema):
 
 class RegisterUnitArgs(BaseSchema):
     unit = fields.Nested(Unit, required=True)
+    request_id = request_id_field(load_default=None, allow_none=True)
 
 
 class UnitArgs(BaseSchema):
-    """`get_unit` and `deactivate_unit`."""
+    """`get_unit`."""
 
     code = unit_code(required=True)
+
+
+class DeactivateUnitArgs(UnitArgs):
+    request_id = request_id_field(load_default=None, allow_none=True)
 
 
 class ListUnitsArgs(PageArgs):
@@ -124,25 +136,30 @@ class Target(BaseSchema):
 
 
 class ReportPairingArgs(BaseSchema):
-    campaign_id = record_id(required=True)
+    campaign_id = record_id("campaign", required=True)
     unit_code = unit_code(required=True)
     target = fields.Nested(Target, required=True)
-    request_id = optional_id()
+    request_id = request_id_field(load_default=None, allow_none=True)
 
 
 class PairingArgs(BaseSchema):
-    """`withdraw_pairing` and `get_pairing`."""
+    """`get_pairing`."""
 
-    pairing_id = record_id(required=True)
+    pairing_id = record_id("pairing", required=True)
+
+
+class WithdrawPairingArgs(PairingArgs):
+    request_id = request_id_field(load_default=None, allow_none=True)
 
 
 class ReviewPairingArgs(BaseSchema):
-    pairing_id = record_id(required=True)
+    pairing_id = record_id("pairing", required=True)
     decision = choice(DECISIONS, required=True)
     comment = text(allow_none=True)
+    request_id = request_id_field(load_default=None, allow_none=True)
 
 
 class ListPairingsArgs(PageArgs):
-    campaign_id = record_id(required=True)
+    campaign_id = record_id("campaign", required=True)
     status = choice(STATUSES, load_default=None, allow_none=True)
     unit_code = unit_code(load_default=None, allow_none=True)

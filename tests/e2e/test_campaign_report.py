@@ -8,7 +8,7 @@ import openpyxl
 import yaml
 
 from services.common import clock
-from services.summary import export
+from services.summary.report import export
 from tests.helpers import wait_until
 
 TARGET = {"name": "朝阳区八里庄街道敬老院", "category": "public_welfare_org", "kind": "organization",
@@ -86,7 +86,12 @@ def test_a_campaign_run_is_rolled_up_in_the_report_and_its_export(system, tmp_pa
 
     report = wait_until(settled, timeout=30, message="the report to count every event")
     assert report["name"] == campaign["name"]
-    assert report["units"] == {"total": 2, "reported": 2, "reported_on_time": 2, "approved": 1}
+    assert {k: v for k, v in report["units"].items() if k != "by_status"} == {
+        "total": 2, "reported": 2, "reported_on_time": 2, "approved": 1}
+    assert report["units"]["by_status"] == [
+        {"unit_code": first, "name": "民政部办公厅", "status": "approved", "late": False, "reminders": 0},
+        {"unit_code": second, "name": "民政部规划财务司", "status": "reported", "late": False, "reminders": 0}]
+    assert clock.parse(report["as_of"]) <= clock.now() and report["compared_with"] is None
     assert report["activities"] == {"planned": 0, "completed": 1, "cancelled": 1}
     assert report["volunteers"] == {"participations": 2, "party_members": 1, "youth": 1, "hours": 3}
     assert report["services"]["visit_condolence"] == 1 and sum(report["services"].values()) == 1
@@ -109,14 +114,14 @@ def test_a_campaign_run_is_rolled_up_in_the_report_and_its_export(system, tmp_pa
                                     "response_rate": 1.0, "resolution_rate": 1.0, "satisfaction_rate": 1.0}
     assert (rows["social-assistance"]["issues"], rows["child-welfare"]["issues"]) == (1, 0)
 
-    key = tmp_path / "jwt_private.pem"
-    key.write_text(system.private_key)
     config = tmp_path / "config.yml"
     config.write_text(yaml.safe_dump(system.config))
     output = tmp_path / "report.xlsx"
-    assert export.main([campaign["id"], str(output), "--config", str(config), "--key", str(key)]) == 0
+    assert export.main([campaign["id"], str(output), "--config", str(config), "--token", system.token()]) == 0
     book = openpyxl.load_workbook(output)
     assert [row[:2] for row in book["各单位"].iter_rows(min_row=2, values_only=True)] == [
         (first, "民政部办公厅"), (second, "民政部规划财务司")]
+    assert [row[:3] for row in book["结对情况"].iter_rows(min_row=2, values_only=True)] == [
+        (first, "民政部办公厅", "已批准"), (second, "民政部规划财务司", "已报送待审核")]
     with zipfile.ZipFile(output) as package:
         assert "xl/charts/chart1.xml" in package.namelist()

@@ -1,0 +1,12 @@
+"""A state-changing call as its entrypoint loads it: the validated arguments and its `Request`."""
+from .requests import Request
+from .schemas import load
+
+
+def load_call(method, schema, caller, arguments):
+    """`(args, request)`: `arguments` loaded with `schema` (which has `request_id`), and the call as
+    idempotency sees it (contract §3 v2): method, the caller's scope, request_id, the other args."""
+    args = load(schema, arguments)
+    request = Request(method, caller.scope_key, args["request_id"],
+                      {key: value for key, value in args.items() if key != "request_id"})
+    return args, request
