@@ -1,10 +1,8 @@
 """Event data as the pairing, activity and summary services publish it (contract §4), for the
-notification tests of every tier, and a few helpers to drive the notification service."""
+notification tests of every tier; the fixtures that drive the service are in conftest.py."""
 import uuid
 
 from services.common.events import SCHEMAS, make_event
-from services.common.outbox import Bus
-from tests.helpers import wait_until
 
 STAMP = "2025-03-01T09:00:00+08:00"
 CAMPAIGN_NAME = "2025年学雷锋结对帮扶志愿服务活动"
@@ -90,21 +88,3 @@ def contract_recipients(event_type, data):
 def envelope(event_type, data, subject=None, seq=1):
     subject = subject or data.get("id") or data.get("code") or f"{data['campaign_id']}:{data['unit_code']}"
     return make_event(SOURCE[event_type], event_type, subject, seq, data)
-
-
-def publish(amqp_uri, event_type, data, subject=None, seq=1):
-    """Publish as the owning service would; returns the envelope (to publish it again)."""
-    event = envelope(event_type, data, subject, seq)
-    Bus(amqp_uri).publish(event)
-    return event
-
-
-def inbox(proxy, recipient, **kwargs):
-    return proxy.notification.list_inbox(recipient, **kwargs)["items"]
-
-
-def wait_for_inbox(proxy, recipient, count=1, timeout=10, **kwargs):
-    def enough():
-        items = inbox(proxy, recipient, **kwargs)
-        return items if len(items) >= count else None
-    return wait_until(enough, timeout=timeout, message=f"{count} notification(s) for {recipient}")

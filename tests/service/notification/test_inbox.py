@@ -9,38 +9,14 @@ from nameko.testing.services import entrypoint_waiter
 from prometheus_client import REGISTRY
 
 from services.common.outbox import Bus
-from services.notification.service import NotificationService
 from tests.helpers import remote_error, wait_until
-from tests.service import notification_support as s
+from tests.service.notification import events as s
 
 
-@pytest.fixture
-def service(start_service):
-    return start_service(NotificationService)
-
-
-@pytest.fixture
-def bus(service_config):
-    return lambda event_type, data, **kw: s.publish(service_config["AMQP_URI"], event_type, data, **kw)
-
-
-def in_directory(redis_client, kind, key):
-    wait_until(lambda: redis_client.exists(f"notification:directory:{kind}:{key}"), message=f"{kind} {key}")
-
-
-@pytest.fixture
-def known(bus, redis_client):
-    """A campaign, a unit and a department the directory has heard of."""
-    bus("campaign_created", s.campaign("c1"))
-    bus("unit_registered", s.unit("U001", "民政部办公厅"))
-    bus("department_registered", s.department("elderly-care", "养老服务司"))
-    for kind, key in (("campaign", "c1"), ("unit", "U001"), ("department", "elderly-care")):
-        in_directory(redis_client, kind, key)
-
-
-def test_a_reported_pairing_reaches_the_committee_inbox_naming_campaign_and_unit(service, known, bus, rpc):
+def test_a_reported_pairing_reaches_the_committee_inbox_naming_campaign_and_unit(service, known, bus,
+                                                                                 wait_for_inbox):
     event = bus("pairing_reported", s.pairing("p1", "c1", "U001", late=True))
-    [note] = s.wait_for_inbox(rpc(), "committee")
+    [note] = wait_for_inbox("committee")
     assert {k: note[k] for k in ("recipient", "event_id", "event_type", "read_at", "email")} == {
         "recipient": "committee", "event_id": event["event_id"], "event_type": "pairing_reported",
         "read_at": None, "email": "skipped"}
@@ -57,18 +33,19 @@ def test_a_reported_pairing_reaches_the_committee_inbox_naming_campaign_and_unit
     ("issue_answered", s.issue("i3", "c1", "U001", "elderly-care", status="answered",
                                answer={"measures": "新增助餐点", "resolved": True}), {"committee", "unit:U001"}),
 ])
-def test_each_event_lands_in_the_contracts_inboxes(service, known, bus, rpc, event_type, data, recipients):
+def test_each_event_lands_in_the_contracts_inboxes(service, known, bus, event_type, data, recipients,
+                                                   wait_for_inbox, inbox):
     event = bus(event_type, data)
     for recipient in recipients:
-        [note] = s.wait_for_inbox(rpc(), recipient)
+        [note] = wait_for_inbox(recipient)
         assert (note["event_id"], note["event_type"]) == (event["event_id"], event_type)
     others = {"committee", "unit:U001", "department:elderly-care"} - recipients
-    assert all(s.inbox(rpc(), other) == [] for other in others)
+    assert all(inbox(other) == [] for other in others)
 
 
-def test_a_redelivered_event_gives_one_notification(service, known, bus, rpc, service_config):
+def test_a_redelivered_event_gives_one_notification(service, known, bus, service_config, wait_for_inbox, inbox):
     event = bus("pairing_approved", s.pairing("p2", "c1", "U001", status="approved"))
-    s.wait_for_inbox(rpc(), "unit:U001")
+    wait_for_inbox("unit:U001")
     def duplicates():
         return REGISTRY.get_sample_value("leifeng_events_duplicate_total",
                                          {"service": "notification", "event_type": "pairing_approved"}) or 0
@@ -76,55 +53,55 @@ def test_a_redelivered_event_gives_one_notification(service, known, bus, rpc, se
     before = duplicates()
     Bus(service_config["AMQP_URI"]).publish(event)
     wait_until(lambda: duplicates() == before + 1, message="the copy skipped")
-    assert len(s.inbox(rpc(), "unit:U001")) == 1
+    assert len(inbox("unit:U001")) == 1
 
 
-def test_a_redelivery_past_the_handled_mark_still_finds_the_notification(service, known, bus, rpc,
-                                                                          redis_client, service_config):
+def test_a_redelivery_past_the_handled_mark_still_finds_the_notification(service, known, bus,
+                                                                          redis_client, service_config,
+                                                                          wait_for_inbox, inbox):
     event = bus("summary_overdue", s.summary("s1", "a1", "c1", "U001"))
-    s.wait_for_inbox(rpc(), "committee")
-    s.wait_for_inbox(rpc(), "unit:U001")
+    wait_for_inbox("committee")
+    wait_for_inbox("unit:U001")
     redis_client.delete(f"notification:handled:notify:{event['event_id']}")
     with entrypoint_waiter(service, "notify"):
         Bus(service_config["AMQP_URI"]).publish(event)
-    assert len(s.inbox(rpc(), "committee")) == 1 and len(s.inbox(rpc(), "unit:U001")) == 1
+    assert len(inbox("committee")) == 1 and len(inbox("unit:U001")) == 1
 
 
 def test_the_same_fact_announced_again_under_a_new_event_id_gives_no_second_notification(service, known, bus,
-                                                                                          rpc, redis_client):
+                                                                                          redis_client,
+                                                                                          wait_for_inbox, inbox):
     data = s.pairing("p-again", "c1", "U001", status="approved")
     first = bus("pairing_approved", data, seq=2)
-    [note] = s.wait_for_inbox(rpc(), "unit:U001")
+    [note] = wait_for_inbox("unit:U001")
     with entrypoint_waiter(service, "notify"):
         again = bus("pairing_approved", data, seq=2)
     assert again["event_id"] != first["event_id"]
     assert redis_client.exists(f"notification:handled:notify:{again['event_id']}")
-    assert [n["id"] for n in s.inbox(rpc(), "unit:U001")] == [note["id"]]
+    assert [n["id"] for n in inbox("unit:U001")] == [note["id"]]
     assert note["event_id"] == first["event_id"]
     # The next revision of the same pairing is a new fact, told again.
     bus("pairing_approved", data, seq=3)
-    assert len(s.wait_for_inbox(rpc(), "unit:U001", count=2)) == 2
+    assert len(wait_for_inbox("unit:U001", count=2)) == 2
 
 
-def test_a_reminder_names_the_region_of_its_campaign(service, bus, rpc, redis_client):
+def test_a_reminder_names_the_region_of_its_campaign(service, bus, wait_for_inbox):
     bus("campaign_created", s.campaign("c-tianjin", region="天津市"))
-    in_directory(redis_client, "campaign", "c-tianjin")
     bus("pairing_deadline_approaching", s.notice("c-tianjin", "U007"))
-    [note] = s.wait_for_inbox(rpc(), "unit:U007")
+    [note] = wait_for_inbox("unit:U007")
     assert "前在天津市范围内选定一个结对服务对象" in note["body"] and "北京市" not in note["body"]
 
 
-def test_texts_fall_back_to_codes_for_what_the_directory_has_not_heard_of(service, bus, rpc):
+def test_texts_fall_back_to_codes_for_what_the_directory_has_not_heard_of(service, bus, wait_for_inbox):
     bus("pairing_deadline_approaching", s.notice("c-unknown", "U404", deadline="2025-03-09"))
-    [note] = s.wait_for_inbox(rpc(), "unit:U404")
+    [note] = wait_for_inbox("unit:U404")
     assert note["title"] == "【报送提醒】请于 2025年3月9日 前报送结对服务对象"
     assert "「c-unknown」" in note["body"]
     assert "前在活动规定的范围内选定" in note["body"] and "北京市" not in note["body"]
 
 
-def test_a_later_event_about_a_unit_wins_over_an_older_one(service, bus, rpc, redis_client):
+def test_a_later_event_about_a_unit_wins_over_an_older_one(service, bus, redis_client):
     bus("unit_deactivated", s.unit("U009", "旧名称", active=False), seq=2)
-    in_directory(redis_client, "unit", "U009")
     with entrypoint_waiter(service, "keep_directory"):
         bus("unit_registered", s.unit("U009", "更早的名称"), seq=1)
     entry = json.loads(redis_client.get("notification:directory:unit:U009"))
@@ -149,9 +126,9 @@ def test_who_may_read_which_inbox(service, rpc, role, unit, department, recipien
         assert remote_error(lambda: proxy.notification.list_inbox(recipient)).exc_type == "Forbidden"
 
 
-def test_without_a_recipient_a_caller_reads_its_own_inbox(service, known, bus, rpc):
+def test_without_a_recipient_a_caller_reads_its_own_inbox(service, known, bus, rpc, wait_for_inbox):
     bus("pairing_rejected", s.pairing("p3", "c1", "U001", status="rejected"))
-    s.wait_for_inbox(rpc(), "unit:U001")
+    wait_for_inbox("unit:U001")
     [note] = rpc("unit", unit="U001").notification.list_inbox()["items"]
     assert note["event_type"] == "pairing_rejected"
     assert "请按审核意见调整后重新报送（报送截止日期：2025年3月9日）" in note["body"]
@@ -180,10 +157,10 @@ def test_checks_run_in_the_contracts_order(service, rpc):
     assert error.exc_type == "ValidationError"
 
 
-def test_the_inbox_pages_newest_first(service, known, bus, rpc):
+def test_the_inbox_pages_newest_first(service, known, bus, rpc, wait_for_inbox):
     for number in range(3):
         bus("pairing_reported", s.pairing(f"p-page-{number}", "c1", "U001"))
-        s.wait_for_inbox(rpc(), "committee", count=number + 1)
+        wait_for_inbox("committee", count=number + 1)
     first = rpc().notification.list_inbox("committee", limit=2)
     rest = rpc().notification.list_inbox("committee", limit=2, cursor=first["next_cursor"])
     items = first["items"] + rest["items"]
@@ -191,21 +168,21 @@ def test_the_inbox_pages_newest_first(service, known, bus, rpc):
     assert [n["created_at"] for n in items] == sorted((n["created_at"] for n in items), reverse=True)
 
 
-def test_mark_read_sets_read_at_once_and_leaves_the_unread_list(service, known, bus, rpc):
+def test_mark_read_sets_read_at_once_and_leaves_the_unread_list(service, known, bus, rpc, wait_for_inbox, inbox):
     bus("summary_requested", s.summary("s2", "a2", "c1", "U001"))
-    [note] = s.wait_for_inbox(rpc(), "unit:U001", unread_only=True)
+    [note] = wait_for_inbox("unit:U001", unread_only=True)
     own = rpc("unit", unit="U001").notification
     read = own.mark_read(note["id"])
     assert read["read_at"] is not None and read["revision"] == note["revision"] + 1
     assert own.mark_read(note["id"])["read_at"] == read["read_at"]
-    assert s.inbox(rpc(), "unit:U001", unread_only=True) == []
-    assert [n["id"] for n in s.inbox(rpc(), "unit:U001")] == [note["id"]]
+    assert inbox("unit:U001", unread_only=True) == []
+    assert [n["id"] for n in inbox("unit:U001")] == [note["id"]]
 
 
-def test_mark_read_checks_the_record_then_its_owner(service, known, bus, rpc):
+def test_mark_read_checks_the_record_then_its_owner(service, known, bus, rpc, wait_for_inbox):
     bus("summary_requested", s.summary("s3", "a3", "c1", "U001"))
-    [note] = s.wait_for_inbox(rpc(), "unit:U001")
-    assert remote_error(lambda: rpc("unit", unit="U001").notification.mark_read("nope")).exc_type == "NotFound"
+    [note] = wait_for_inbox("unit:U001")
+    assert remote_error(lambda: rpc("unit", unit="U001").notification.mark_read("0" * 24)).exc_type == "NotFound"
     assert remote_error(lambda: rpc("unit", unit="U002").notification.mark_read(note["id"])).exc_type == \
         "Forbidden"
     assert remote_error(lambda: rpc("department", department="elderly-care").notification.mark_read(
@@ -215,9 +192,9 @@ def test_mark_read_checks_the_record_then_its_owner(service, known, bus, rpc):
     assert rpc("ops").notification.mark_read(note["id"])["read_at"] is not None
 
 
-def test_metrics_count_created_notifications(service, known, bus, rpc, service_config):
+def test_metrics_count_created_notifications(service, known, bus, service_config, wait_for_inbox):
     bus("pairing_reported", s.pairing("p-metrics", "c1", "U001"))
-    s.wait_for_inbox(rpc(), "committee")
+    wait_for_inbox("committee")
     text = requests.get(f"http://{service_config['WEB_SERVER_ADDRESS']}/metrics", timeout=5).text
     assert 'leifeng_notifications_created_total{event_type="pairing_reported"}' in text
     assert "leifeng_notification_emails_pending" in text
