@@ -32,7 +32,7 @@ def main(argv=None):
     except DemoError as err:
         print(f"\n演示中止：{err}", file=sys.stderr)
         return 1
-    show.next_steps(args.url, campaign_id)
+    show.next_steps(args.url, campaign_id, gateway.serves("/console/"))
     return 0
 
 

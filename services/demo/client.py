@@ -40,6 +40,13 @@ class Gateway:
         except requests.RequestException:
             raise DemoError(f"网关 {self.url} 没有响应：请先在另一个终端运行 make run。") from None
 
+    def serves(self, path):
+        """Whether the gateway answers `path` (the console comes with a later release)."""
+        try:
+            return self.http.get(f"{self.url}{path}", timeout=5).status_code == 200
+        except requests.RequestException:
+            return False
+
     def caller(self, role, label, unit=None, department=None):
         token = auth.mint(self.private_key, role, unit=unit, department=department, ttl=3600)
         return Caller(self, token, label)

@@ -20,7 +20,7 @@ def play(gateway):
     inboxes(story)
     report = settled_report(story, fast_forwarded)
     show.report(report, story.names())
-    show.comparison(compared(story))
+    show.comparison(compared(story), story.campaign["name"])
     return story.campaign["id"]
 
 

@@ -38,7 +38,8 @@ def rate(value):
 
 def report(r, names):
     units, acts, vol, sums, issues = r["units"], r["activities"], r["volunteers"], r["summaries"], r["issues"]
-    out(f"\n== 实效统计：{r.get('name') or r['campaign_id']}（数据截至 {r.get('as_of')}）")
+    as_of = (r.get("as_of") or "")[:16].replace("T", " ")
+    out(f"\n== 实效统计：{r.get('name') or r['campaign_id']}（数据截至 {as_of}）")
     out(f"   参加单位 {units['total']}，已报送结对 {units['reported']}（按时 {units['reported_on_time']}），"
         f"审核通过 {units['approved']}")
     for row in units.get("by_status", []):
@@ -65,9 +66,9 @@ def report(r, names):
                 f"解决 {row['resolved']}，满意 {row['satisfied']}，逾期 {row['overdue']}")
 
 
-def comparison(r):
+def comparison(r, earlier_name):
     before = r["compared_with"]
-    out(f"\n== 与上一年度对比（{before['campaign_id']}）")
+    out(f"\n== 与上一年度对比（{earlier_name}）")
     out(f"   参加单位：{before['units']['total']} → {r['units']['total']}；"
         f"审核通过：{before['units']['approved']} → {r['units']['approved']}")
     out(f"   完成活动：{before['activities']['completed']} → {r['activities']['completed']}；"
@@ -76,9 +77,12 @@ def comparison(r):
         f"满意率：{rate(before['issues']['satisfaction_rate'])} → {rate(r['issues']['satisfaction_rate'])}")
 
 
-def next_steps(url, campaign_id):
+def next_steps(url, campaign_id, console):
     out("\n== 接下来可以看看")
-    out(f"   工作台（委员会、单位、司局）：{url}/console/")
+    if console:
+        out(f"   工作台（委员会、单位、司局）：{url}/console/")
+    else:
+        out(f"   工作台 {url}/console/ 在本系统中尚未提供，可先用下面的接口文档页面")
     out(f"   接口文档（可在线调用）：      {url}/api/v1/docs")
     out(f"   统计报表 Excel：              {url}/api/v1/summary/export_report?campaign_id={campaign_id}")
     out("     例如：curl -o report.xlsx -H \"Authorization: Bearer $(.venv/bin/python -m services.common.auth "
