@@ -1,6 +1,6 @@
 """docs/interface.md is the interface a clone of the repo carries: its method tables and its events
-table must name exactly the RPC methods (with their arguments, in order, and their defaults) and the
-event types that the services themselves have, both ways."""
+table must name exactly the RPC methods (with their arguments in order, their defaults and who may
+call them) and the event types that the services themselves have, both ways."""
 import ast
 import importlib
 import inspect
@@ -40,9 +40,12 @@ def arguments(function):
     return [(p.name, NO_DEFAULT if p.default is p.empty else p.default) for p in parameters]
 
 
+def rpc_methods(name):
+    return {attr: member for attr, member in inspect.getmembers(service_class(name)) if is_rpc(member)}
+
+
 def code_methods(name):
-    cls = service_class(name)
-    return {attr: arguments(member) for attr, member in inspect.getmembers(cls) if is_rpc(member)}
+    return {attr: arguments(member) for attr, member in rpc_methods(name).items()}
 
 
 def cells(line):
@@ -83,6 +86,12 @@ def documented_arguments(cell):
 
 def documented_methods():
     """{service: {method: arguments}} from the method tables under each ### `service` heading."""
+    return {service: {method: documented_arguments(row[1]) for method, row in rows.items()}
+            for service, rows in method_rows().items()}
+
+
+def method_rows():
+    """{service: {method: the row's cells}} from the method tables under each ### `service` heading."""
     text = DOC.read_text()
     services = {re.search(r"`(\w+)`", line).group(1): {} for line in text.splitlines()
                 if re.fullmatch(r"### `\w+`", line)}
@@ -95,8 +104,19 @@ def documented_methods():
         for row in rows:
             method = code_span(row[0])
             assert method not in methods, f"{service.group(1)}.{method} is documented twice"
-            methods[method] = documented_arguments(row[1])
+            methods[method] = row
     return services
+
+
+ROLES = {"C": "committee", "U": "unit", "D": "department", "O": "ops"}
+
+
+def documented_roles(cell):
+    """"C, O; U own; D assigned" -> (roles admitted for every record, roles admitted for their own),
+    the shape `@allow` records on the method as `allowed_roles`."""
+    every, _, own = cell.partition(";")
+    letters = [sorted(ROLES[letter] for letter in re.findall(r"\b([CUDO])\b", part)) for part in (every, own)]
+    return tuple(letters[0]), tuple(letters[1])
 
 
 def documented_events():
@@ -123,6 +143,16 @@ def test_documented_arguments_are_the_methods_own(service):
     documented, actual = documented_methods().get(service, {}), code_methods(service)
     differences = {method: {"documented": documented[method], "code": actual[method]}
                    for method in set(documented) & set(actual) if documented[method] != actual[method]}
+    assert differences == {}
+
+
+@pytest.mark.parametrize("service", service_names())
+def test_documented_callers_are_the_methods_own(service):
+    rows, actual = method_rows().get(service, {}), rpc_methods(service)
+    differences = {method: {"documented": documented_roles(rows[method][2]),
+                            "code": getattr(actual[method], "allowed_roles", None)}
+                   for method in set(rows) & set(actual)
+                   if documented_roles(rows[method][2]) != getattr(actual[method], "allowed_roles", None)}
     assert differences == {}
 
 
