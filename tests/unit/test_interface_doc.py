@@ -165,6 +165,13 @@ def test_documented_events_are_the_event_schemas():
     assert sorted(set(documented) - schemas) == [], "documented event types without a schema"
 
 
+def test_every_table_row_has_its_headers_cells():
+    """A `|` inside a cell (even in code) splits it: the row would render shifted."""
+    ragged = [(header[0], row[0]) for _, header, rows in tables(DOC.read_text()) for row in rows
+              if len(row) != len(header)]
+    assert ragged == []
+
+
 @pytest.mark.parametrize("document", [DOC, ROOT / "README.md"], ids=["interface", "readme"])
 def test_relative_links_name_files_inside_the_repo(document):
     targets = [t for t in re.findall(r"\]\(([^)#]+)", document.read_text()) if "://" not in t]
