@@ -9,7 +9,7 @@ from services.common.schemas import (DEPARTMENT_CODE, UNIT_CODE, BaseSchema, Pag
                                      record_id)
 
 from .recipients import RECIPIENTS
-from .webhooks import DELIVERED, FAILED, PENDING
+from .domain_webhooks import DELIVERED, FAILED, PENDING
 
 # An inbox: the committee's, a unit's or a department's (codes as contract §1 spells them).
 RECIPIENT = rf"^(committee|unit:{UNIT_CODE[1:-1]}|department:{DEPARTMENT_CODE[1:-1]})$"

@@ -11,7 +11,7 @@ import requests
 
 from services.common.settings import delays, flag, number
 
-from . import metrics, webhooks
+from . import domain_webhooks, metrics
 from .jobs import JobLoop
 
 log = logging.getLogger(__name__)
@@ -62,7 +62,7 @@ class WebhookSender(JobLoop):
             return
         self.in_flight[hook_id] += 1
         try:
-            http_status = self.post(url, body, webhooks.request_headers(delivery, body, secret))
+            http_status = self.post(url, body, domain_webhooks.request_headers(delivery, body, secret))
         finally:
             self.in_flight[hook_id] -= 1
             if not self.in_flight[hook_id]:
@@ -71,7 +71,7 @@ class WebhookSender(JobLoop):
 
     def record(self, delivery_id, http_status):
         def outcome(current):
-            return webhooks.attempted(current, http_status, self.settings.retry_delays, self.store.now())
+            return domain_webhooks.attempted(current, http_status, self.settings.retry_delays, self.store.now())
 
         updated = self.store.record_delivery_attempt(delivery_id, outcome)
         if updated is not None:
@@ -92,10 +92,10 @@ class WebhookSender(JobLoop):
 
     @staticmethod
     def count(delivery):
-        if delivery["status"] == webhooks.DELIVERED:
+        if delivery["status"] == domain_webhooks.DELIVERED:
             outcome = "delivered"
         else:
-            outcome = "failed" if delivery["status"] == webhooks.FAILED else "retry"
+            outcome = "failed" if delivery["status"] == domain_webhooks.FAILED else "retry"
             log.warning("webhook delivery %s: attempt %d failed (HTTP %s)%s", delivery["id"], delivery["attempts"],
                         delivery["last_status"], "; given up" if outcome == "failed" else "")
         metrics.WEBHOOK_DELIVERIES.labels(outcome).inc()

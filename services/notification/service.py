@@ -5,6 +5,7 @@ Entrypoints only: load the arguments, call one use case (usecases.py), return.""
 from services.common import units, web
 from services.common.auth import COMMITTEE, OPS, Auth, allow
 from services.common.consumer import handles
+from services.common.requests import Request
 from services.common.rpc import rpc
 from services.common.schemas import load
 from services.common.storage import Storage
@@ -23,6 +24,12 @@ class NotificationService(units.UnitStatus, web.Observable):
     mailer = Mailer()
     sender = WebhookSender()
 
+    def request(self, method, args):
+        """A call's idempotency key (contract §3): its method, the caller's scope, its validated
+        arguments without the `request_id`."""
+        others = {name: value for name, value in args.items() if name != "request_id"}
+        return Request(method, self.auth.caller.scope_key, args["request_id"], others)
+
     @rpc
     @allow(COMMITTEE, OPS, unit="own", department="own")
     def list_inbox(self, recipient=None, unread_only=False, limit=50, cursor=None):
@@ -35,13 +42,14 @@ class NotificationService(units.UnitStatus, web.Observable):
     @allow(COMMITTEE, OPS, unit="own", department="own")
     def mark_read(self, notification_id, request_id=None):
         args = load(schemas.MarkReadArgs, {"notification_id": notification_id, "request_id": request_id})
-        return usecases.mark_read(self.store, self.auth.caller, args)
+        return usecases.mark_read(self.store, self.auth.caller, args, self.request("mark_read", args))
 
     @rpc
     @allow(COMMITTEE, unit="own", department="own")
     def register_webhook(self, webhook, request_id=None):
         args = load(schemas.RegisterWebhookArgs, {"webhook": webhook, "request_id": request_id})
-        return usecases.register_webhook(self.store, self.auth.caller, args, self.sender.settings)
+        return usecases.register_webhook(self.store, self.auth.caller, args, self.request("register_webhook", args),
+                                         self.sender.settings)
 
     @rpc
     @allow(COMMITTEE, OPS, unit="own", department="own")
@@ -53,7 +61,7 @@ class NotificationService(units.UnitStatus, web.Observable):
     @allow(COMMITTEE, unit="own", department="own")
     def delete_webhook(self, webhook_id, request_id=None):
         args = load(schemas.DeleteWebhookArgs, {"webhook_id": webhook_id, "request_id": request_id})
-        return usecases.delete_webhook(self.store, self.auth.caller, args)
+        return usecases.delete_webhook(self.store, self.auth.caller, args, self.request("delete_webhook", args))
 
     @rpc
     @allow(COMMITTEE, OPS, unit="own", department="own")
@@ -66,7 +74,7 @@ class NotificationService(units.UnitStatus, web.Observable):
     @allow(COMMITTEE, unit="own", department="own")
     def redeliver(self, delivery_id, request_id=None):
         args = load(schemas.RedeliverArgs, {"delivery_id": delivery_id, "request_id": request_id})
-        delivery = usecases.redeliver(self.store, self.auth.caller, args)
+        delivery = usecases.redeliver(self.store, self.auth.caller, args, self.request("redeliver", args))
         self.sender.wake()
         return delivery
 

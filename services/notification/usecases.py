@@ -1,6 +1,6 @@
 """Each thing the notification service does, as one function: load under WATCH, not found,
 ownership, the domain rule, save, in that order (`Store.change` / `Store.create`). The service's
-entrypoints call exactly one. A `request_id` is bound to the method, the caller and the arguments."""
+entrypoints call exactly one; a state change gets the call's `Request` (the idempotency key) from it."""
 import socket
 from urllib.parse import urlsplit
 
@@ -8,9 +8,8 @@ from services.common.auth import DEPARTMENT, UNIT
 from services.common.errors import NotFound, ValidationError, require_found
 from services.common.ids import new_id
 from services.common.projection import is_newer
-from services.common.requests import Request
 
-from . import domain, webhooks
+from . import domain, domain_webhooks
 
 
 def keep_directory(store, event):
@@ -37,7 +36,7 @@ def notify(store, event, mail):
             if store.notification_in(tx, record["id"]) is not None:
                 continue
             store.save_new_notification(tx, record, to)
-            for delivery in webhooks.deliveries_for(record, store.webhooks_of(tx, record["recipient"]), now):
+            for delivery in domain_webhooks.deliveries_for(record, store.webhooks_of(tx, record["recipient"]), now):
                 store.save_new_delivery(tx, delivery, event)
             written.append(record)
         return written
@@ -50,27 +49,26 @@ def inbox(store, caller, args):
     return store.inbox(args["recipient"], args["unread_only"], args["limit"], args["cursor"])
 
 
-def mark_read(store, caller, args):
+def mark_read(store, caller, args, request):
     notification_id = args["notification_id"]
     return store.change(
         store.notification_key(notification_id), f"通知 {notification_id} ",
         lambda tx, record, now: (domain.read(record, now), None),
         owner=lambda record: caller.require_owner(**domain.owner_of(record["recipient"])),
-        save=lambda tx, record, before: store.save_read(tx, before, record),
-        request=request("mark_read", caller, args))
+        save=lambda tx, record, before: store.save_read(tx, before, record), request=request)
 
 
-def register_webhook(store, caller, args, settings):
+def register_webhook(store, caller, args, request, settings):
     spec = args["webhook"]
-    event_types = webhooks.subscribed_types(spec["recipient"], spec["event_types"])
+    event_types = domain_webhooks.subscribed_types(spec["recipient"], spec["event_types"])
     if not settings.allow_private:
         refuse_private_hosts(spec["url"])
     caller.require_owner(**domain.owner_of(spec["recipient"]))
 
     def make(tx, now):
-        return webhooks.new_webhook(new_id("webhook"), spec["recipient"], spec["url"], event_types, now), None
+        return domain_webhooks.new_webhook(new_id("webhook"), spec["recipient"], spec["url"], event_types, now), None
 
-    return store.create(store.webhook_key, make, request=request("register_webhook", caller, args),
+    return store.create(store.webhook_key, make, request=request,
                         save=lambda tx, hook, before: store.save_new_webhook(tx, hook, spec["secret"]))
 
 
@@ -82,18 +80,17 @@ def list_webhooks(store, caller, args):
     return store.list_webhooks(recipient, args["limit"], args["cursor"])
 
 
-def delete_webhook(store, caller, args):
+def delete_webhook(store, caller, args, request):
     """A repeat of the delete (same request_id) finds the deleted webhook; anything else does not."""
     hook_id = args["webhook_id"]
 
     def delete(tx, hook, now):
         live_webhook(hook, hook_id)
-        return webhooks.deleted(hook, now), None
+        return domain_webhooks.deleted(hook, now), None
 
     return store.change(store.webhook_key(hook_id), f"Webhook {hook_id} ", delete,
                         owner=lambda hook: caller.require_owner(**domain.owner_of(hook["recipient"])),
-                        save=lambda tx, hook, before: store.delete_webhook(tx, hook),
-                        request=request("delete_webhook", caller, args))
+                        save=lambda tx, hook, before: store.delete_webhook(tx, hook), request=request)
 
 
 def list_deliveries(store, caller, args):
@@ -102,7 +99,7 @@ def list_deliveries(store, caller, args):
     return store.list_deliveries(hook["id"], args["status"], args["limit"], args["cursor"])
 
 
-def redeliver(store, caller, args):
+def redeliver(store, caller, args, request):
     def owner(delivery):
         # A webhook's recipient never changes: read outside the transaction.
         hook = live_webhook(store.webhook(delivery["webhook_id"]), delivery["webhook_id"])
@@ -110,9 +107,8 @@ def redeliver(store, caller, args):
 
     delivery_id = args["delivery_id"]
     return store.change(store.delivery_key(delivery_id), f"投递记录 {delivery_id} ",
-                        lambda tx, delivery, now: (webhooks.rearmed(delivery, now), None), owner=owner,
-                        save=lambda tx, delivery, before: store.save_delivery(tx, delivery, 0),
-                        request=request("redeliver", caller, args))
+                        lambda tx, delivery, now: (domain_webhooks.rearmed(delivery, now), None), owner=owner,
+                        save=lambda tx, delivery, before: store.save_delivery(tx, delivery, 0), request=request)
 
 
 def live_webhook(hook, hook_id):
@@ -129,11 +125,6 @@ def refuse_private_hosts(url):
         addresses = {info[4][0] for info in socket.getaddrinfo(host, None)}
     except (OSError, UnicodeError):
         raise ValidationError.field("webhook.url", "无法解析 URL 的主机名(Host does not resolve).") from None
-    if any(webhooks.is_private(address) for address in addresses):
+    if any(domain_webhooks.is_private(address) for address in addresses):
         raise ValidationError.field("webhook.url", "不允许内网或本机地址(Private addresses are not allowed).")
 
-
-def request(method, caller, args):
-    """The idempotency key of a call: the method, the caller's scope and the other arguments."""
-    others = {name: value for name, value in args.items() if name != "request_id"}
-    return Request(method, caller.scope_key, args["request_id"], others)

@@ -12,7 +12,7 @@ import requests
 from services.common import clock
 from services.common.outbox import Bus
 from tests.helpers import EventListener, wait_until
-from services.notification import webhooks
+from services.notification import domain_webhooks
 from tests.service.notification.events import contract_recipients
 from tests.service.notification.receiver import Receiver
 
@@ -213,7 +213,7 @@ def test_each_webhook_gets_exactly_its_recipients_events_signed(system, receiver
         assert sorted(d["event_id"] for d in log) == sorted(body["event_id"] for body in bodies)
         assert {body["event_id"] for body in bodies} <= {n["event_id"] for n in inboxes[recipient]}
         for request, body in zip(requests_, bodies):
-            assert request["headers"]["X-Leifeng-Signature-256"] == webhooks.signature(request["body"], secret)
+            assert request["headers"]["X-Leifeng-Signature-256"] == domain_webhooks.signature(request["body"], secret)
             assert recipient in contract_recipients(body["event_type"], body["data"])
     assert [json.loads(r["body"])["data"]["department"] for r in deliveries["department:child-welfare"]] == \
         ["child-welfare"]

@@ -15,7 +15,7 @@ from services.common import clock
 from services.common.errors import ValidationError
 from services.common.ids import is_id
 from services.common.schemas import load
-from services.notification import domain, webhooks
+from services.notification import domain, domain_webhooks
 from services.notification.recipients import RECIPIENTS
 from services.notification.schemas import RegisterWebhookArgs
 from services.notification.service import NotificationService
@@ -31,8 +31,8 @@ def notification(recipient="unit:U001", event_type="pairing_approved"):
 
 
 def hook(hook_id="w0000000000000001", recipient="unit:U001", event_types=None):
-    return webhooks.new_webhook(hook_id, recipient, "http://127.0.0.1/h",
-                                event_types or webhooks.subscribed_types(recipient, None), NOW)
+    return domain_webhooks.new_webhook(hook_id, recipient, "http://127.0.0.1/h",
+                                event_types or domain_webhooks.subscribed_types(recipient, None), NOW)
 
 
 @pytest.mark.parametrize("recipient, expected", [
@@ -41,45 +41,45 @@ def hook(hook_id="w0000000000000001", recipient="unit:U001", event_types=None):
     ("department:elderly-care", s.TO_DEPARTMENT),
 ])
 def test_by_default_a_webhook_takes_everything_its_recipient_is_told_of(recipient, expected):
-    assert set(webhooks.subscribed_types(recipient, None)) == expected
+    assert set(domain_webhooks.subscribed_types(recipient, None)) == expected
 
 
 def test_a_type_the_recipient_never_gets_is_refused():
     with pytest.raises(ValidationError) as error:
-        webhooks.subscribed_types("department:elderly-care", ["issue_forwarded", "summary_requested"])
+        domain_webhooks.subscribed_types("department:elderly-care", ["issue_forwarded", "summary_requested"])
     assert list(error.value.messages) == ["webhook.event_types"]
-    assert webhooks.subscribed_types("unit:U001", ["issue_answered"]) == ["issue_answered"]
+    assert domain_webhooks.subscribed_types("unit:U001", ["issue_answered"]) == ["issue_answered"]
 
 
 def test_a_notification_makes_one_delivery_per_webhook_of_its_recipient_that_takes_it():
     note = notification()
     mine, chosen_other = hook("w0000000000000001"), hook("w0000000000000002", event_types=["issue_answered"])
     others = hook("w0000000000000003", recipient="unit:U002")
-    [delivery] = webhooks.deliveries_for(note, [mine, chosen_other, others], NOW)
+    [delivery] = domain_webhooks.deliveries_for(note, [mine, chosen_other, others], NOW)
     assert delivery == {
-        "id": webhooks.delivery_id(mine["id"], note["id"]), "webhook_id": mine["id"], "event_id": note["event_id"],
+        "id": domain_webhooks.delivery_id(mine["id"], note["id"]), "webhook_id": mine["id"], "event_id": note["event_id"],
         "event_type": "pairing_approved", "status": "pending", "attempts": 0, "last_status": None,
         "last_attempt_at": None, "next_attempt_at": clock.iso(NOW), "created_at": clock.iso(NOW),
         "updated_at": clock.iso(NOW), "revision": 1}
     assert is_id("delivery", delivery["id"])
     # The same fact again (any event_id) gives the same delivery id.
-    assert webhooks.deliveries_for(note, [mine], NOW)[0]["id"] == delivery["id"]
+    assert domain_webhooks.deliveries_for(note, [mine], NOW)[0]["id"] == delivery["id"]
 
 
 def test_the_signature_is_the_hex_hmac_sha256_of_the_body():
     body = json.dumps({"event_id": "e1", "data": {"name": "养老服务司"}}, ensure_ascii=False).encode()
     expected = hmac.new(b"0123456789abcdef", body, hashlib.sha256).hexdigest()
-    assert webhooks.signature(body, "0123456789abcdef") == f"sha256={expected}"
-    delivery = webhooks.deliveries_for(notification(), [hook()], NOW)[0]
-    headers = webhooks.request_headers(delivery, body, "0123456789abcdef")
+    assert domain_webhooks.signature(body, "0123456789abcdef") == f"sha256={expected}"
+    delivery = domain_webhooks.deliveries_for(notification(), [hook()], NOW)[0]
+    headers = domain_webhooks.request_headers(delivery, body, "0123456789abcdef")
     assert headers["X-Leifeng-Signature-256"] == f"sha256={expected}"
     assert (headers["X-Leifeng-Event"], headers["X-Leifeng-Delivery"]) == ("pairing_approved", delivery["id"])
 
 
 @pytest.mark.parametrize("status", [200, 201, 204, 299])
 def test_any_2xx_is_delivered(status):
-    delivery = webhooks.deliveries_for(notification(), [hook()], NOW)[0]
-    done, delay = webhooks.attempted(delivery, status, DELAYS, NOW)
+    delivery = domain_webhooks.deliveries_for(notification(), [hook()], NOW)[0]
+    done, delay = domain_webhooks.attempted(delivery, status, DELAYS, NOW)
     assert delay is None
     assert {k: done[k] for k in ("status", "attempts", "last_status", "last_attempt_at", "next_attempt_at")} == {
         "status": "delivered", "attempts": 1, "last_status": status, "last_attempt_at": clock.iso(NOW),
@@ -87,10 +87,10 @@ def test_any_2xx_is_delivered(status):
 
 
 def test_anything_else_is_retried_after_each_delay_then_failed():
-    delivery = webhooks.deliveries_for(notification(), [hook()], NOW)[0]
+    delivery = domain_webhooks.deliveries_for(notification(), [hook()], NOW)[0]
     waits = []
     for answer in (500, None, 302, 404):
-        delivery, delay = webhooks.attempted(delivery, answer, DELAYS, NOW)
+        delivery, delay = domain_webhooks.attempted(delivery, answer, DELAYS, NOW)
         waits.append(delay)
         assert delivery["last_status"] == answer
     assert waits == [10, 60, 300, None]
@@ -98,16 +98,16 @@ def test_anything_else_is_retried_after_each_delay_then_failed():
 
 
 def test_a_retry_is_due_after_its_delay():
-    delivery = webhooks.deliveries_for(notification(), [hook()], NOW)[0]
-    waiting, delay = webhooks.attempted(delivery, 503, DELAYS, NOW)
+    delivery = domain_webhooks.deliveries_for(notification(), [hook()], NOW)[0]
+    waiting, delay = domain_webhooks.attempted(delivery, 503, DELAYS, NOW)
     assert waiting["status"] == "pending" and waiting["next_attempt_at"] == clock.iso(NOW + timedelta(seconds=delay))
 
 
 def test_re_arming_starts_a_fresh_schedule_and_keeps_the_last_answer():
-    delivery = webhooks.deliveries_for(notification(), [hook()], NOW)[0]
+    delivery = domain_webhooks.deliveries_for(notification(), [hook()], NOW)[0]
     for _ in range(len(DELAYS) + 1):
-        delivery, _ = webhooks.attempted(delivery, 503, DELAYS, NOW)
-    rearmed = webhooks.rearmed(delivery, NOW)
+        delivery, _ = domain_webhooks.attempted(delivery, 503, DELAYS, NOW)
+    rearmed = domain_webhooks.rearmed(delivery, NOW)
     assert (rearmed["id"], rearmed["status"], rearmed["attempts"], rearmed["last_status"]) == \
         (delivery["id"], "pending", 0, 503)
     assert rearmed["revision"] == delivery["revision"] + 1
@@ -118,7 +118,7 @@ def test_re_arming_starts_a_fresh_schedule_and_keeps_the_last_answer():
     ("169.254.169.254", True), ("fe80::1%eth0", True), ("fd00::1", True), ("0.0.0.0", True),
     ("93.184.216.34", False), ("2606:2800:220:1::1", False)])
 def test_which_addresses_are_private(address, private):
-    assert webhooks.is_private(address) is private
+    assert domain_webhooks.is_private(address) is private
 
 
 def spec(**more):
@@ -169,6 +169,6 @@ def test_any_registration_input_loads_or_is_a_validation_error(recipient, url, e
     args = {"webhook": {"recipient": recipient, "url": url, "event_types": event_types, "secret": secret}}
     try:
         loaded = load(RegisterWebhookArgs, args)["webhook"]
-        webhooks.subscribed_types(loaded["recipient"], loaded["event_types"])
+        domain_webhooks.subscribed_types(loaded["recipient"], loaded["event_types"])
     except ValidationError as error:
         assert all(path.startswith("webhook") for path in error.messages)
