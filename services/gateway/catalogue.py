@@ -89,6 +89,11 @@ CATALOGUE = {
     "notification": {
         "list_inbox": notification.ListInboxArgs,
         "mark_read": notification.MarkReadArgs,
+        "register_webhook": notification.RegisterWebhookArgs,
+        "list_webhooks": notification.ListWebhooksArgs,
+        "delete_webhook": notification.DeleteWebhookArgs,
+        "list_deliveries": notification.ListDeliveriesArgs,
+        "redeliver": notification.RedeliverArgs,
     },
 }
 

@@ -118,7 +118,7 @@ def test_an_unknown_or_missing_argument_name_is_422_naming_it(stack):
 
 
 def test_an_unknown_record_is_404_and_a_duplicate_409(stack):
-    assert problem(stack.get("pairing/get_campaign", {"campaign_id": "c0000000000"}), 404)["code"] == "NotFound"
+    assert problem(stack.get("pairing/get_campaign", {"campaign_id": "c0000000000000000"}), 404)["code"] == "NotFound"
     unit = unit_input(code())
     assert stack.post("pairing/register_unit", {"unit": unit}).status_code == 200
     assert problem(stack.post("pairing/register_unit", {"unit": unit}), 409)["code"] == "Conflict"
@@ -185,7 +185,7 @@ def test_an_idempotency_key_that_contradicts_the_bodys_request_id_is_422(stack):
 def test_health_and_metrics_are_on_the_gateways_port(stack):
     health = stack.http.get(stack.url("/health"), timeout=10)
     assert health.json() == {"status": "ok", "service": "gateway", "amqp": "ok"}
-    stack.get("pairing/get_campaign", {"campaign_id": "c0000000000"})
+    stack.get("pairing/get_campaign", {"campaign_id": "c0000000000000000"})
     stack.get("nope/nope")
     metrics = stack.http.get(stack.url("/metrics"), timeout=10).text
     assert 'leifeng_gateway_requests_total{operation="pairing.get_campaign",status="404"}' in metrics

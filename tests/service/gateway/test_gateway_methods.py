@@ -105,6 +105,21 @@ def test_notification_methods(stack, campaign):
     assert stack.ok("notification/mark_read", {"notification_id": notice["id"]})["read_at"]
 
 
+def test_webhook_methods(stack):
+    hook = stack.ok("notification/register_webhook", {"webhook": {
+        "recipient": "committee", "url": "http://127.0.0.1:9/leifeng", "event_types": ["pairing_reported"],
+        "secret": "a-secret-of-twenty-chars"}})
+    assert "secret" not in hook
+    assert hook["id"] in {item["id"] for item in stack.read("notification/list_webhooks", {"recipient": "committee"})[
+        "items"]}
+    unit_code, campaign = committee_unit_and_campaign(stack)
+    stack.ok("pairing/report_pairing", {"campaign_id": campaign["id"], "unit_code": unit_code, "target": TARGET},
+             role="unit", unit=unit_code)
+    delivery = first(stack, "notification/list_deliveries", {"webhook_id": hook["id"]}, role="ops")
+    assert stack.ok("notification/redeliver", {"delivery_id": delivery["id"]})["id"] == delivery["id"]
+    stack.ok("notification/delete_webhook", {"webhook_id": hook["id"]})
+
+
 def test_every_operation_of_the_catalogue_was_reached(stack):
     assert set(catalogue.OPERATIONS) - stack.reached == set()
 
