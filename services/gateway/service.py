@@ -92,5 +92,5 @@ class GatewayService:
         return problems.unavailable(f"网关暂不可用(Gateway unavailable): {checks}").response()
 
     @route("GET", "/metrics")
-    def metrics(self, request):
+    def prometheus_metrics(self, request):
         return Response(generate_latest(), content_type=CONTENT_TYPE_LATEST)
