@@ -1,19 +1,23 @@
 """`reliable_event_handler`: nameko's `event_handler` made safe for at-least-once delivery.
 
 - a repeated `event_id` is skipped (the mark is written in the handler's own transaction);
-- an invalid envelope goes straight to `<service>.dead-letter`;
+- an event its source service's broker user did not publish (contract §6: `user_id`, or this
+  service's own with `x-first-publisher`), a body over 4 MiB or not a JSON object, and an invalid
+  envelope go straight to `<service>.dead-letter`, never acted on and never logged;
 - a handler that raises is retried after each of EVENT_RETRY_DELAYS through a TTL queue, the
   message behind it flowing meanwhile, then dead-lettered with the error and the attempt count;
 - nothing is acked before it is handled, scheduled for retry or dead-lettered."""
+import json
 import logging
 from datetime import datetime, timezone
 from functools import partial
 
 from nameko.containers import ContainerBeingKilled
 from nameko.events import SERVICE_POOL, EventHandler
-from kombu import Exchange
+from nameko.messaging import QueueConsumer
 
 from . import metrics, topology
+from .broker_users import FIRST_PUBLISHER, UNTRUSTED, login, trusted
 from .errors import ValidationError
 from .events import validate_event
 from .logs import error_summary, quiet_expected_errors
@@ -24,13 +28,40 @@ from .store import HANDLED_TTL, AlreadyHandled
 log = logging.getLogger(__name__)
 
 ATTEMPTS = "x-attempts"
+MAX_BODY = 4 * 1024 * 1024
 
 
 def attempts_so_far(message):
     return int((message.headers or {}).get(ATTEMPTS, 0))
 
 
+def read_body(message):
+    """(envelope, None) or (None, why): kombu would decode any body, of any size or depth, first."""
+    if len(message.body) > MAX_BODY:
+        return None, "ValidationError: body over 4 MiB"
+    if message.content_type != "application/json" or (message.headers or {}).get("compression"):
+        return None, "ValidationError: not a JSON message"
+    try:
+        body = json.loads(message.body)
+    except (ValueError, RecursionError):
+        return None, "ValidationError: not JSON"
+    return (body, None) if isinstance(body, dict) else (None, "ValidationError: not a JSON object")
+
+
+class RawEventConsumer(QueueConsumer):
+    """nameko's QueueConsumer, handing event handlers the undecoded message (`on_message`)."""
+
+    def get_consumers(self, consumer_cls, channel):
+        for provider in self._providers:
+            consumer = consumer_cls(queues=[provider.queue], on_message=partial(self.handle_message, provider, None))
+            consumer.qos(prefetch_count=self.prefetch_count)
+            self._consumers[provider] = consumer
+        return self._consumers.values()
+
+
 class ReliableEventHandler(EventHandler):
+    queue_consumer = RawEventConsumer()
+
     def __init__(self, source_service, event_type, **kwargs):
         # Every failure is "expected": it is retried and logged in one line here, not by nameko.
         super().__init__(source_service, event_type, handler_type=SERVICE_POOL, reliable_delivery=True,
@@ -46,6 +77,8 @@ class ReliableEventHandler(EventHandler):
         quiet_expected_errors()
         super().setup()
         self.queue = topology.consumer_queue(self.source_service, self.event_type, self.service, self.method_name)
+        self.own_user = login(config["AMQP_URI"])
+        self.source_user = f"{config.get('AMQP_USER_PREFIX') or ''}{self.source_service}"
 
     def handled_key(self, worker_ctx):
         return self._mark(worker_ctx.args[0]["event_id"])
@@ -53,7 +86,15 @@ class ReliableEventHandler(EventHandler):
     def _mark(self, event_id):
         return f"{self.service}:handled:{self.method_name}:{event_id}"
 
-    def handle_message(self, body, message):
+    def handle_message(self, _undecoded, message):
+        if not trusted(message.properties, message.headers, self.source_user, self.own_user):
+            publisher = message.properties.get("user_id") or "none"
+            self._give_up(message, None, f"{UNTRUSTED}: user_id {publisher}", attempts_so_far(message) + 1)
+            return
+        body, problem = read_body(message)
+        if problem:
+            self._give_up(message, None, problem, attempts_so_far(message) + 1)
+            return
         try:
             validate_event(body)
             if (body["source"], body["event_type"]) != (self.source_service, self.event_type):
@@ -107,9 +148,10 @@ class ReliableEventHandler(EventHandler):
     def _retry(self, message, body, error, attempt):
         seconds = self.delays[attempt - 1]
         queue = self.queue.name
-        headers = {ATTEMPTS: attempt, "x-last-error": error, "x-original-queue": queue}
+        headers = {ATTEMPTS: attempt, "x-last-error": error, "x-original-queue": queue,
+                   FIRST_PUBLISHER: self.source_user}
         self._forward(message, lambda: self.bus.send(
-            topology.retry_exchange(self.service), f"{topology.delay_ms(seconds)}.{queue}", body, headers,
+            topology.retry_exchange(self.service), f"{topology.delay_ms(seconds)}.{queue}", message, headers,
             declare=[topology.retry_queue(self.service, seconds)]))
         log.warning("event %s %s failed (attempt %d, %s); retry in %ss",
                     self.event_type, body.get("event_id"), attempt, error.split(":")[0], seconds)
@@ -120,8 +162,10 @@ class ReliableEventHandler(EventHandler):
         headers = {ATTEMPTS: attempt, "x-error": error, "x-original-queue": self.queue.name,
                    "x-event-type": self.event_type,
                    "x-dead-lettered-at": datetime.now(timezone.utc).isoformat()}
-        self._forward(message, lambda: self.bus.send(Exchange(""), dead_letter.name, body, headers,
-                                                     declare=[dead_letter]))
+        if not error.startswith(UNTRUSTED):  # vouched for only once its user_id was checked
+            headers[FIRST_PUBLISHER] = self.source_user
+        self._forward(message, lambda: self.bus.send(topology.dead_letter_exchange(self.service), dead_letter.name,
+                                                     message, headers, declare=[dead_letter]))
         log.error("event %s %s dead-lettered after %d attempts: %s",
                   self.event_type, body.get("event_id") if isinstance(body, dict) else None, attempt,
                   error.split(":")[0])

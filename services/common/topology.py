@@ -13,8 +13,9 @@ SERVICES = ("pairing", "activity", "summary", "notification")
 DEFAULT_DELAYS = [1, 2, 4, 8, 16]
 
 
-def event_exchange(source):
-    return get_event_exchange(source, {})
+def event_exchange(source, declare=True):
+    """`declare=False` for a consumer: only the source's own user may declare (or delete) it."""
+    return get_event_exchange(source, {"DECLARE_EVENT_EXCHANGES": declare})
 
 
 def retry_exchange(service):
@@ -37,9 +38,14 @@ def retry_queue(service, seconds):
         queue_arguments={"x-message-ttl": ms, "x-dead-letter-exchange": f"{service}.redeliver"})
 
 
+def dead_letter_exchange(service):
+    # Not the default exchange: writing to that would let a service reach every queue by name.
+    return Exchange(f"{service}.dead-letter", type="direct", durable=True)
+
+
 def dead_letter_queue(service):
-    return Queue(f"{service}.dead-letter", exchange=Exchange(""), routing_key=f"{service}.dead-letter",
-                 durable=True, no_declare=False)
+    return Queue(f"{service}.dead-letter", exchange=dead_letter_exchange(service),
+                 routing_key=f"{service}.dead-letter", durable=True, no_declare=False)
 
 
 def consumer_queue_name(source, event_type, service, method):
@@ -51,7 +57,7 @@ def consumer_queue(source, event_type, service, method):
     name = consumer_queue_name(source, event_type, service, method)
     # kombu ignores `exchange=` once `bindings` are given, so both bindings are listed.
     return Queue(name, durable=True, bindings=[
-        binding(event_exchange(source), routing_key=event_type),
+        binding(event_exchange(source, declare=source == service), routing_key=event_type),
         binding(redeliver_exchange(service), routing_key=f"*.{name}"),
     ])
 
@@ -75,20 +81,39 @@ def service_class(name):
 
 def entities(service_classes, delays):
     """Everything to declare for these service classes, exchanges first."""
-    declared = [event_exchange(name) for name in SERVICES]
+    sources = {source for cls in service_classes for source, _, _ in handlers_of(cls)}
+    declared = [event_exchange(name) for name in sorted({*SERVICES, *sources, *(cls.name for cls in service_classes)})]
     for cls in service_classes:
-        service = cls.name
-        declared += [retry_exchange(service), redeliver_exchange(service), dead_letter_queue(service)]
-        declared += [retry_queue(service, seconds) for seconds in delays]
-        declared += [consumer_queue(source, event_type, service, method)
-                     for source, event_type, method in handlers_of(cls)]
+        declared += own_entities(cls, delays)
     return declared
 
 
+def own_entities(cls, delays):
+    """What one service declares as its own user (the events exchanges it consumes must exist)."""
+    service = cls.name
+    declared = [retry_exchange(service), redeliver_exchange(service), dead_letter_queue(service)]
+    declared += [retry_queue(service, seconds) for seconds in delays]
+    return declared + [consumer_queue(source, event_type, service, method)
+                       for source, event_type, method in handlers_of(cls)]
+
+
 def declare(amqp_uri, service_classes, delays):
+    declare_entities(amqp_uri, entities(service_classes, delays))
+
+
+def declare_as_owners(uri_of, service_classes, delays):
+    """The topology step with each service's own broker user: every events exchange by its owner
+    first, then each service's queues (bound to those exchanges passively)."""
+    for cls in service_classes:
+        declare_entities(uri_of(cls.name), [event_exchange(cls.name)])
+    for cls in service_classes:
+        declare_entities(uri_of(cls.name), own_entities(cls, delays))
+
+
+def declare_entities(amqp_uri, declared):
     with Connection(amqp_uri, connect_timeout=5) as connection:
         channel = connection.channel()
-        for entity in entities(service_classes, delays):
+        for entity in declared:
             entity.maybe_bind(channel)
             entity.declare()
         channel.close()

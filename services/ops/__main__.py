@@ -17,6 +17,7 @@ from services.common import topology  # noqa: E402
 from . import queues  # noqa: E402
 from .broker import Broker, OpsError  # noqa: E402
 from .dead_letters import DeadLetterQueue  # noqa: E402
+from .provision import uri_for  # noqa: E402
 
 
 def service_classes(specs):
@@ -60,6 +61,15 @@ def parser():
     return main
 
 
+def service_uri(amqp_uri, service):
+    """Dead letters are read and replayed as the consuming service's own broker user (contract §6)."""
+    try:
+        return uri_for(amqp_uri, service, create=False)
+    except FileNotFoundError:
+        raise OpsError(f"没有 {service} 的代理密码(No broker password for {service}): "
+                       "AMQP_KEYS_DIR (default .keys/amqp) must hold it") from None
+
+
 def run(args):
     config = topology.load_config(args.config)
     broker = Broker(config["AMQP_URI"])
@@ -67,7 +77,7 @@ def run(args):
         names = queues.project_queues(config, service_classes(args.service_class))
         print(queues.render(*queues.queue_counts(broker, names)))
         return 0
-    dead_letters = DeadLetterQueue(broker, args.service)
+    dead_letters = DeadLetterQueue(Broker(service_uri(config["AMQP_URI"], args.service)), args.service)
     if args.action == "list":
         print(dead_letters.list(args.limit))
     elif args.action == "show":

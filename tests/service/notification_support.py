@@ -3,8 +3,7 @@ notification tests of every tier, and a few helpers to drive the notification se
 import uuid
 
 from services.common.events import SCHEMAS, make_event
-from services.common.outbox import Bus
-from tests.helpers import wait_until
+from tests.helpers import publish_envelope, wait_until
 
 STAMP = "2025-03-01T09:00:00+08:00"
 CAMPAIGN_NAME = "2025年学雷锋结对帮扶志愿服务活动"
@@ -95,7 +94,7 @@ def envelope(event_type, data, subject=None, seq=1):
 def publish(amqp_uri, event_type, data, subject=None, seq=1):
     """Publish as the owning service would; returns the envelope (to publish it again)."""
     event = envelope(event_type, data, subject, seq)
-    Bus(amqp_uri).publish(event)
+    publish_envelope(amqp_uri, event)
     return event
 
 

@@ -8,9 +8,8 @@ import requests
 from nameko.testing.services import entrypoint_waiter
 from prometheus_client import REGISTRY
 
-from services.common.outbox import Bus
 from services.notification.service import NotificationService
-from tests.helpers import remote_error, wait_until
+from tests.helpers import publish_envelope, remote_error, wait_until
 from tests.service import notification_support as s
 
 
@@ -74,7 +73,7 @@ def test_a_redelivered_event_gives_one_notification(service, known, bus, rpc, se
                                          {"service": "notification", "event_type": "pairing_approved"}) or 0
 
     before = duplicates()
-    Bus(service_config["AMQP_URI"]).publish(event)
+    publish_envelope(service_config["AMQP_URI"], event)
     wait_until(lambda: duplicates() == before + 1, message="the copy skipped")
     assert len(s.inbox(rpc(), "unit:U001")) == 1
 
@@ -86,7 +85,7 @@ def test_a_redelivery_past_the_handled_mark_still_finds_the_notification(service
     s.wait_for_inbox(rpc(), "unit:U001")
     redis_client.delete(f"notification:handled:notify:{event['event_id']}")
     with entrypoint_waiter(service, "notify"):
-        Bus(service_config["AMQP_URI"]).publish(event)
+        publish_envelope(service_config["AMQP_URI"], event)
     assert len(s.inbox(rpc(), "committee")) == 1 and len(s.inbox(rpc(), "unit:U001")) == 1
 
 

@@ -7,8 +7,7 @@ from prometheus_client import REGISTRY
 
 from services.common import clock
 from services.common.events import validate_event
-from services.common.outbox import Bus
-from tests.helpers import publish_event, queue_depth, take_message, wait_until
+from tests.helpers import publish_envelope, publish_event, queue_depth, take_message, wait_until
 from tests.service.summary_support import (  # noqa: F401  (fixtures)
     activity, announce_campaign, campaign, complete, issues_of, problem, published, summary_of, summary_service)
 
@@ -70,8 +69,8 @@ def test_the_same_event_delivered_again_changes_nothing(complete, rpc, listen, s
     listener = listen("summary")
     envelope = complete(THREE_PROBLEMS)
     skipped = completions("leifeng_events_duplicate_total")
-    Bus(service_config["AMQP_URI"]).publish(envelope)
-    Bus(service_config["AMQP_URI"]).publish(envelope)
+    publish_envelope(service_config["AMQP_URI"], envelope)
+    publish_envelope(service_config["AMQP_URI"], envelope)
     # A queue's events are handled concurrently, so wait until the repeats were skipped: each of the
     # two reaches both of summary's activity_completed queues (the summary request and the report).
     wait_until(lambda: completions("leifeng_events_duplicate_total") >= skipped + 4, message="repeats skipped")
