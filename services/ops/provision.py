@@ -1,7 +1,10 @@
 """Broker users (contract §6) through the RabbitMQ management API, and the URI each process connects with.
 
-    python -m services.ops.provision [--config config.yml] [NAME ...]   create or reset, then grant
-    python -m services.ops.provision uri NAME                           AMQP_URI as that user
+    python -m services.ops.provision [--config config.yml] [--topology] [NAME ...]
+        create or reset the users, grant them; --topology then declares the bus topology, each
+        service's part as that service's user
+    python -m services.ops.provision --no-users --topology   the topology only (the users exist)
+    python -m services.ops.provision uri NAME                AMQP_URI as that user
 
 Users are `<AMQP_USER_PREFIX><name>`; each password lives in `<AMQP_KEYS_DIR>/<name>` (default
 .keys/amqp, git-ignored), made at random on first use with mode 600. The API is RABBIT_API_URI
@@ -20,6 +23,7 @@ from nameko.rpc import Rpc, RpcProxy
 
 from services.common import broker_users as users
 from services.common import topology
+from services.common.settings import delays
 
 DEFAULT_KEYS_DIR = ".keys/amqp"
 TIMEOUT = 5
@@ -122,9 +126,12 @@ def uri_for(amqp_uri, name, prefix=None, keys_dir=None, create=True):
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m services.ops.provision", description=__doc__.split("\n")[0])
     parser.add_argument("--config", default="config.yml")
+    parser.add_argument("--topology", action="store_true", help="then declare the topology as the services")
+    parser.add_argument("--no-users", action="store_true", help="leave the users alone (no management API)")
     parser.add_argument("names", nargs="*", metavar="NAME", help=f"default: {' '.join(users.USERS)}")
     args = parser.parse_args(argv)
-    amqp_uri = topology.load_config(args.config)["AMQP_URI"]
+    config = topology.load_config(args.config)
+    amqp_uri = config["AMQP_URI"]
     if args.names[:1] == ["uri"] and len(args.names) == 2:
         print(uri_for(amqp_uri, args.names[1]))
         return 0
@@ -132,12 +139,26 @@ def main(argv=None):
     if unknown:
         parser.error(f"unknown broker user {' '.join(unknown)} (one of {' '.join(users.USERS)})")
     try:
-        made = provision(amqp_uri, args.names or users.USERS)
+        if not args.no_users:
+            made = provision(amqp_uri, args.names or users.USERS)
+            print(f"broker users ready in vhost {users.vhost(amqp_uri)}: {' '.join(made)}")
+        if args.topology:
+            declare_topology(amqp_uri, delays(config, "EVENT_RETRY_DELAYS", topology.DEFAULT_DELAYS))
     except Unanswered as exc:
         print(f"provision: {exc}", file=sys.stderr)
         return 1
-    print(f"broker users ready in vhost {users.vhost(amqp_uri)}: {' '.join(made)}")
+    except OSError as exc:
+        print(f"provision: RabbitMQ at {amqp_uri.split('@')[-1]} refused the topology ({type(exc).__name__}: "
+              f"{exc})", file=sys.stderr)
+        return 1
     return 0
+
+
+def declare_topology(amqp_uri, retry_delays):
+    classes = [topology.service_class(name) for name in topology.SERVICES]
+    topology.declare_as_owners(lambda name: uri_for(amqp_uri, name), classes, retry_delays)
+    print(f"topology: declared {len(topology.project_queue_names(classes, retry_delays))} queues, "
+          "each service as its own user")
 
 
 if __name__ == "__main__":
