@@ -79,7 +79,8 @@ def service_grant(needs):
     mine = own + retry_queues + (exact(events_exchange(s)) if needs.publishes else [])
     configure = rpc + rpc_queues + mine + consumer_queues
     write = configure
-    read = rpc + rpc_queues + own + exact(*map(events_exchange, sources)) + consumer_queues
+    # Declaring a retry queue, whose dead-letter exchange is `<service>.redeliver`, takes read on it.
+    read = rpc + rpc_queues + own + retry_queues + exact(*map(events_exchange, sources)) + consumer_queues
     topics = {}
     if rpc:
         calls = [rf"{re.escape(target)}\.[a-z_]+" for target in sorted(needs.calls)]

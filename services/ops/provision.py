@@ -19,6 +19,7 @@ from pathlib import Path
 from urllib.parse import quote, urlsplit
 
 import requests
+from amqp.exceptions import AMQPError
 from nameko.rpc import Rpc, RpcProxy
 
 from services.common import broker_users as users
@@ -147,7 +148,7 @@ def main(argv=None):
     except Unanswered as exc:
         print(f"provision: {exc}", file=sys.stderr)
         return 1
-    except OSError as exc:
+    except (OSError, AMQPError) as exc:
         print(f"provision: RabbitMQ at {amqp_uri.split('@')[-1]} refused the topology ({type(exc).__name__}: "
               f"{exc})", file=sys.stderr)
         return 1
