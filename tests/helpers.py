@@ -14,7 +14,7 @@ from kombu import Connection, Queue
 from services.common import broker_users
 from services.common.events import make_event
 from services.common.outbox import Bus
-from services.common.topology import event_exchange
+from services.common.amqp_names import event_exchange
 from services.ops import provision
 
 

@@ -47,6 +47,11 @@ class Caller:
             return f"department:{self.department}"
         return "committee"
 
+    @property
+    def scope_key(self):
+        """Whose request ids these are (contract §3): committee, ops, unit:<code>, department:<code>."""
+        return self.role if self.role in (COMMITTEE, OPS) else self.recipient
+
     def owns(self, unit=None, department=None):
         """True when the caller may act on a record of `unit` / assigned to `department`."""
         self.ownership_checked = True

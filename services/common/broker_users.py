@@ -21,6 +21,8 @@ import re
 from dataclasses import dataclass, field
 from urllib.parse import quote, unquote, urlsplit, urlunsplit
 
+from .amqp_names import FIRST_PUBLISHER
+
 RPC_SERVICES = ("pairing", "activity", "summary", "notification")
 SERVICES = (*RPC_SERVICES, "gateway")
 INTEGRATION = "integration"
@@ -28,7 +30,6 @@ RPC_CLIENT = "rpc-client"
 USERS = (*SERVICES, INTEGRATION, RPC_CLIENT)
 RPC_EXCHANGE = "nameko-rpc"
 REPLY_ID = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
-FIRST_PUBLISHER = "x-first-publisher"
 UNTRUSTED = "untrusted publisher"
 NOTHING = "^$"
 

@@ -1,4 +1,5 @@
-"""`reliable_event_handler`: nameko's `event_handler` made safe for at-least-once delivery.
+"""`reliable_event_handler`: nameko's `event_handler` made safe for at-least-once delivery, and
+`handles(source, *event_types)`, the one way a service declares its handlers.
 
 - a repeated `event_id` is skipped (the mark is written in the handler's own transaction);
 - an event its source service's broker user did not publish (contract §6: `user_id`, or this
@@ -6,7 +7,8 @@
   envelope go straight to `<service>.dead-letter`, never acted on and never logged;
 - a handler that raises is retried after each of EVENT_RETRY_DELAYS through a TTL queue, the
   message behind it flowing meanwhile, then dead-lettered with the error and the attempt count;
-- nothing is acked before it is handled, scheduled for retry or dead-lettered."""
+- nothing is acked before it is handled, scheduled for retry or dead-lettered;
+- the handler runs with the event's correlation id, so the events it emits carry it on."""
 import json
 import logging
 from datetime import datetime, timezone
@@ -16,20 +18,18 @@ from nameko.containers import ContainerBeingKilled
 from nameko.events import SERVICE_POOL, EventHandler
 from nameko.messaging import QueueConsumer
 
-from . import metrics, topology
-from .broker_users import FIRST_PUBLISHER, UNTRUSTED, login, trusted
+from . import amqp_names, correlation, handled, metrics
+from .amqp_names import ATTEMPTS, FIRST_PUBLISHER
+from .broker_users import UNTRUSTED, login, trusted
 from .errors import ValidationError
 from .events import validate_event
 from .logs import error_summary, quiet_expected_errors
 from .settings import delays
 from .storage import resources
-from .store import HANDLED_TTL, AlreadyHandled
 
 log = logging.getLogger(__name__)
 
-ATTEMPTS = "x-attempts"
 MAX_BODY = 4 * 1024 * 1024
-
 
 def attempts_so_far(message):
     return int((message.headers or {}).get(ATTEMPTS, 0))
@@ -70,13 +70,13 @@ class ReliableEventHandler(EventHandler):
     def setup(self):
         config = self.container.config
         self.service = self.container.service_name
-        self.delays = delays(config, "EVENT_RETRY_DELAYS", topology.DEFAULT_DELAYS)
+        self.delays = delays(config, "EVENT_RETRY_DELAYS", amqp_names.DEFAULT_DELAYS)
         shared = resources(self.container)
         self.client = shared.client
         self.bus = shared.bus
         quiet_expected_errors()
         super().setup()
-        self.queue = topology.consumer_queue(self.source_service, self.event_type, self.service, self.method_name)
+        self.queue = amqp_names.consumer_queue(self.source_service, self.event_type, self.service, self.method_name)
         self.own_user = login(config["AMQP_URI"])
         self.source_user = f"{config.get('AMQP_USER_PREFIX') or ''}{self.source_service}"
 
@@ -84,7 +84,7 @@ class ReliableEventHandler(EventHandler):
         return self._mark(worker_ctx.args[0]["event_id"])
 
     def _mark(self, event_id):
-        return f"{self.service}:handled:{self.method_name}:{event_id}"
+        return handled.mark_key(self.service, self.method_name, event_id)
 
     def handle_message(self, _undecoded, message):
         if not trusted(message.properties, message.headers, self.source_user, self.own_user):
@@ -107,20 +107,21 @@ class ReliableEventHandler(EventHandler):
             self._settle(self.queue_consumer.ack_message, message)
             return
         try:
-            self.container.spawn_worker(self, (body,), {}, context_data={},
+            context = {correlation.KEY: body.get("correlation_id") or correlation.new_correlation_id()}
+            self.container.spawn_worker(self, (body,), {}, context_data=context,
                                         handle_result=partial(self.handle_result, message))
         except ContainerBeingKilled:
             self._settle(self.queue_consumer.requeue_message, message)
 
     def _already_handled(self, body):
         try:
-            return bool(self.client.exists(self._mark(body["event_id"])))
+            return handled.is_marked(self.client, self._mark(body["event_id"]))
         except Exception:
             return False  # the handler's own transaction checks again
 
     def handle_result(self, message, worker_ctx, result=None, exc_info=None):
         body = worker_ctx.args[0]
-        if exc_info is not None and issubclass(exc_info[0], AlreadyHandled):
+        if exc_info is not None and issubclass(exc_info[0], handled.AlreadyHandled):
             # A concurrent redelivery committed first: nothing to do but let this copy go.
             metrics.EVENTS_DUPLICATE.labels(self.service, self.event_type).inc()
             self._settle(self.queue_consumer.ack_message, message)
@@ -138,7 +139,7 @@ class ReliableEventHandler(EventHandler):
 
     def _finish(self, message, body):
         try:
-            self.client.set(self._mark(body["event_id"]), "1", nx=True, ex=HANDLED_TTL)
+            handled.mark_unless_marked(self.client, self._mark(body["event_id"]))
         except Exception as exc:
             # Acked anyway: the handler's transaction already wrote the mark if it changed state.
             log.warning("handled mark for %s not written (%s)", body["event_id"], type(exc).__name__)
@@ -148,24 +149,24 @@ class ReliableEventHandler(EventHandler):
     def _retry(self, message, body, error, attempt):
         seconds = self.delays[attempt - 1]
         queue = self.queue.name
-        headers = {ATTEMPTS: attempt, "x-last-error": error, "x-original-queue": queue,
+        headers = {ATTEMPTS: attempt, amqp_names.LAST_ERROR: error, amqp_names.ORIGINAL_QUEUE: queue,
                    FIRST_PUBLISHER: self.source_user}
         self._forward(message, lambda: self.bus.send(
-            topology.retry_exchange(self.service), f"{topology.delay_ms(seconds)}.{queue}", message, headers,
-            declare=[topology.retry_queue(self.service, seconds)]))
+            amqp_names.retry_exchange(self.service), f"{amqp_names.delay_ms(seconds)}.{queue}", message, headers,
+            declare=[amqp_names.retry_queue(self.service, seconds)]))
         log.warning("event %s %s failed (attempt %d, %s); retry in %ss",
                     self.event_type, body.get("event_id"), attempt, error.split(":")[0], seconds)
         metrics.EVENT_RETRIES.labels(self.service, self.event_type).inc()
 
     def _give_up(self, message, body, error, attempt):
-        dead_letter = topology.dead_letter_queue(self.service)
-        headers = {ATTEMPTS: attempt, "x-error": error, "x-original-queue": self.queue.name,
-                   "x-event-type": self.event_type,
-                   "x-dead-lettered-at": datetime.now(timezone.utc).isoformat()}
+        dead_letter = amqp_names.dead_letter_queue(self.service)
+        headers = {ATTEMPTS: attempt, amqp_names.ERROR: error, amqp_names.ORIGINAL_QUEUE: self.queue.name,
+                   amqp_names.EVENT_TYPE: self.event_type,
+                   amqp_names.DEAD_LETTERED_AT: datetime.now(timezone.utc).isoformat()}
         if not error.startswith(UNTRUSTED):  # vouched for only once its user_id was checked
             headers[FIRST_PUBLISHER] = self.source_user
-        self._forward(message, lambda: self.bus.send(topology.dead_letter_exchange(self.service), dead_letter.name,
-                                                     message, headers, declare=[dead_letter]))
+        self._forward(message, lambda: self.bus.send(amqp_names.dead_letter_exchange(self.service),
+                                                     dead_letter.name, message, headers, declare=[dead_letter]))
         log.error("event %s %s dead-lettered after %d attempts: %s",
                   self.event_type, body.get("event_id") if isinstance(body, dict) else None, attempt,
                   error.split(":")[0])
@@ -192,3 +193,16 @@ class ReliableEventHandler(EventHandler):
 
 
 reliable_event_handler = ReliableEventHandler.decorator
+
+
+def handles(source, *event_types):
+    """Declare the decorated method the reliable handler of each of `source`'s `event_types`
+    (one queue per event type, contract §4): `@handles("pairing", "pairing_approved", ...)`."""
+    if not event_types:
+        raise TypeError("handles() needs at least one event type")
+
+    def decorate(method):
+        for event_type in event_types:
+            method = reliable_event_handler(source, event_type)(method)
+        return method
+    return decorate

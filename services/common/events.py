@@ -5,6 +5,8 @@ from marshmallow import ValidationError as MarshmallowError
 from marshmallow import fields, validate
 
 from . import clock
+from .correlation import PATTERN as CORRELATION_ID
+from .correlation import new_correlation_id
 from .errors import ValidationError
 from .schemas import LenientSchema, flatten
 
@@ -22,6 +24,10 @@ class Envelope(LenientSchema):
     subject = fields.String(required=True, validate=validate.Length(min=1, max=200))
     seq = fields.Integer(required=True, strict=True, validate=validate.Range(min=0))
     data = fields.Dict(required=True)
+    # v2 (contract §4): the request that caused it; absent from events published before v2.
+    correlation_id = fields.String(
+        load_default=None, allow_none=True,
+        validate=validate.Regexp(CORRELATION_ID, error="关联编号格式不正确(Invalid correlation id)."))
 
 
 class Record(LenientSchema):
@@ -173,7 +179,7 @@ class InvalidEvent(RuntimeError):
     """A service tried to publish an event that breaks its schema: a bug, never the caller's fault."""
 
 
-def make_event(source, event_type, subject, seq, data, occurred_at=None):
+def make_event(source, event_type, subject, seq, data, occurred_at=None, correlation_id=None):
     envelope = {
         "event_id": uuid.uuid4().hex,
         "event_type": event_type,
@@ -183,6 +189,7 @@ def make_event(source, event_type, subject, seq, data, occurred_at=None):
         "subject": str(subject),
         "seq": int(seq),
         "data": data,
+        "correlation_id": correlation_id or new_correlation_id(),
     }
     try:
         return validate_event(envelope)

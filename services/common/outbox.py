@@ -3,7 +3,6 @@ published with publisher confirms right after, and removed only once the broker 
 A relay publishes whatever a crash or a broker outage left behind."""
 import json
 import logging
-import os
 import time
 import uuid
 
@@ -11,20 +10,13 @@ from nameko.amqp.publish import Publisher, UndeliverableMessage
 from nameko.constants import PERSISTENT
 
 from . import metrics
+from .amqp_names import event_exchange
 from .broker_users import login
-from .topology import event_exchange
 
 log = logging.getLogger(__name__)
 
-# Test hook for the fault tests: the process dies right after EXEC, before publishing.
-CRASH_POINT_ENV = "LEIFENG_CRASH_POINT"
 RELEASE_LOCK = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end return 0"
 RETRY_POLICY = {"max_retries": 2, "interval_start": 0.2, "interval_step": 0.4, "interval_max": 1}
-
-
-def crash_point(name):
-    if os.environ.get(CRASH_POINT_ENV) == name:
-        os._exit(70)
 
 
 class Bus:

@@ -33,3 +33,14 @@ def flag(config, name):
 def number(config, name, default):
     value = config.get(name)
     return default if value in (None, "") else float(value)
+
+
+def load_config(path):
+    """config.yml as `nameko run` reads it (`${VAR:default}` taken from the environment)."""
+    # Imported here: a service process never reads the file itself and need not load nameko's CLI.
+    from nameko.cli.main import setup_yaml_parser
+    import yaml
+
+    setup_yaml_parser()
+    with open(path) as handle:
+        return yaml.safe_load(handle)

@@ -8,7 +8,7 @@ import eventlet
 import redis
 from nameko.extensions import DependencyProvider
 
-from . import metrics
+from . import correlation, metrics
 from .outbox import Bus, Outbox
 from .settings import number, require_setting
 
@@ -77,9 +77,13 @@ class Storage(DependencyProvider):
             except Exception as exc:
                 log.warning("outbox relay: %s", type(exc).__name__)
 
-    def make_store(self, handled_key=None):
-        return self.store_cls(self.client, self.prefix, self.service, self.outbox, handled_key=handled_key)
+    def make_store(self, handled_key=None, correlation_id=None):
+        return self.store_cls(self.client, self.prefix, self.service, self.outbox, handled_key=handled_key,
+                              correlation_id=correlation_id)
 
     def get_dependency(self, worker_ctx):
+        """A store for this worker: inside an event handler it writes the handled mark with its
+        changes; its events carry the worker's correlation id."""
         handled_key = getattr(worker_ctx.entrypoint, "handled_key", None)
-        return self.make_store(handled_key(worker_ctx) if handled_key else None)
+        return self.make_store(handled_key(worker_ctx) if handled_key else None,
+                               correlation.ensure(worker_ctx.data))

@@ -1,21 +1,21 @@
 """The base of every service's store: its keys under its prefix, and atomic state changes.
 
-A state change is a function `work(tx)` that reads under WATCH through `tx.reader`, then queues its
-writes (`tx.put`, `tx.write`) and events (`tx.emit`). EXEC applies them with the outbox entries and,
-inside an event handler, the mark that the event was handled, all or nothing."""
+A state change is a function `work(tx)` that reads under WATCH through `tx.get` / `tx.reader`, then
+queues its writes (`tx.put`, `tx.write`) and events (`tx.emit`). EXEC applies them with the outbox
+entries and, inside an event handler, the mark that the event was handled, all or nothing.
+
+`Store.change` and `Store.create` are the usual shapes of such a function: not found, ownership,
+the rule, the save and the event in that order, with `now` taken in one place (`Store.now`) and a
+repeated `request_id` answered with the record (see `services.common.requests`)."""
 import json
 
 from redis.exceptions import WatchError
 
+from . import clock, handled
+from .correlation import new_correlation_id
+from .errors import require_found
 from .events import make_event
-from .outbox import crash_point
-
-HANDLED_TTL = 90 * 24 * 3600
-REQUEST_TTL = 30 * 24 * 3600
-
-
-class AlreadyHandled(Exception):
-    """The event this worker handles was handled meanwhile (a concurrent redelivery)."""
+from .requests import REQUEST_TTL, Request
 
 
 class Transaction:
@@ -41,32 +41,73 @@ class Transaction:
         self.writes.append(queue_commands)
 
     def emit(self, event_type, subject, seq, data):
-        self.events.append(make_event(self.store.source, event_type, subject, seq, data))
+        self.events.append(make_event(self.store.source, event_type, subject, seq, data,
+                                      correlation_id=self.store.correlation_id))
 
+    def replayed(self, request):
+        """The record id a first call with this request stored (None if new or no request_id);
+        `Conflict` when that call had other arguments."""
+        stored = self._stored(request)
+        return None if stored is None else stored["id"]
+
+    def _stored(self, request):
+        if request is None or not request.given:
+            return None
+        key = self.store.key(*request.key_parts())
+        self.reader.watch(key)
+        return request.decode(self.reader.get(key))
+
+    def remember(self, request, *legacy):
+        """Bind `request` to the record it made: `tx.remember(request, record_id)`."""
+        if not isinstance(request, Request):
+            return self._remember_legacy(request, *legacy)  # shim: removed at integration
+        (record_id,) = legacy
+        if request.given:
+            key, value = self.store.key(*request.key_parts()), request.encode(id=record_id)
+            self.writes.append(lambda pipe: pipe.set(key, value, ex=REQUEST_TTL))
+
+    # shim: removed at integration (the services' old request keys, unscoped and unbound to args)
     def remembered(self, method, request_id):
-        """The record id a previous call with this `request_id` created, if any."""
         if request_id is None:
             return None
         key = self.store.key("request", method, request_id)
         self.reader.watch(key)
         return self.reader.get(key)
 
-    def remember(self, method, request_id, record_id):
+    # shim: removed at integration
+    def _remember_legacy(self, method, request_id, record_id):
         if request_id is not None:
             key = self.store.key("request", method, request_id)
             self.writes.append(lambda pipe: pipe.set(key, record_id, ex=REQUEST_TTL))
 
 
+def put_record(key):
+    """The default save of `Store.change`: the record at its key."""
+    return lambda tx, record, before: tx.put(key, record)
+
+
 class Store:
-    def __init__(self, client, prefix, source, outbox, handled_key=None):
+    def __init__(self, client, prefix, source, outbox, handled_key=None, correlation_id=None):
         self.client = client
         self.prefix = prefix
         self.source = source
         self.outbox = outbox
         self.handled_key = handled_key
+        # Outside a worker (a script), one id for everything this store emits.
+        self.correlation_id = correlation_id or new_correlation_id()
 
     def key(self, *parts):
         return self.prefix + ":".join(str(part) for part in parts)
+
+    @staticmethod
+    def now():
+        """The one place a state change takes the time."""
+        return clock.now()
+
+    @staticmethod
+    def published(record):
+        """What a record's events carry (a hook: a store may drop private fields)."""
+        return record
 
     @staticmethod
     def decode(raw):
@@ -81,6 +122,66 @@ class Store:
     def ping(self):
         return self.client.ping()
 
+    def change(self, key, what, change, *, owner=None, save=None, request=None):
+        """Change the record at `key` in one transaction and return it as saved.
+
+        Not found (`NotFound` naming `what`), `owner(record)` (raises Forbidden), then a repeated
+        `request` returns the record as it is now; else `change(tx, record, now)` returns
+        `(new_record, event_type or None)`, `save(tx, new_record, before)` writes it (default: at
+        `key`) and `event_type` is emitted with `published(new_record)`. A `change` returning the
+        record itself changed nothing: nothing is saved or emitted."""
+        save = save or put_record(key)
+
+        def work(tx):
+            record = require_found(tx.get(key), what)
+            if owner is not None:
+                owner(record)
+            if tx.replayed(request) is not None:
+                return record
+            new_record, event_type = change(tx, record, self.now())
+            if new_record is not record:
+                self._save(tx, new_record, record, save, event_type)
+            if request is not None:
+                tx.remember(request, new_record["id"])
+            return new_record
+
+        return self.transact(work)
+
+    def create(self, key_of, make, *, save=None, request=None):
+        """Make a record in one transaction and return it; a repeated `request` returns the record
+        the first call made, as it is now. `make(tx, now)` returns `(record, event_type or None)`;
+        `save(tx, record, None)` writes it (default: at `key_of(record["id"])`)."""
+        def work(tx):
+            earlier = tx.replayed(request)
+            if earlier is not None:
+                return tx.get(key_of(earlier))
+            record, event_type = make(tx, self.now())
+            self._save(tx, record, None, save or put_record(key_of(record["id"])), event_type)
+            if request is not None:
+                tx.remember(request, record["id"])
+            return record
+
+        return self.transact(work)
+
+    def once(self, request, run):
+        """`run()`'s reply, or the first call's for a repeated `request`. For idempotent work that
+        spans several transactions (a deadline check): a crash before the reply is kept only
+        means a repeat runs it again."""
+        if not request.given:
+            return run()
+        key = self.key(*request.key_parts())
+        stored = request.decode(self.client.get(key))
+        if stored is not None:
+            return stored["result"]
+        result = run()
+        self.client.set(key, request.encode(result=result), ex=REQUEST_TTL, nx=True)
+        return result
+
+    def _save(self, tx, record, before, save, event_type):
+        save(tx, record, before)
+        if event_type is not None:
+            tx.emit(event_type, record["id"], record["revision"], self.published(record))
+
     def transact(self, work, *watch):
         """Run `work(tx)` under optimistic locking, retried on conflict; commit; publish its events."""
         while True:
@@ -90,17 +191,18 @@ class Store:
                     break
                 except WatchError:
                     continue
-        crash_point("after_outbox_write")
-        self.outbox.publish(events)
+        self.publish(events)
         return result
+
+    def publish(self, events):
+        """Publish committed events now (the outbox relay publishes them later if this fails)."""
+        self.outbox.publish(events)
 
     def _attempt(self, pipe, work, watch):
         # WATCH puts the pipeline in immediate mode for the reads; this key is never written.
         pipe.watch(self.key("tx"), *watch)
         if self.handled_key:
-            pipe.watch(self.handled_key)
-            if pipe.exists(self.handled_key):
-                raise AlreadyHandled()
+            handled.check(pipe, self.handled_key)
         tx = Transaction(self, pipe)
         result = work(tx)
         pipe.multi()
@@ -108,6 +210,6 @@ class Store:
             queue_commands(pipe)
         self.outbox.stage(pipe, tx.events)
         if self.handled_key:
-            pipe.set(self.handled_key, "1", ex=HANDLED_TTL)
+            handled.mark(pipe, self.handled_key)
         pipe.execute()
         return result, tx.events

@@ -10,6 +10,7 @@ from werkzeug.wrappers import Response
 
 from .settings import require_setting
 from .storage import resources
+from .tracing import CorrelationContext
 
 CACHE_SECONDS = 1.0
 
@@ -55,9 +56,11 @@ class HealthProbe(DependencyProvider):
 
 
 class Observable:
-    """Mixed into each service class: its health and its Prometheus metrics over HTTP."""
+    """Mixed into each service class: its health and its Prometheus metrics over HTTP, and a
+    correlation id for every worker (its log lines, its nested RPCs, its events)."""
 
     health_probe = HealthProbe()
+    correlation = CorrelationContext()
 
     @http("GET", "/health")
     def health(self, request):

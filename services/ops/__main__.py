@@ -2,17 +2,23 @@
 python -m services.ops [--config config.yml] dead-letters list SERVICE [--limit N]
 python -m services.ops [--config config.yml] dead-letters show SERVICE EVENT_ID
 python -m services.ops [--config config.yml] dead-letters replay SERVICE (EVENT_ID | --all)
-python -m services.ops [--config config.yml] dead-letters drop SERVICE (EVENT_ID | --all)"""
+python -m services.ops [--config config.yml] dead-letters drop SERVICE (EVENT_ID | --all)
+python -m services.ops [--config config.yml] rescale-due-scores [--key KEY ...]"""
 import argparse
 import importlib
 import sys
 import warnings
+
+from redis.exceptions import RedisError
 
 # eventlet and pkg_resources announce their deprecation on import: noise in an operator's terminal.
 warnings.filterwarnings("ignore", message=r"\s*Eventlet is deprecated")
 warnings.filterwarnings("ignore", message="pkg_resources is deprecated")
 
 from services.common import topology  # noqa: E402
+from services.common.deadlines import rescale_ms_scores  # noqa: E402
+from services.common.settings import load_config, require_setting  # noqa: E402
+from services.common.storage import redis_client  # noqa: E402
 
 from . import queues  # noqa: E402
 from .broker import Broker, OpsError  # noqa: E402
@@ -58,6 +64,10 @@ def parser():
         chosen.add_argument("service")
         chosen.add_argument("event_id", nargs="?")
         chosen.add_argument("--all", action="store_true", help="every message in the dead-letter queue")
+
+    rescale = commands.add_parser("rescale-due-scores",
+                                  help="one-shot v2 migration: due sets scored in milliseconds to seconds")
+    rescale.add_argument("--key", action="append", metavar="KEY", help=f"a due set (default: {' '.join(MS_DUE_SETS)})")
     return main
 
 
@@ -70,8 +80,20 @@ def service_uri(amqp_uri, service):
                        "AMQP_KEYS_DIR (default .keys/amqp) must hold it") from None
 
 
+# The due sets that were scored in epoch milliseconds before v2 (summary's).
+MS_DUE_SETS = ("summary:due:summary", "summary:due:ack", "summary:due:answer")
+
+
+def rescale_due_scores(config, keys):
+    client = redis_client(require_setting(config, "REDIS_URL"))
+    return [f"{key}: {rescale_ms_scores(client, key)} rescaled" for key in keys or MS_DUE_SETS]
+
+
 def run(args):
-    config = topology.load_config(args.config)
+    config = load_config(args.config)
+    if args.command == "rescale-due-scores":
+        print("\n".join(rescale_due_scores(config, args.key)))
+        return 0
     broker = Broker(config["AMQP_URI"])
     if args.command == "queues":
         names = queues.project_queues(config, service_classes(args.service_class))
@@ -98,7 +120,7 @@ def main(argv=None):
         command_line.error(f"{args.action}: give one EVENT_ID or --all")
     try:
         return run(args)
-    except (OpsError, OSError) as exc:
+    except (OpsError, OSError, RedisError) as exc:
         print(f"ops: {exc}", file=sys.stderr)
         return 1
 

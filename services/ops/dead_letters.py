@@ -18,14 +18,13 @@ from kombu import Queue
 from nameko.amqp.publish import Publisher, UndeliverableMessage
 from nameko.constants import PERSISTENT
 
-from services.common import topology
-from services.common.broker_users import FIRST_PUBLISHER, UNTRUSTED, login
-from services.common.consumer import ATTEMPTS
+from services.common import amqp_names
+from services.common.amqp_names import (ATTEMPTS, DEAD_LETTERED_AT, ERROR, EVENT_TYPE, FIRST_PUBLISHER, ORIGINAL_QUEUE,
+                                        REPLAYED_AT)
+from services.common.broker_users import UNTRUSTED, login
 
 from .broker import OpsError
 from .output import table
-
-ORIGINAL_QUEUE = "x-original-queue"
 
 
 class DeadLetter:
@@ -48,7 +47,7 @@ class DeadLetter:
 
     @property
     def event_type(self):
-        return self.field("event_type") or self.headers.get("x-event-type")
+        return self.field("event_type") or self.headers.get(EVENT_TYPE)
 
     @property
     def original_queue(self):
@@ -56,7 +55,7 @@ class DeadLetter:
 
     def row(self):
         return (self.position, self.event_id or "-", self.event_type or "-", self.headers.get(ATTEMPTS, "-"),
-                self.headers.get("x-dead-lettered-at", "-"), self.headers.get("x-error", "-"))
+                self.headers.get(DEAD_LETTERED_AT, "-"), self.headers.get(ERROR, "-"))
 
     def text(self):
         if self.envelope is not None:
@@ -67,8 +66,8 @@ class DeadLetter:
 class DeadLetterQueue:
     def __init__(self, broker, service):
         self.broker = broker
-        self.name = topology.dead_letter_queue(service).name
-        self.redeliver = topology.redeliver_exchange(service)
+        self.name = amqp_names.dead_letter_queue(service).name
+        self.redeliver = amqp_names.redeliver_exchange(service)
 
     @contextmanager
     def held(self, limit=None):
@@ -146,13 +145,13 @@ class DeadLetterQueue:
         if not queue:
             return f"no {ORIGINAL_QUEUE} header"
         first_publisher = letter.headers.get(FIRST_PUBLISHER)
-        if str(letter.headers.get("x-error", "")).startswith(UNTRUSTED):
+        if str(letter.headers.get(ERROR, "")).startswith(UNTRUSTED):
             return f"{UNTRUSTED}: never replayed"
         if not first_publisher:
             return f"no {FIRST_PUBLISHER} header"
         # A fresh start: the consumer counts its retries from this header.
         headers = {ATTEMPTS: 0, ORIGINAL_QUEUE: queue, FIRST_PUBLISHER: first_publisher,
-                   "x-replayed-at": datetime.now(timezone.utc).isoformat()}
+                   REPLAYED_AT: datetime.now(timezone.utc).isoformat()}
         try:
             # The consumer queue's binding on `<service>.redeliver` is `*.<queue>`.
             publisher.publish(letter.message.body, exchange=self.redeliver, routing_key=f"replay.{queue}",

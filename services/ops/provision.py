@@ -24,7 +24,8 @@ from nameko.rpc import Rpc, RpcProxy
 
 from services.common import broker_users as users
 from services.common import topology
-from services.common.settings import delays
+from services.common.amqp_names import DEFAULT_DELAYS
+from services.common.settings import delays, load_config
 
 DEFAULT_KEYS_DIR = ".keys/amqp"
 TIMEOUT = 5
@@ -131,7 +132,7 @@ def main(argv=None):
     parser.add_argument("--no-users", action="store_true", help="leave the users alone (no management API)")
     parser.add_argument("names", nargs="*", metavar="NAME", help=f"default: {' '.join(users.USERS)}")
     args = parser.parse_args(argv)
-    config = topology.load_config(args.config)
+    config = load_config(args.config)
     amqp_uri = config["AMQP_URI"]
     if args.names[:1] == ["uri"] and len(args.names) == 2:
         print(uri_for(amqp_uri, args.names[1]))
@@ -144,7 +145,7 @@ def main(argv=None):
             made = provision(amqp_uri, args.names or users.USERS)
             print(f"broker users ready in vhost {users.vhost(amqp_uri)}: {' '.join(made)}")
         if args.topology:
-            declare_topology(amqp_uri, delays(config, "EVENT_RETRY_DELAYS", topology.DEFAULT_DELAYS))
+            declare_topology(amqp_uri, delays(config, "EVENT_RETRY_DELAYS", DEFAULT_DELAYS))
     except Unanswered as exc:
         print(f"provision: {exc}", file=sys.stderr)
         return 1

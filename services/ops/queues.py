@@ -1,5 +1,5 @@
 """`queues`: every queue the topology declares, with what waits in it and who consumes it."""
-from services.common import topology
+from services.common import amqp_names, topology
 from services.common.settings import delays
 
 from .output import table
@@ -17,7 +17,7 @@ def kind(name):
 
 
 def project_queues(config, service_classes):
-    retry_delays = delays(config, "EVENT_RETRY_DELAYS", topology.DEFAULT_DELAYS)
+    retry_delays = delays(config, "EVENT_RETRY_DELAYS", amqp_names.DEFAULT_DELAYS)
     return topology.project_queue_names(service_classes, retry_delays)
 
 

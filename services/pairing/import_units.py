@@ -23,7 +23,7 @@ from services.common.outbox import Bus, Outbox
 from services.common.schemas import load
 from services.common.settings import require_setting
 from services.common.storage import redis_client
-from services.common.topology import load_config
+from services.common.settings import load_config
 
 from . import domain
 from .schemas import RegisterUnitArgs

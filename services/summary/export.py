@@ -16,7 +16,7 @@ from openpyxl.chart import BarChart, Reference
 from openpyxl.styles import Alignment, Font, PatternFill
 
 from services.common import auth
-from services.common.topology import load_config
+from services.common.settings import load_config
 from services.common.vocabulary import SERVICE_TYPES
 
 PERCENT = "0.0%"

@@ -25,6 +25,7 @@ from services.common.schemas import LenientSchema
 from services.common.storage import Storage
 from services.common.store import Store
 
+CRASH_POINT_ENV = "LEIFENG_CRASH_POINT"
 EMIT_PAUSE = float(os.environ.get("FAULT_EMIT_PAUSE", "0"))
 HANDLER_PAUSE = float(os.environ.get("FAULT_HANDLER_PAUSE", "0"))
 EMIT_HOLD_AT = int(os.environ.get("FAULT_EMIT_HOLD_AT", "-1"))
@@ -44,10 +45,20 @@ class Beat(LenientSchema):
 events.register("faultproducer", "beat", Beat)
 
 
+class CrashingStore(Store):
+    """With LEIFENG_CRASH_POINT=after_outbox_write the process dies right after EXEC, before
+    publishing: the outbox relay of the next process must publish what was committed."""
+
+    def publish(self, events):
+        if os.environ.get(CRASH_POINT_ENV) == "after_outbox_write":
+            os._exit(70)
+        super().publish(events)
+
+
 class FaultProducer(web.Observable):
     name = "faultproducer"
     auth = Auth()
-    store = Storage(Store)
+    store = Storage(CrashingStore)
 
     @rpc
     @allow(COMMITTEE)

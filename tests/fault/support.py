@@ -13,7 +13,7 @@ from kombu import Connection
 from nameko.standalone.rpc import ClusterRpcProxy
 from prometheus_client.parser import text_string_to_metric_families
 
-from services.common import topology
+from services.common import amqp_names, topology
 from tests.fault.fault_services import FaultConsumer, FaultProducer
 from tests.helpers import free_port, wait_until
 
@@ -23,7 +23,7 @@ FAULT_REDIS_URL = "redis://127.0.0.1:6379/13"
 RETRY_DELAYS = [0.2, 0.4, 0.8, 1.6, 3.2]
 PRODUCER = "tests.fault.fault_services:FaultProducer"
 CONSUMER = "tests.fault.fault_services:FaultConsumer"
-CONSUMER_QUEUE = topology.consumer_queue_name("faultproducer", "beat", "faultconsumer", "on_beat")
+CONSUMER_QUEUE = amqp_names.consumer_queue_name("faultproducer", "beat", "faultconsumer", "on_beat")
 DEAD_LETTER = "faultconsumer.dead-letter"
 # The queue whose consumer shows that a process is up and taking work.
 READY_QUEUE = {PRODUCER: "rpc-faultproducer", CONSUMER: CONSUMER_QUEUE}

@@ -8,13 +8,13 @@ import pytest
 from nameko.testing.services import entrypoint_waiter
 
 from services.activity.service import ActivityService
-from services.common import topology
+from services.common import amqp_names
 from tests.helpers import publish_event, queue_depth, wait_until
 from tests.service.activity_support import (  # noqa: F401  (fixtures)
     activity_service, fake_pairing, new_pairing, plan, remote_error)
 from tests.service.fake_pairing import CALLERS, PAIRINGS, SLOW, event_data, pairing_record
 
-APPROVED_QUEUE = topology.consumer_queue_name("pairing", "pairing_approved", "activity", "on_pairing_changed")
+APPROVED_QUEUE = amqp_names.consumer_queue_name("pairing", "pairing_approved", "activity", "on_pairing_changed")
 
 
 def pairing_view(redis_client, pairing_id):

@@ -10,8 +10,8 @@ from kombu import Connection
 from nameko.rpc import Rpc
 
 from services.activity.service import ActivityService
-from services.common import topology
-from services.common.broker_users import FIRST_PUBLISHER
+from services.common import amqp_names, topology
+from services.common.amqp_names import FIRST_PUBLISHER
 from services.common.events import make_event
 from services.notification.service import NotificationService
 from services.pairing.service import PairingService
@@ -229,7 +229,7 @@ def test_a_forged_event_changes_nothing_and_is_dead_lettered_as_untrusted(
     if service_cls is SummaryService:
         wait_for_seed(redis_client)
     service = service_cls.name
-    queue = topology.consumer_queue_name(source, event_type, service, method)
+    queue = amqp_names.consumer_queue_name(source, event_type, service, method)
     own = bus.uri(service)
     record = data()
     forgeries = [

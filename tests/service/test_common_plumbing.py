@@ -4,11 +4,12 @@ import json
 import pytest
 import requests
 from nameko.exceptions import IncorrectSignature
+from nameko.standalone.rpc import ClusterRpcProxy
 from nameko.testing.services import entrypoint_waiter
 
-from services.common import topology
+from services.common import correlation, topology
 from tests.helpers import publish_envelope, queue_depth, remote_error, take_message, wait_until
-from tests.service.probe import ProbeConsumer, ProbeService
+from tests.service.probe import DeadlineProbe, ProbeConsumer, ProbeService
 
 THING = {"unit_code": "U001", "title": "慰问"}
 
@@ -157,7 +158,7 @@ def effects(redis_client):
 def test_the_same_event_delivered_twice_has_one_effect(probe, consumer, rpc, redis_client, service_config):
     from tests.helpers import publish_event
     event = publish_event(service_config["AMQP_URI"], "probe", "thing_made", "t9", {"id": "t9", "unit_code": "U1"})
-    with entrypoint_waiter(consumer, "on_thing_made"):
+    with entrypoint_waiter(consumer, "on_thing"):
         publish_envelope(service_config["AMQP_URI"], event)
     wait_until(lambda: effects(redis_client) == {event["event_id"]: 1})
     assert effects(redis_client) == {event["event_id"]: 1}
@@ -184,3 +185,114 @@ def test_a_consumer_started_after_publication_gets_every_event(probe, rpc, start
     start_service(ProbeConsumer)
     wait_until(lambda: len(effects(redis_client)) == 5, message="five effects")
     assert set(effects(redis_client).values()) == {1}
+
+
+# Idempotent requests (contract §3 v2) through Store.create and Store.change.
+
+def test_a_request_id_reused_with_other_arguments_is_a_conflict(probe, rpc, redis_client):
+    rpc().probe.make_thing(THING, request_id="r-1")
+    error = remote_error(lambda: rpc().probe.make_thing({**THING, "title": "另一件"}, request_id="r-1"))
+    assert error.exc_type == "Conflict" and "request_id 已用于另一请求" in error.value
+    assert len(redis_client.keys("probe:thing:*")) == 1
+
+
+def test_a_request_id_is_scoped_to_its_caller(probe, rpc, redis_client):
+    by_committee = rpc().probe.make_thing(THING, request_id="r-1")
+    by_unit = rpc("unit", unit="U001").probe.make_thing(THING, request_id="r-1")
+    assert by_committee["id"] != by_unit["id"]
+
+
+def test_a_repeated_change_returns_the_record_without_changing_it_again(probe, rpc, listen):
+    thing = rpc().probe.make_thing(THING)
+    listener = listen("probe", "thing_renamed")
+    first = rpc().probe.rename_thing(thing["id"], "新名", request_id="r-2")
+    again = rpc().probe.rename_thing(thing["id"], "新名", request_id="r-2")
+    assert first == again and again["revision"] == 2
+    assert len(listener.wait_for("thing_renamed")) == 1
+    assert remote_error(lambda: rpc().probe.rename_thing(thing["id"], "别名", request_id="r-2")).exc_type == "Conflict"
+
+
+def test_a_change_checks_found_then_owner(probe, rpc):
+    thing = rpc().probe.make_thing(THING)
+    assert remote_error(lambda: rpc().probe.rename_thing("nothing", "新名")).exc_type == "NotFound"
+    other_unit = rpc("unit", unit="U002").probe
+    assert remote_error(lambda: other_unit.rename_thing(thing["id"], "新名")).exc_type == "Forbidden"
+    assert rpc().probe.get_thing(thing["id"])["title"] == THING["title"]
+
+
+# Correlation ids (contract §4 v2, §7).
+
+@pytest.fixture
+def rpc_as(service_config, make_token):
+    """`rpc_as(correlation_id)`: the committee's proxy sending that correlation id in context data."""
+    proxies = []
+
+    def connect(correlation_id):
+        context = {"auth_token": make_token("committee"), "correlation_id": correlation_id}
+        proxies.append(ClusterRpcProxy(service_config, context_data=context, timeout=15))
+        return proxies[-1].start()
+    yield connect
+    for proxy in proxies:
+        proxy.stop()
+
+
+def test_a_call_runs_with_the_callers_correlation_id_and_passes_it_on(probe, rpc_as):
+    assert rpc_as("gw-1").probe.whoami() == {"context": "gw-1", "logging": "gw-1"}
+    assert rpc_as("gw-1").probe.ask_myself() == {"mine": "gw-1", "nested": "gw-1"}
+
+
+def test_a_call_without_a_well_formed_correlation_id_gets_a_new_one_for_itself_and_nested_calls(probe, rpc, rpc_as):
+    plain = rpc().probe.ask_myself()
+    assert correlation.is_valid(plain["mine"]) and plain["nested"] == plain["mine"]
+    odd = rpc_as("no spaces allowed").probe.whoami()
+    assert correlation.is_valid(odd["context"]) and odd["context"] == odd["logging"] != "no spaces allowed"
+
+
+def test_events_carry_the_correlation_id_through_every_handler(probe, consumer, rpc_as, listen):
+    made, noted = listen("probe", "thing_made"), listen("probeconsumer", "thing_noted")
+    thing = rpc_as("gw-2").probe.make_thing(THING)
+    [event] = made.wait_for("thing_made")
+    [follow_up] = noted.wait_for("thing_noted")
+    assert event["correlation_id"] == follow_up["correlation_id"] == "gw-2"
+    assert follow_up["subject"] == thing["id"]
+
+
+# Deadline checks: one mixin for the RPC and the timer.
+
+@pytest.fixture
+def deadline_probe(start_service):
+    return start_service(DeadlineProbe)
+
+
+def checks(redis_client):
+    return [json.loads(entry) for entry in redis_client.lrange("probedeadline:checks", 0, -1)]
+
+
+def test_check_deadlines_runs_the_services_checks_at_the_given_time(deadline_probe, rpc, redis_client):
+    result = rpc().probedeadline.check_deadlines(now="2026-03-10T00:00:00+08:00")
+    assert result == {"checks": 1, "now": "2026-03-10T00:00:00+08:00"}
+    assert rpc("ops").probedeadline.check_deadlines()["checks"] == 2
+    assert remote_error(lambda: rpc("unit", unit="U001").probedeadline.check_deadlines()).exc_type == "Forbidden"
+    assert len(checks(redis_client)) == 2
+
+
+def test_a_repeated_check_returns_the_first_reply(deadline_probe, rpc, redis_client):
+    first = rpc().probedeadline.check_deadlines(now="2026-03-10T00:00:00+08:00", request_id="tick-1")
+    again = rpc().probedeadline.check_deadlines(now="2026-03-10T00:00:00+08:00", request_id="tick-1")
+    assert first == again and len(checks(redis_client)) == 1
+    other = remote_error(lambda: rpc().probedeadline.check_deadlines(now="2026-03-11T00:00:00+08:00",
+                                                                    request_id="tick-1"))
+    assert other.exc_type == "Conflict"
+
+
+def test_a_time_is_refused_unless_the_clock_may_be_overridden(start_service, rpc, redis_client):
+    start_service(DeadlineProbe, ALLOW_CLOCK_OVERRIDE=False)
+    error = remote_error(lambda: rpc().probedeadline.check_deadlines(now="2026-03-10T00:00:00+08:00"))
+    assert error.exc_type == "Forbidden" and checks(redis_client) == []
+
+
+def test_the_timer_runs_the_checks_each_tick_with_a_new_correlation_id(start_service, redis_client):
+    start_service(DeadlineProbe, DEADLINE_CHECK_INTERVAL=0.05)
+    wait_until(lambda: len(checks(redis_client)) >= 2, message="two timer ticks")
+    first, second = checks(redis_client)[:2]
+    assert first[1] != second[1]

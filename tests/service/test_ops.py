@@ -9,25 +9,24 @@ from pathlib import Path
 import pytest
 from nameko.amqp.publish import Publisher
 
-from services.common import topology
-from services.common.broker_users import FIRST_PUBLISHER
+from services.common import amqp_names, topology
+from services.common.amqp_names import FIRST_PUBLISHER
 from services.common.events import make_event
 from services.ops.__main__ import main
-from tests.conftest import FAST_RETRIES
 from tests.helpers import free_port, publish_event, queue_depth, take_message, wait_until
 from tests.service.probe import ProbeConsumer
 
 ROOT = Path(__file__).resolve().parents[2]
 CONFIG = str(ROOT / "config.yml")
 DEAD_LETTER = "probeconsumer.dead-letter"
-ORIGINAL = topology.consumer_queue_name("probe", "thing_made", "probeconsumer", "on_thing_made")
+ORIGINAL = amqp_names.consumer_queue_name("probe", "thing_made", "probeconsumer", "on_thing")
 PROBE_CONSUMER = "tests.service.probe:ProbeConsumer"
 
 
 @pytest.fixture
 def amqp_uri(service_config, monkeypatch):
     monkeypatch.setenv("AMQP_URI", service_config["AMQP_URI"])
-    monkeypatch.setenv("EVENT_RETRY_DELAYS", json.dumps(FAST_RETRIES))
+    monkeypatch.setenv("EVENT_RETRY_DELAYS", json.dumps(service_config["EVENT_RETRY_DELAYS"]))
     return service_config["AMQP_URI"]
 
 
@@ -81,14 +80,14 @@ def letter_into_dead_letter_queue(bus_users, amqp_uri, envelope, original_queue,
         headers[FIRST_PUBLISHER] = bus_users.prefix + "probe"
     consumer_uri = bus_users.uri(amqp_uri, "probeconsumer")
     Publisher(consumer_uri, serializer="json").publish(
-        envelope, exchange=topology.dead_letter_exchange("probeconsumer"), routing_key=DEAD_LETTER,
+        envelope, exchange=amqp_names.dead_letter_exchange("probeconsumer"), routing_key=DEAD_LETTER,
         headers=headers, user_id=bus_users.prefix + "probeconsumer",
-        declare=[topology.dead_letter_queue("probeconsumer")])
+        declare=[amqp_names.dead_letter_queue("probeconsumer")])
 
 
-def test_queues_lists_every_project_queue_from_the_management_api(ops, dead_lettered, amqp_uri):
+def test_queues_lists_every_project_queue_from_the_management_api(ops, dead_lettered, amqp_uri, service_config):
     dead_lettered(1)
-    names = topology.project_queue_names([ProbeConsumer], FAST_RETRIES)
+    names = topology.project_queue_names([ProbeConsumer], service_config["EVENT_RETRY_DELAYS"])
 
     def listed():
         code, out, _ = ops("queues", "--service-class", PROBE_CONSUMER)
@@ -205,7 +204,7 @@ def test_an_untrusted_publisher_letter_is_never_replayed(ops, consumer, amqp_uri
 
 def test_replay_keeps_an_event_whose_queue_is_gone(ops, consumer, amqp_uri, bus_users):
     envelope = healthy_event(1)
-    letter_into_dead_letter_queue(bus_users, amqp_uri, envelope, "evt-probe-thing_made--gone.on_thing_made")
+    letter_into_dead_letter_queue(bus_users, amqp_uri, envelope, "evt-probe-thing_made--gone.on_thing")
     code, out, _ = ops("dead-letters", "replay", "probeconsumer", envelope["event_id"])
     assert code == 1 and f"kept {envelope['event_id']}" in out and "does not exist" in out
     assert queue_depth(amqp_uri, DEAD_LETTER) == 1
@@ -229,3 +228,15 @@ def test_the_command_line_entry_point(dead_lettered, amqp_uri):
                           cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     assert event["event_id"] in done.stdout and done.stderr == ""
+
+
+def test_rescale_due_scores_turns_millisecond_scores_into_seconds_once(ops, service_config, redis_client, monkeypatch):
+    monkeypatch.setenv("REDIS_URL", service_config["REDIS_URL"])
+    redis_client.zadd("summary:due:ack", {"I0000001": 1772323200000, "i0123456789abcdef": 1772323300.5})
+    redis_client.zadd("summary:due:summary", {"S0000001": 1772323200123})
+    code, out, _ = ops("rescale-due-scores")
+    assert code == 0 and "summary:due:ack: 1 rescaled" in out and "summary:due:summary: 1 rescaled" in out
+    assert redis_client.zscore("summary:due:ack", "I0000001") == 1772323200.0
+    assert redis_client.zscore("summary:due:ack", "i0123456789abcdef") == 1772323300.5
+    assert redis_client.zscore("summary:due:summary", "S0000001") == 1772323200.123
+    assert ops("rescale-due-scores")[1].count(": 0 rescaled") == 3

@@ -9,7 +9,7 @@ from openpyxl import Workbook
 
 from services.common import clock
 from services.common.schemas import load
-from services.common.topology import load_config
+from services.common.settings import load_config
 from services.pairing import import_units
 from services.pairing.schemas import CreateCampaignArgs
 from tests.service.pairing_support import (  # noqa: F401  (fixtures)

@@ -12,9 +12,31 @@ PAIRING = {"id": "p1", "campaign_id": "c1", "unit_code": "U1", "status": "report
 
 def test_an_event_has_the_contract_envelope():
     event = events.make_event("pairing", "pairing_reported", "p1", 1, PAIRING)
-    assert set(event) == {"event_id", "event_type", "occurred_at", "source", "version", "subject", "seq", "data"}
+    assert set(event) == {"event_id", "event_type", "occurred_at", "source", "version", "subject", "seq", "data",
+                          "correlation_id"}
     assert (event["version"], event["subject"], event["seq"]) == (1, "p1", 1)
     assert event["occurred_at"].endswith("+08:00")
+
+
+def test_an_event_carries_the_correlation_id_it_is_given_or_a_new_one():
+    given = events.make_event("pairing", "pairing_reported", "p1", 1, PAIRING, correlation_id="req-1.a_b~c")
+    made = events.make_event("pairing", "pairing_reported", "p1", 1, PAIRING)
+    assert given["correlation_id"] == "req-1.a_b~c"
+    assert made["correlation_id"] and made["correlation_id"] != given["correlation_id"]
+
+
+def test_an_event_from_before_v2_has_no_correlation_id_and_is_valid():
+    event = events.make_event("pairing", "pairing_reported", "p1", 1, PAIRING)
+    del event["correlation_id"]
+    assert events.validate_event(event) is event
+
+
+@pytest.mark.parametrize("bad", ["", "a b", "x" * 65, "id\n", 7])
+def test_a_malformed_correlation_id_makes_the_event_invalid(bad):
+    event = {**events.make_event("pairing", "pairing_reported", "p1", 1, PAIRING), "correlation_id": bad}
+    with pytest.raises(ValidationError) as raised:
+        events.validate_event(event)
+    assert "correlation_id" in json.loads(str(raised.value))
 
 
 def test_event_ids_are_unique():

@@ -15,7 +15,7 @@ import redis
 import yaml
 
 from services.common import broker_users
-from services.common.topology import load_config
+from services.common.settings import load_config
 from services.ops import compose_secrets, provision
 from tests.helpers import free_port, wait_until
 

@@ -1,0 +1,55 @@
+"""Correlation ids (contract §4 v2 and §7): one id follows a request through every RPC, event and
+log line it causes. A leaf module: the nameko side is `services.common.tracing`.
+
+The id travels in RPC context data under `correlation_id` (the gateway puts X-Request-Id there),
+in every event envelope, and into the handler of each event; a call or a timer tick that arrives
+without one gets a new one. A context var (per greenlet under eventlet) holds the current worker's
+id for the log filter."""
+import contextvars
+import logging
+import re
+import uuid
+
+KEY = "correlation_id"
+# X-Request-Id's shape (contract §7): anything else from outside is replaced, never logged.
+PATTERN = re.compile(r"[A-Za-z0-9._~-]{1,64}\Z")  # with re.match too: the whole value
+NONE = "-"
+
+_current = contextvars.ContextVar(KEY, default=None)
+
+
+def new_correlation_id():
+    return uuid.uuid4().hex
+
+
+def is_valid(value):
+    return isinstance(value, str) and PATTERN.fullmatch(value) is not None
+
+
+def ensure(context_data):
+    """The context's correlation id, made (and put there, so nested RPCs carry it) when it has
+    none or one of the wrong shape."""
+    if not is_valid(context_data.get(KEY)):
+        context_data[KEY] = new_correlation_id()
+    return context_data[KEY]
+
+
+def current():
+    return _current.get()
+
+
+def bind(correlation_id):
+    """Make `correlation_id` the current one; returns the token `unbind` takes."""
+    return _current.set(correlation_id)
+
+
+def unbind(token):
+    _current.reset(token)
+
+
+class LogFilter(logging.Filter):
+    """Adds `correlation_id` to every record a handler emits ("-" outside a worker)."""
+
+    def filter(self, record):
+        record.correlation_id = current() or NONE
+        return True

@@ -1,0 +1,36 @@
+"""The marshmallow field for an argument naming a record by id: a wrong shape is a ValidationError
+naming the argument (contract §1 v2), checked before any Redis key is built."""
+import re
+
+from marshmallow import fields, validate
+from marshmallow.exceptions import ValidationError
+
+from .ids import ID_PATTERNS
+
+INVALID_ID = "编号格式不正确(Invalid id)."
+# Regexp uses re.match: \Z anchors the end, so the whole value must be made of these (no control
+# characters, no lone surrogates, which no Redis key can hold).
+REQUEST_ID = re.compile(r"[^\x00-\x1f\x7f-\x9f\ud800-\udfff]{1,100}\Z")
+
+
+class IdShape(validate.Validator):
+    """The whole value is one of `kind`'s id shapes."""
+
+    def __init__(self, kind):
+        self.pattern = ID_PATTERNS[kind]
+
+    def __call__(self, value):
+        if self.pattern.fullmatch(value) is None:
+            raise ValidationError(INVALID_ID)
+        return value
+
+
+def record_id(kind, **kw):
+    """A field accepting every id shape ever issued for `kind` (see services.common.ids)."""
+    return fields.String(validate=IdShape(kind), **kw)
+
+
+def request_id_field(**kw):
+    """A client's `request_id` (contract §3): 1-100 characters, no control characters."""
+    return fields.String(validate=validate.Regexp(
+        REQUEST_ID, error="request_id 格式不正确(Invalid request_id)."), **kw)
