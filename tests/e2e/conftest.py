@@ -1,5 +1,6 @@
-"""The e2e tier: the four processes started exactly as `make run` starts them (scripts/run.sh),
-on a vhost and Redis database of their own, called by RPC like any other department's system."""
+"""The e2e tier: the four processes started exactly as `make run` starts them (scripts/run.sh, which
+provisions this run's broker users and starts each service as its own), on a vhost and Redis
+database of their own, called by RPC as the `rpc-client` user like any other trusted back end."""
 import os
 import signal
 import subprocess
@@ -12,7 +13,8 @@ import redis
 import requests
 from nameko.standalone.rpc import ClusterRpcProxy
 
-from services.common import auth
+from services.common import auth, broker_users
+from tests import helpers
 from tests.helpers import free_port, wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -37,7 +39,8 @@ class System:
 
     def rpc(self, role="committee", unit=None, department=None, timeout=20):
         context = {"auth_token": self.token(role, unit, department)}
-        proxy = ClusterRpcProxy(self.config, context_data=context, timeout=timeout)
+        config = {**self.config, "AMQP_URI": helpers.bus_users.uri(self.config["AMQP_URI"], broker_users.RPC_CLIENT)}
+        proxy = ClusterRpcProxy(config, context_data=context, timeout=timeout)
         self._proxies.append(proxy)
         return proxy.start()
 
