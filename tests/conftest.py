@@ -16,7 +16,7 @@ import uuid  # noqa: E402
 import pytest  # noqa: E402
 from nameko.standalone.rpc import ClusterRpcProxy  # noqa: E402
 
-from services.common import auth, broker_users, topology  # noqa: E402
+from services.common import amqp_names, auth, broker_users, topology  # noqa: E402
 from services.ops import provision  # noqa: E402
 from tests import helpers  # noqa: E402
 from tests.helpers import BusUsers, EventListener, flushed_redis, free_port  # noqa: E402
@@ -142,6 +142,8 @@ def listen(service_config, bus_users):
 
     def bind(source, routing_key="#"):
         amqp_uri = service_config["AMQP_URI"]
+        # What the topology step does before anyone subscribes: the listener binds passively.
+        topology.declare_entities(amqp_uri, [amqp_names.event_exchange(source)])
         if source in broker_users.RPC_SERVICES:  # a test-only source is not the integration user's
             amqp_uri = bus_users.uri(amqp_uri, broker_users.INTEGRATION)
         listener = EventListener(amqp_uri, source, routing_key)

@@ -1,8 +1,9 @@
 """Who may do what on the bus (contract §6): a broker user per service, `integration` and `rpc-client`.
 
-Pure: user names, what each one needs on the broker (configure, write and read regexes of its
-vhost, topic permissions per topic exchange) and the event-trust rule. services/ops/provision.py
-applies the grants through the management API; the consumer applies `trusted`.
+User names and their password files, what each one needs on the broker (configure, write and read
+regexes of its vhost, topic permissions per topic exchange) and the event-trust rule.
+services/ops/provision.py applies the grants through the management API; the consumer applies
+`trusted`.
 
 What a service does on the bus, and the permission each step takes (RabbitMQ access control):
 - serves RPC: declares `nameko-rpc` and `rpc-<service>` (configure), binds them with `<service>.*`
@@ -17,8 +18,11 @@ What a service does on the bus, and the permission each step takes (RabbitMQ acc
   `<service>.dead-letter` exchange and queue; the ops CLI reads that queue and replays into
   `<service>.redeliver` as the service's own user.
 No service publishes to the default exchange (that would reach every queue by name)."""
+import os
 import re
+import secrets
 from dataclasses import dataclass, field
+from pathlib import Path
 from urllib.parse import quote, unquote, urlsplit, urlunsplit
 
 from .amqp_names import FIRST_PUBLISHER
@@ -32,6 +36,7 @@ RPC_EXCHANGE = "nameko-rpc"
 REPLY_ID = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
 UNTRUSTED = "untrusted publisher"
 NOTHING = "^$"
+DEFAULT_KEYS_DIR = ".keys/amqp"
 
 
 @dataclass(frozen=True)
@@ -136,3 +141,21 @@ def with_credentials(amqp_uri, user, password):
 def vhost(amqp_uri):
     path = urlsplit(amqp_uri).path
     return unquote(path[1:]) if len(path) > 1 else "/"
+
+
+def password(name, keys_dir=None, create=True):
+    """The user's password from its key file, made at random (mode 600) when there is none."""
+    directory = Path(keys_dir or os.environ.get("AMQP_KEYS_DIR") or DEFAULT_KEYS_DIR)
+    path = directory / name
+    if create and not path.exists():
+        directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "w") as handle:
+            handle.write(secrets.token_urlsafe(32))
+    return path.read_text().strip()
+
+
+def uri_for(amqp_uri, name, prefix=None, keys_dir=None, create=True):
+    """AMQP_URI's broker and vhost as `name`'s user (FileNotFoundError: no key file and create=False)."""
+    prefix = os.environ.get("AMQP_USER_PREFIX", "") if prefix is None else prefix
+    return with_credentials(amqp_uri, prefix + name, password(name, keys_dir, create))

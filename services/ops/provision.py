@@ -13,9 +13,7 @@ its file and replaces the user's permissions in the vhost of AMQP_URI with exact
 import argparse
 import inspect
 import os
-import secrets
 import sys
-from pathlib import Path
 from urllib.parse import quote, urlsplit
 
 import requests
@@ -23,11 +21,11 @@ from amqp.exceptions import AMQPError
 from nameko.rpc import Rpc, RpcProxy
 
 from services.common import broker_users as users
+from services.common.broker_users import password, uri_for
 from services.common import topology
 from services.common.amqp_names import DEFAULT_DELAYS
 from services.common.settings import delays, load_config
 
-DEFAULT_KEYS_DIR = ".keys/amqp"
 TIMEOUT = 5
 
 
@@ -38,18 +36,6 @@ class Unanswered(Exception):
 def api_uri(amqp_uri):
     host = urlsplit(amqp_uri).hostname or "127.0.0.1"
     return os.environ.get("RABBIT_API_URI") or f"http://guest:guest@{host}:15672"
-
-
-def password(name, keys_dir=None, create=True):
-    """The user's password from its key file, made at random (mode 600) when there is none."""
-    directory = Path(keys_dir or os.environ.get("AMQP_KEYS_DIR") or DEFAULT_KEYS_DIR)
-    path = directory / name
-    if create and not path.exists():
-        directory.mkdir(mode=0o700, parents=True, exist_ok=True)
-        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(descriptor, "w") as handle:
-            handle.write(secrets.token_urlsafe(32))
-    return path.read_text().strip()
 
 
 def needs_of(service_cls):
@@ -117,12 +103,6 @@ def provision(amqp_uri, names=users.USERS, prefix=None, keys_dir=None, managemen
         management.put_user(user, password(name, keys_dir))
         management.grant(vhost, user, grant_of(name))
     return [prefix + name for name in names]
-
-
-def uri_for(amqp_uri, name, prefix=None, keys_dir=None, create=True):
-    """AMQP_URI's broker and vhost as `name`'s user (FileNotFoundError: no key file and create=False)."""
-    prefix = os.environ.get("AMQP_USER_PREFIX", "") if prefix is None else prefix
-    return users.with_credentials(amqp_uri, prefix + name, password(name, keys_dir, create))
 
 
 def main(argv=None):
