@@ -328,3 +328,13 @@ def test_readme_documents_every_setting_with_its_default(config_variables):
     documented = {name: default.strip() for name, default in rows}
     assert documented == {name: f"`{default}`" if default else "(empty)"
                           for name, default in config_variables.items()}
+
+
+def test_provisioning_says_in_one_line_when_the_management_api_does_not_answer(monkeypatch, tmp_path, capsys):
+    monkeypatch.setenv("RABBIT_API_URI", f"http://guest:guest@127.0.0.1:{free_port()}")
+    monkeypatch.setenv("AMQP_KEYS_DIR", str(tmp_path / "amqp"))
+    assert provision.main(["--config", str(ROOT / "config.yml"), "pairing"]) == 1
+    out, err = capsys.readouterr()
+    assert out == "" and err.count("\n") == 1
+    assert err.startswith("provision: RabbitMQ management API at 127.0.0.1:") and "does not answer" in err
+    assert oct((tmp_path / "amqp" / "pairing").stat().st_mode & 0o777) == "0o600"
