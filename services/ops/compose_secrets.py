@@ -30,7 +30,8 @@ from .provision import grant_of, password
 
 REDIS_USERS = ("pairing", "activity", "summary", "notification", "gateway")
 # A service's Redis user: its own keys, every command but the server-wide and dangerous ones.
-SERVICE_ACL = "on #{hash} ~{name}:* resetchannels -@all +@read +@write +@transaction +@scripting +@connection -@dangerous"
+SERVICE_ACL = ("on #{hash} ~{name}:* resetchannels "
+               "-@all +@read +@write +@transaction +@scripting +@connection -@dangerous")
 
 
 def rabbit_hash(secret):
