@@ -67,6 +67,8 @@ class BusUsers:
             return broker_users.service_grant(broker_users.Needs(name, serves_rpc=False))
 
     def close(self):
+        if not self.made:  # a run that never used the broker (the unit tier) made no user
+            return
         for name in sorted({*self.made, *broker_users.USERS}):  # scripts/run.sh makes them all
             self.management.delete_user(self.prefix + name)
 
