@@ -103,6 +103,7 @@ def running_system(rabbit_manager, workdir, redis_url, **settings):
     env = {**os.environ, "AMQP_URI": amqp_uri, "REDIS_URL": redis_url, "JWT_PUBLIC_KEY_FILE": str(public),
            **{f"{service.upper()}_PORT": str(port) for service, port in ports.items()}, **settings}
     processes = Processes(env, workdir / "system.log")
+    helpers.bus_users.made.update(broker_users.USERS)  # scripts/run.sh makes them all, to be deleted
     system = System({"AMQP_URI": amqp_uri, "serializer": "json"}, ports, private.read_text(),
                     redis.Redis.from_url(redis_url, decode_responses=True), processes.log_path)
     system.processes = processes
