@@ -53,10 +53,16 @@ class RawEventConsumer(QueueConsumer):
 
     def get_consumers(self, consumer_cls, channel):
         for provider in self._providers:
-            consumer = consumer_cls(queues=[provider.queue], on_message=partial(self.handle_message, provider, None))
+            consumer = consumer_cls(queues=[provider.queue], on_message=partial(self.handle_message, provider, None),
+                                    on_decode_error=partial(self.undecodable, provider))
             consumer.qos(prefetch_count=self.prefetch_count)
             self._consumers[provider] = consumer
         return self._consumers.values()
+
+    def undecodable(self, provider, message, exc):
+        """A body kombu could not even inflate (a `compression` header): its default would raise
+        and stop the consumer; the handler refuses it like any other message that is not JSON."""
+        self.handle_message(provider, None, message)
 
 
 class ReliableEventHandler(EventHandler):

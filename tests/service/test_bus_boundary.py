@@ -276,6 +276,7 @@ HOSTILE = {
     "deeply nested": (b"[" * 100000 + b"]" * 100000, "application/json"),
     "over 4 MiB": (json.dumps({"pad": "x" * (4 * 1024 * 1024)}).encode(), "application/json"),
     "not a JSON message": (b"{}", "application/x-python-serialize"),
+    "compressed, and not even that": (b"\x1f\x8b not gzip", "application/json"),
 }
 
 
@@ -283,7 +284,8 @@ HOSTILE = {
 def test_a_hostile_event_from_a_trusted_publisher_is_dead_lettered_and_the_next_one_flows(
         bus, probe_consumer, redis_client, body, content_type):
     probe = bus.uri("probe")
-    hostile = Message(body, content_type=content_type, user_id=bus.user("probe"))
+    compressed = {"compression": "application/x-gzip"} if body.startswith(b"\x1f\x8b") else {}
+    hostile = Message(body, content_type=content_type, user_id=bus.user("probe"), application_headers=compressed)
 
     def send(channel):
         channel.basic_publish_confirm(hostile, "probe.events", "thing_made")
