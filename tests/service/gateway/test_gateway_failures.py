@@ -8,10 +8,10 @@ import re
 import pytest
 from eventlet.event import Event
 from nameko.extensions import DependencyProvider
-from nameko.rpc import rpc
 
 from services.common.auth import COMMITTEE, Auth, allow
 from services.common.errors import ServiceError
+from services.common.rpc import rpc
 from services.gateway.service import GatewayService
 from tests.helpers import wait_until
 from tests.service.gateway.conftest import Stack
