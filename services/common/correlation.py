@@ -8,6 +8,7 @@ id, and what else its log lines name (`service`, `entrypoint`, `rpc_method`, `ev
 `event_type`), for the
 log filter."""
 import contextvars
+import json
 import logging
 import re
 import uuid
@@ -40,6 +41,16 @@ def ensure(context_data):
     if not is_valid(context_data.get(KEY)):
         context_data[KEY] = new_correlation_id()
     return context_data[KEY]
+
+
+def of_envelope(raw):
+    """The correlation id of an event envelope kept as JSON text (a webhook delivery's body), or a
+    new one when it has none of the right shape."""
+    try:
+        given = json.loads(raw).get(KEY)
+    except (ValueError, AttributeError):
+        given = None
+    return given if is_valid(given) else new_correlation_id()
 
 
 def current():

@@ -74,6 +74,7 @@ class Storage(DependencyProvider):
             try:
                 self.outbox.relay(older_than=self.relay_interval)
                 metrics.OUTBOX_BACKLOG.labels(self.service).set(self.outbox.backlog())
+                metrics.OUTBOX_OLDEST_AGE.labels(self.service).set(self.outbox.oldest_age())
             except Exception as exc:
                 log.warning("outbox relay: %s", type(exc).__name__)
 

@@ -12,6 +12,7 @@ from werkzeug.wrappers import Response
 from services.common import web
 from services.common.auth import Auth
 from services.common.settings import number, require_setting
+from services.common.tracing import CorrelationContext
 
 from . import api, docs, metrics, openapi, problems
 from .calls import DEFAULT_TIMEOUT
@@ -53,6 +54,8 @@ class GatewayService:
     name = "gateway"
 
     auth = Auth()
+    # X-Request-Id (the request's context data) on every log line the request causes here.
+    correlation = CorrelationContext()
     config = Config()
     documents = Documents()
     broker_probe = BrokerProbe()
