@@ -21,6 +21,7 @@ from .amqp_names import ATTEMPTS
 from .errors import ValidationError
 from .events import validate_event
 from .logs import error_summary, quiet_expected_errors
+from .readiness import PausableQueueConsumer
 from .settings import delays
 from .storage import resources
 
@@ -32,6 +33,8 @@ def attempts_so_far(message):
 
 
 class ReliableEventHandler(EventHandler):
+    queue_consumer = PausableQueueConsumer()  # no new events while Redis is out of reach
+
     def __init__(self, source_service, event_type, **kwargs):
         # Every failure is "expected": it is retried and logged in one line here, not by nameko.
         super().__init__(source_service, event_type, handler_type=SERVICE_POOL, reliable_delivery=True,

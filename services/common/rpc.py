@@ -20,9 +20,9 @@ from nameko import rpc as nameko_rpc
 from nameko.amqp.publish import Publisher
 from nameko.constants import AMQP_SSL_CONFIG_KEY, LOGIN_METHOD_CONFIG_KEY
 from nameko.exceptions import serialize
-from nameko.messaging import QueueConsumer
 
 from .errors import InternalError, ServiceError, Unavailable, ValidationError
+from .readiness import PausableQueueConsumer
 from .schemas import SURROGATES, safe_key
 
 log = logging.getLogger(__name__)
@@ -77,8 +77,9 @@ def admitted_body(message):
     return body
 
 
-class GuardedQueueConsumer(QueueConsumer):
-    """Takes each request undecoded (kombu's `on_message`), so its size is checked first."""
+class GuardedQueueConsumer(PausableQueueConsumer):
+    """Takes each request undecoded (kombu's `on_message`), so its size is checked first; takes
+    none while the service's Redis is out of reach (readiness)."""
 
     def get_consumers(self, consumer_cls, channel):
         consumers = super().get_consumers(consumer_cls, channel)
