@@ -11,7 +11,7 @@ import pytest  # noqa: E402
 from nameko.standalone.rpc import ClusterRpcProxy  # noqa: E402
 
 from services.common import auth, topology  # noqa: E402
-from tests.helpers import EventListener, flushed_redis, free_port  # noqa: E402
+from tests.helpers import EventListener, ThrowawayRedis, flushed_redis, free_port  # noqa: E402
 
 # Override to run two suites at once without flushing each other's data.
 TEST_REDIS_URL = os.environ.get("LEIFENG_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
@@ -100,3 +100,11 @@ def listen(service_config):
     for listener in listeners:
         listener.close()
 
+
+@pytest.fixture
+def throwaway_redis():
+    """A Redis of the test's own, which it may stop and start (the shared one must never stop)."""
+    server = ThrowawayRedis()
+    server.start()
+    yield server
+    server.stop()

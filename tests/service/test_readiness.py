@@ -2,10 +2,6 @@
 consuming its RPC and event queues, so the other takes all the work, and resumes by itself once
 its Redis is back. The cut-off instance's Redis is a redis-server of its own that the test stops
 and starts again on the same port."""
-import subprocess
-
-import pytest
-import redis
 from kombu import Connection
 
 from services.common import amqp_names
@@ -17,59 +13,32 @@ EVENT_QUEUE = amqp_names.consumer_queue_name("probe", "thing_made", "probeconsum
 THING = {"unit_code": "U001", "title": "慰问"}
 
 
-class OwnRedis:
-    def __init__(self, directory):
-        self.port, self.directory, self.process = free_port(), directory, None
-        self.url = f"redis://127.0.0.1:{self.port}/0"
-
-    def start(self):
-        self.process = subprocess.Popen(
-            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-             "--dir", str(self.directory)], stdout=subprocess.DEVNULL)
-        wait_until(self.answers, message="the instance's own redis-server to answer")
-
-    def answers(self):
-        try:
-            return redis.Redis.from_url(self.url, socket_connect_timeout=0.5).ping()
-        except redis.RedisError:
-            return False
-
-    def stop(self):
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            self.process.wait(timeout=10)
-
-
-@pytest.fixture
-def own_redis(tmp_path):
-    server = OwnRedis(tmp_path)
-    server.start()
-    yield server
-    server.stop()
-
-
 def consumers(amqp_uri, queue):
     with Connection(amqp_uri) as connection:
         return connection.default_channel.queue_declare(queue, passive=True)[2]
 
 
+def consuming(amqp_uri, count):
+    """Whether `count` instances consume the RPC queue and the event queue."""
+    return consumers(amqp_uri, RPC_QUEUE) == count and consumers(amqp_uri, EVENT_QUEUE) == count
+
+
 def test_an_instance_without_its_redis_stops_consuming_and_resumes_when_it_is_back(
-        start_service, service_config, own_redis, rpc, redis_client):
+        start_service, service_config, throwaway_redis, rpc, redis_client):
     amqp_uri = service_config["AMQP_URI"]
     start_service(ProbeService)
     start_service(ProbeConsumer)
-    cut_off = {"REDIS_URL": own_redis.url}
+    cut_off = {"REDIS_URL": throwaway_redis.url}
     start_service(ProbeService, WEB_SERVER_ADDRESS=f"127.0.0.1:{free_port()}", **cut_off)
     start_service(ProbeConsumer, **cut_off)
-    both = lambda n: consumers(amqp_uri, RPC_QUEUE) == n and consumers(amqp_uri, EVENT_QUEUE) == n  # noqa: E731
-    wait_until(lambda: both(2), message="two instances consuming each queue")
+    wait_until(lambda: consuming(amqp_uri, 2), message="two instances consuming each queue")
 
-    own_redis.stop()
-    wait_until(lambda: both(1), message="the cut-off instances to stop consuming")
+    throwaway_redis.stop()
+    wait_until(lambda: consuming(amqp_uri, 1), message="the cut-off instances to stop consuming")
     made = [rpc().probe.make_thing(THING) for _ in range(8)]  # each would be Unavailable on the other
     assert len({thing["id"] for thing in made}) == 8
     wait_until(lambda: redis_client.hlen("probeconsumer:effects") == 8,
                message="every event handled by the instance that has its Redis")
 
-    own_redis.start()
-    wait_until(lambda: both(2), message="the instances back on their Redis to consume again")
+    throwaway_redis.start()
+    wait_until(lambda: consuming(amqp_uri, 2), message="the instances back on their Redis to consume again")
