@@ -55,6 +55,7 @@ def service_config(rabbit_config, redis_client, jwt_keys):
         "SMTP_FROM": "leifeng-noreply@localhost",
         "COMMITTEE_EMAILS": None,
         "EMAIL_RETRY_DELAYS": [0.05, 0.1, 0.2, 0.4, 0.8],
+        "PAUSE_WITHOUT_REDIS": True,
     }
 
 

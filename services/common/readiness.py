@@ -8,7 +8,8 @@ second and keeps `shared.ready`; each `PausableQueueConsumer` (the queue
 consumer of our RPC and event entrypoints) compares it on every turn of its consume loop (at least
 once a second) and cancels its AMQP consumers (basic.cancel) or starts them again. Messages
 already delivered are still handled; nothing new arrives while paused. A service without Redis
-(the gateway) is always ready."""
+(the gateway) is always ready, and so is one whose PAUSE_WITHOUT_REDIS is false (it keeps taking
+work and answers `Unavailable`: a single instance whose callers prefer a quick 503 to waiting)."""
 import logging
 
 import eventlet

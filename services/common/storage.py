@@ -11,7 +11,7 @@ from nameko.extensions import DependencyProvider
 
 from . import correlation, metrics, readiness
 from .outbox import Bus, Outbox
-from .settings import number, require_setting
+from .settings import flag, number, require_setting
 
 log = logging.getLogger(__name__)
 
@@ -63,7 +63,8 @@ class Storage(DependencyProvider):
         if not shared.relaying:  # a service with two stores still runs one relay
             shared.relaying = True
             self.relay_thread = self.container.spawn_managed_thread(self.relay_forever)
-            self.watch_thread = self.container.spawn_managed_thread(lambda: readiness.watch(shared, self.service))
+            if flag(self.container.config, "PAUSE_WITHOUT_REDIS"):
+                self.watch_thread = self.container.spawn_managed_thread(lambda: readiness.watch(shared, self.service))
 
     def stop(self):
         for thread in (self.relay_thread, self.watch_thread):
