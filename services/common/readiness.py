@@ -50,10 +50,10 @@ class PausableQueueConsumer(QueueConsumer):
         super().__init__(*args, **kwargs)
         self.paused = []
 
-    def get_consumers(self, consumer_cls, channel):
-        # After a reconnection every consumer is new and consuming; the next turn pauses it again.
+    def on_consume_ready(self, connection, channel, consumers, **kwargs):
+        # After a (re)connection every consumer is new and consuming; the next turn pauses it again.
         self.paused = []
-        return super().get_consumers(consumer_cls, channel)
+        super().on_consume_ready(connection, channel, consumers, **kwargs)
 
     def on_iteration(self):
         super().on_iteration()

@@ -54,9 +54,9 @@ class GatewayService:
     name = "gateway"
 
     auth = Auth()
-    # X-Request-Id (the request's context data) on every log line the request causes here.
-    correlation = CorrelationContext()
     config = Config()
+    # Binds the request's X-Request-Id for the gateway's own log lines (and RPCs carry it on).
+    correlation = CorrelationContext()
     documents = Documents()
     broker_probe = BrokerProbe()
     pairing = RpcProxy("pairing")
@@ -95,5 +95,5 @@ class GatewayService:
         return problems.unavailable(f"网关暂不可用(Gateway unavailable): {checks}").response()
 
     @route("GET", "/metrics")
-    def metrics(self, request):
+    def prometheus_metrics(self, request):
         return Response(generate_latest(), content_type=CONTENT_TYPE_LATEST)

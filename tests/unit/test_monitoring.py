@@ -84,4 +84,4 @@ def test_compose_enables_rabbitmqs_prometheus_endpoint():
     mounts = {target: source for source, target, *_ in (volume.split(":") for volume in rabbitmq["volumes"])}
     plugins = (ROOT / mounts["/etc/rabbitmq/enabled_plugins"]).read_text()
     assert plugins == "[rabbitmq_management,rabbitmq_prometheus].\n"
-    assert "15692:15692" in rabbitmq["ports"]
+    assert any(port.endswith(":15692:15692") for port in rabbitmq["ports"])
