@@ -9,7 +9,6 @@
   message behind it flowing meanwhile, then dead-lettered with the error and the attempt count;
 - nothing is acked before it is handled, scheduled for retry or dead-lettered;
 - the handler runs with the event's correlation id, so the events it emits carry it on."""
-import json
 import logging
 import time
 from datetime import datetime, timezone
@@ -24,46 +23,21 @@ from .broker_users import UNTRUSTED, login, trusted
 from .errors import ValidationError
 from .events import validate_event
 from .logs import error_summary, quiet_expected_errors
-from .readiness import PausableQueueConsumer
+from .raw_messages import RawQueueConsumer, Refused, json_object
 from .settings import delays
 from .storage import resources
 
 log = logging.getLogger(__name__)
 
-MAX_BODY = 4 * 1024 * 1024
 
 def attempts_so_far(message):
     return int((message.headers or {}).get(ATTEMPTS, 0))
 
 
-def read_body(message):
-    """(envelope, None) or (None, why): kombu would decode any body, of any size or depth, first."""
-    if len(message.body) > MAX_BODY:
-        return None, "ValidationError: body over 4 MiB"
-    if message.content_type != "application/json" or (message.headers or {}).get("compression"):
-        return None, "ValidationError: not a JSON message"
-    try:
-        body = json.loads(message.body)
-    except (ValueError, RecursionError):
-        return None, "ValidationError: not JSON"
-    return (body, None) if isinstance(body, dict) else (None, "ValidationError: not a JSON object")
+class RawEventConsumer(RawQueueConsumer):
+    """Hands event handlers the undecoded message: the handler checks its publisher, then its body."""
 
-
-class RawEventConsumer(PausableQueueConsumer):
-    """nameko's QueueConsumer, handing event handlers the undecoded message (`on_message`), and
-    taking none while the service's Redis is out of reach (readiness)."""
-
-    def get_consumers(self, consumer_cls, channel):
-        for provider in self._providers:
-            consumer = consumer_cls(queues=[provider.queue], on_message=partial(self.handle_message, provider, None),
-                                    on_decode_error=partial(self.undecodable, provider))
-            consumer.qos(prefetch_count=self.prefetch_count)
-            self._consumers[provider] = consumer
-        return self._consumers.values()
-
-    def undecodable(self, provider, message, exc):
-        """A body kombu could not even inflate (a `compression` header): its default would raise
-        and stop the consumer; the handler refuses it like any other message that is not JSON."""
+    def screen(self, provider, message):
         self.handle_message(provider, None, message)
 
 
@@ -99,9 +73,10 @@ class ReliableEventHandler(EventHandler):
             publisher = message.properties.get("user_id") or "none"
             self._give_up(message, None, f"{UNTRUSTED}: user_id {publisher}", attempts_so_far(message) + 1)
             return
-        body, problem = read_body(message)
-        if problem:
-            self._give_up(message, None, problem, attempts_so_far(message) + 1)
+        try:
+            body = json_object(message)
+        except Refused as refusal:
+            self._give_up(message, None, f"ValidationError: {refusal}", attempts_so_far(message) + 1)
             return
         try:
             validate_event(body)

@@ -57,7 +57,8 @@ class RulesProbe(UnitStatus):
     @allow(COMMITTEE)
     def publish_elsewhere(self, port):
         """Reaches a broker that is not there: a broker connection error inside an RPC."""
-        Bus(f"pyamqp://guest:guest@127.0.0.1:{port}//").send(get_rpc_exchange({}), "nowhere", {}, {})
+        envelope = {"source": "rulesprobe", "event_type": "nothing_happened", "event_id": "e-1"}
+        Bus(f"pyamqp://guest:guest@127.0.0.1:{port}//").publish(envelope)
 
 
 class RawCaller:

@@ -19,7 +19,7 @@ from services.summary.service import SummaryService
 from tests.helpers import publish_envelope, queue_depth, take_message, wait_until
 from tests.service.fake_pairing import event_data, pairing_record
 from tests.service.probe import ProbeConsumer
-from tests.service.summary_support import activity, campaign, wait_for_seed
+from tests.service.summary.helpers import activity, campaign, wait_for_seed
 
 REPLY_ID = str(uuid.uuid4())
 EVERY_SERVICE = (PairingService, ActivityService, SummaryService, NotificationService)

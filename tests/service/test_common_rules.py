@@ -8,19 +8,20 @@ from pathlib import Path
 
 import pytest
 import redis
+from kombu import Connection, Producer
 from nameko.rpc import get_rpc_exchange
 from nameko.rpc import rpc as nameko_rpc
 from nameko.standalone.rpc import ClusterRpcProxy
 
-from services.common import topology
 from services.common.audit import AuditTrail
 from services.common.auth import COMMITTEE, Auth, allow
-from services.common.rpc import MAX_BODY
+from services.common.raw_messages import MAX_BODY
 from services.common.storage import Storage
 from services.common.store import Store
 from services.ops.__main__ import main as ops_main
+from tests import helpers
 from tests.conftest import TEST_REDIS_URL
-from tests.helpers import free_port, outcome, publish_event, remote_error, wait_until
+from tests.helpers import free_port, outcome, publish_event, queue_depth, remote_error, take_message, wait_until
 from tests.service.rules_probe import MARKER, RawCaller, RulesProbe
 
 CONFIG = str(Path(__file__).resolve().parents[2] / "config.yml")
@@ -110,11 +111,17 @@ def test_a_request_that_cannot_be_decompressed_is_refused_and_the_service_lives_
     assert rpc().rulesprobe.get_touch("t1")["count"] == 0
 
 
-def test_an_undecodable_event_is_logged_without_its_body(probe, raw, caplog):
-    queue = topology.consumer_queue_name("pairing", "unit_deactivated", "rulesprobe", "on_unit_deactivated")
-    raw.producer.publish(b'{"event_id": "' + MARKER.encode(), exchange="", routing_key=queue,
-                         content_type="application/json", content_encoding="binary")
-    wait_until(lambda: "body not logged" in caplog.text, message="the decode error logged")
+def test_an_undecodable_event_is_dead_lettered_without_logging_its_body(probe, service_config, caplog):
+    """From pairing's own broker user, so it is trusted and its body is read (contract §6)."""
+    user = helpers.bus_users.prefix + "pairing"
+    with Connection(helpers.bus_users.uri(service_config["AMQP_URI"], "pairing")) as connection:
+        Producer(connection.default_channel).publish(
+            b'{"event_id": "' + MARKER.encode(), exchange="pairing.events", routing_key="unit_deactivated",
+            content_type="application/json", content_encoding="binary", user_id=user)
+    wait_until(lambda: queue_depth(service_config["AMQP_URI"], "rulesprobe.dead-letter") == 1,
+               message="the event dead-lettered")
+    _, headers = take_message(service_config["AMQP_URI"], "rulesprobe.dead-letter")
+    assert headers["x-error"] == "ValidationError: not JSON"
     assert MARKER not in caplog.text
 
 
