@@ -2,9 +2,11 @@
 # (scripts/service.sh <name>, which connects as that service's own broker and Redis user).
 FROM python:3.11-slim
 
+# No Python warnings (eventlet's deprecation notice at every start): with LOG_FORMAT=json every line
+# on stderr is one JSON object, and a warning printed by Python is not.
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
-    PYTHONWARNINGS="ignore::DeprecationWarning,ignore::UserWarning"
+    PYTHONWARNINGS="ignore"
 
 WORKDIR /app
 

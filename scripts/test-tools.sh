@@ -1,17 +1,18 @@
 #!/usr/bin/env bash
 # The tools the tests need beyond pip, installed from Debian when missing (run by `make test` and
 # each tier's target). Today: `docker-compose`, which validates docker-compose.yml without a Docker
-# engine (tests/unit/test_deployment.py). As root, a missing package is installed with apt-get
+# engine (tests/unit/test_deployment.py), and `promtool` (Debian's `prometheus`), which validates
+# deploy/monitoring/ (tests/unit/test_monitoring.py). As root, a missing package is installed with apt-get
 # (apt-get update once if that fails); otherwise one line says what to install, and the test that
 # needs it fails naming it.
 set -u
 
-# command the tests run -> the Debian package that provides it
-declare -A NEEDED=([docker-compose]=docker-compose)
+# command the tests run and the Debian package that provides it, in the order they are installed
+NEEDED=(docker-compose:docker-compose promtool:prometheus)
 
 missing=()
-for command in "${!NEEDED[@]}"; do
-  command -v "$command" >/dev/null 2>&1 || missing+=("${NEEDED[$command]}")
+for pair in "${NEEDED[@]}"; do
+  command -v "${pair%%:*}" >/dev/null 2>&1 || missing+=("${pair#*:}")
 done
 (( ${#missing[@]} )) || exit 0
 

@@ -19,7 +19,7 @@ from nameko.standalone.rpc import ClusterRpcProxy  # noqa: E402
 from services.common import amqp_names, auth, broker_users, topology  # noqa: E402
 from services.ops import provision  # noqa: E402
 from tests import helpers  # noqa: E402
-from tests.helpers import BusUsers, EventListener, flushed_redis, free_port  # noqa: E402
+from tests.helpers import BusUsers, EventListener, ThrowawayRedis, flushed_redis, free_port  # noqa: E402
 
 # Override to run two suites at once without flushing each other's data.
 TEST_REDIS_URL = os.environ.get("LEIFENG_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
@@ -80,6 +80,7 @@ def service_config(rabbit_config, redis_client, jwt_keys):
         "SMTP_FROM": "leifeng-noreply@localhost",
         "COMMITTEE_EMAILS": None,
         "EMAIL_RETRY_DELAYS": [0.05, 0.1, 0.2, 0.4, 0.8],
+        "PAUSE_WITHOUT_REDIS": True,
     }
 
 
@@ -153,3 +154,11 @@ def listen(service_config, bus_users):
     for listener in listeners:
         listener.close()
 
+
+@pytest.fixture
+def throwaway_redis():
+    """A Redis of the test's own, which it may stop and start (the shared one must never stop)."""
+    server = ThrowawayRedis()
+    server.start()
+    yield server
+    server.stop()

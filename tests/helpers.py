@@ -1,6 +1,7 @@
 """Test plumbing that is not a fixture: waiting for conditions, listening to and publishing events,
 and this run's broker users."""
 import socket
+import subprocess
 import time
 import uuid
 from contextlib import contextmanager
@@ -163,3 +164,33 @@ def flushed_redis(url):
     client.flushdb()
     yield client
     client.flushdb()
+
+
+class ThrowawayRedis:
+    """A redis-server of its own on a free port, which a test stops and starts again (on the same
+    port): the shared one on 6379 must never be stopped."""
+
+    def __init__(self):
+        self.port = free_port()
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.process = None
+
+    def start(self):
+        self.process = subprocess.Popen(
+            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+            stdout=subprocess.DEVNULL)
+        client = redis.Redis(port=self.port, socket_connect_timeout=1)
+        wait_until(lambda: self.process.poll() is None and self._answers(client), timeout=10,
+                   message=f"Redis on port {self.port}")
+
+    @staticmethod
+    def _answers(client):
+        try:
+            return client.ping()
+        except redis.ConnectionError:
+            return False
+
+    def stop(self):
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(timeout=10)

@@ -233,7 +233,7 @@ def allow(*roles, unit=None, department=None):
 
         @functools.wraps(method)
         def entry(self, *args, **kwargs):
-            outcome, result = "ok", None
+            outcome, result, started = "ok", None, time.monotonic()
             try:
                 result = checked(self, args, kwargs)
                 return result
@@ -244,7 +244,7 @@ def allow(*roles, unit=None, department=None):
                     raise
                 raise answer from None
             finally:
-                metrics.RPC_CALLS.labels(self.name, name, outcome).inc()
+                metrics.observe_rpc(self.name, name, outcome, time.monotonic() - started)
                 if changes_state:
                     self.auth.audit(name, record_of(result, arguments(signature, args, kwargs)), outcome)
 

@@ -10,6 +10,7 @@
 - nothing is acked before it is handled, scheduled for retry or dead-lettered;
 - the handler runs with the event's correlation id, so the events it emits carry it on."""
 import logging
+import time
 from datetime import datetime, timezone
 from functools import partial
 
@@ -91,7 +92,7 @@ class ReliableEventHandler(EventHandler):
         try:
             context = {correlation.KEY: body.get("correlation_id") or correlation.new_correlation_id()}
             self.container.spawn_worker(self, (body,), {}, context_data=context,
-                                        handle_result=partial(self.handle_result, message))
+                                        handle_result=partial(self.timed_result, message, time.monotonic()))
         except ContainerBeingKilled:
             self._settle(self.queue_consumer.requeue_message, message)
 
@@ -100,6 +101,11 @@ class ReliableEventHandler(EventHandler):
             return handled.is_marked(self.client, self._mark(body["event_id"]))
         except Exception:
             return False  # the handler's own transaction checks again
+
+    def timed_result(self, message, started, worker_ctx, result=None, exc_info=None):
+        outcome = "ok" if exc_info is None else exc_info[0].__name__
+        metrics.observe_handler(self.service, self.method_name, self.event_type, outcome, time.monotonic() - started)
+        return self.handle_result(message, worker_ctx, result, exc_info)
 
     def handle_result(self, message, worker_ctx, result=None, exc_info=None):
         body = worker_ctx.args[0]

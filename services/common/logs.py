@@ -24,9 +24,27 @@ class HideMessageBodies(logging.Filter):
         return True
 
 
+class OneLineOutages(logging.Filter):
+    """kombu logs a lost or refused broker connection with its traceback, nameko over two lines:
+    an outage the consumer recovers from by itself is one warning line naming the error type."""
+
+    def filter(self, record):
+        if record.exc_info and record.exc_info[1] is not None:
+            record.msg = f"{record.getMessage()} ({type(record.exc_info[1]).__name__})"
+            record.args, record.exc_info, record.exc_text = (), None, None
+        if "\n" in str(record.msg):
+            record.msg = " ".join(str(record.msg).split())
+        return True
+
+
+RULES = (("nameko.containers", DropExpectedErrors), ("kombu.mixins", HideMessageBodies),
+         ("kombu.mixins", OneLineOutages), ("nameko.messaging", OneLineOutages))
+
+
 def quiet_expected_errors():
-    """The logging rules every service process applies: expected errors once, no message bodies."""
-    for name, rule in (("nameko.containers", DropExpectedErrors), ("kombu.mixins", HideMessageBodies)):
+    """The logging rules every service process applies: expected errors once, no message bodies,
+    broker outages in one line."""
+    for name, rule in RULES:
         logger = logging.getLogger(name)
         if not any(isinstance(f, rule) for f in logger.filters):
             logger.addFilter(rule())

@@ -70,6 +70,10 @@ class Outbox:
         try:
             self.bus.publish(envelope)
             metrics.EVENTS_PUBLISHED.labels(self.service, event_type).inc()
+            # The relay runs outside any worker: the line names the event's own correlation id.
+            log.info("event %s %s published", event_type, envelope["event_id"], extra={
+                "correlation_id": envelope.get("correlation_id"), "event_id": envelope["event_id"],
+                "event_type": event_type})
         except UndeliverableMessage:
             # Nobody subscribes to it yet; topology declares every consumer queue up front.
             log.info("event %s %s unroutable: no queue bound", event_type, envelope["event_id"])
@@ -114,3 +118,8 @@ class Outbox:
 
     def backlog(self):
         return self.client.zcard(self.staged)
+
+    def oldest_age(self):
+        """Seconds since the oldest entry still staged was written (0 when none is)."""
+        oldest = self.client.zrange(self.staged, 0, 0, withscores=True)
+        return max(0.0, time.time() - oldest[0][1]) if oldest else 0.0

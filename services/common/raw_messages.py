@@ -5,7 +5,7 @@ HTTP bodies (the gateway) have the same limit."""
 import json
 from functools import partial
 
-from nameko.messaging import QueueConsumer
+from .readiness import PausableQueueConsumer
 
 MAX_BODY = 4 * 1024 * 1024
 
@@ -31,9 +31,10 @@ def json_object(message):
     return body
 
 
-class RawQueueConsumer(QueueConsumer):
+class RawQueueConsumer(PausableQueueConsumer):
     """nameko's QueueConsumer handing each message undecoded (kombu's `on_message`) to
-    `screen(provider, message)`. A message kombu cannot even make (a `compression` it cannot undo)
+    `screen(provider, message)`, and taking none while the service's Redis is out of reach
+    (readiness). A message kombu cannot even make (a `compression` it cannot undo)
     goes there too, as it is: kombu's default would log its whole body and never settle it."""
 
     def get_consumers(self, consumer_cls, channel):

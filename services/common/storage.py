@@ -1,6 +1,7 @@
 """The Redis `DependencyProvider`: one client per service process, keys under `<service>:`.
 
-It also runs the outbox relay, so every service that stores state also publishes what it staged."""
+It also runs the outbox relay, so every service that stores state also publishes what it staged,
+and the Redis watch that pauses the container's consumers while Redis is out of reach (readiness)."""
 import logging
 from dataclasses import dataclass
 
@@ -8,9 +9,9 @@ import eventlet
 import redis
 from nameko.extensions import DependencyProvider
 
-from . import correlation, metrics
+from . import correlation, metrics, readiness
 from .outbox import Bus, Outbox
-from .settings import number, require_setting
+from .settings import flag, number, require_setting
 
 log = logging.getLogger(__name__)
 
@@ -28,6 +29,7 @@ class Resources:
     bus: Bus
     outbox: Outbox
     relaying: bool = False
+    ready: bool = True  # Redis answered the last ping (services.common.readiness)
 
 
 def resources(container):
@@ -46,7 +48,7 @@ def resources(container):
 class Storage(DependencyProvider):
     def __init__(self, store_cls):
         self.store_cls = store_cls
-        self.relay_thread = None
+        self.relay_thread = self.watch_thread = None
 
     def setup(self):
         shared = resources(self.container)
@@ -61,10 +63,13 @@ class Storage(DependencyProvider):
         if not shared.relaying:  # a service with two stores still runs one relay
             shared.relaying = True
             self.relay_thread = self.container.spawn_managed_thread(self.relay_forever)
+            if flag(self.container.config, "PAUSE_WITHOUT_REDIS"):
+                self.watch_thread = self.container.spawn_managed_thread(lambda: readiness.watch(shared, self.service))
 
     def stop(self):
-        if self.relay_thread is not None:
-            self.relay_thread.kill()
+        for thread in (self.relay_thread, self.watch_thread):
+            if thread is not None:
+                thread.kill()
 
     kill = stop
 
@@ -74,6 +79,7 @@ class Storage(DependencyProvider):
             try:
                 self.outbox.relay(older_than=self.relay_interval)
                 metrics.OUTBOX_BACKLOG.labels(self.service).set(self.outbox.backlog())
+                metrics.OUTBOX_OLDEST_AGE.labels(self.service).set(self.outbox.oldest_age())
             except Exception as exc:
                 log.warning("outbox relay: %s", type(exc).__name__)
 

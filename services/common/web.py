@@ -9,6 +9,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from werkzeug.wrappers import Response
 
 from .settings import require_setting
+from .scrape import ScrapeGauges  # noqa: F401 (services name it as web.ScrapeGauges)
 from .storage import resources
 from .tracing import CorrelationContext
 
@@ -59,9 +60,11 @@ class HealthProbe(DependencyProvider):
 
 class Observable:
     """Mixed into each service class: its health and its Prometheus metrics over HTTP, and a
-    correlation id for every worker (its log lines, its nested RPCs, its events)."""
+    correlation id for every worker (its log lines, its nested RPCs, its events). A service with
+    business gauges sets `scrape_gauges = ScrapeGauges(its_gauges)`."""
 
     health_probe = HealthProbe()
+    scrape_gauges = ScrapeGauges()
     correlation = CorrelationContext()
 
     @http("GET", "/health")

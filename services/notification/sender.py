@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import eventlet
 import requests
 
+from services.common import correlation
 from services.common.settings import delays, flag, number
 
 from . import domain_webhooks, metrics
@@ -56,6 +57,13 @@ class WebhookSender(JobLoop):
             self.store.drop_delivery_job(delivery_id)
             return
         delivery, url, secret, body = job
+        token = correlation.bind(correlation.of_envelope(body), service="notification", event_id=delivery["event_id"])
+        try:
+            self.attempt(delivery_id, delivery, url, secret, body)
+        finally:
+            correlation.unbind(token)
+
+    def attempt(self, delivery_id, delivery, url, secret, body):
         hook_id = delivery["webhook_id"]
         if self.in_flight[hook_id] >= PER_WEBHOOK:
             self.store.postpone_job(self.queue, delivery_id, BUSY_WAIT_SECONDS)
@@ -94,6 +102,7 @@ class WebhookSender(JobLoop):
     def count(delivery):
         if delivery["status"] == domain_webhooks.DELIVERED:
             outcome = "delivered"
+            log.info("webhook delivery %s: delivered (attempt %d)", delivery["id"], delivery["attempts"])
         else:
             outcome = "failed" if delivery["status"] == domain_webhooks.FAILED else "retry"
             log.warning("webhook delivery %s: attempt %d failed (HTTP %s)%s", delivery["id"], delivery["attempts"],

@@ -4,7 +4,8 @@ python -m services.ops [--config config.yml] dead-letters show SERVICE EVENT_ID
 python -m services.ops [--config config.yml] dead-letters replay SERVICE (EVENT_ID | --all)
 python -m services.ops [--config config.yml] dead-letters drop SERVICE (EVENT_ID | --all)
 python -m services.ops [--config config.yml] rescale-due-scores [--key KEY ...]
-python -m services.ops [--config config.yml] audit [--service S] [--who SUB] [--record ID] [--since T]"""
+python -m services.ops [--config config.yml] audit [--service S] [--who SUB] [--record ID] [--since T]
+python -m services.ops [--config config.yml] trace CORRELATION_ID [--log FILE ...] [--since T]"""
 import argparse
 import importlib
 import sys
@@ -21,7 +22,7 @@ from services.common.deadlines import rescale_ms_scores  # noqa: E402
 from services.common.settings import load_config, require_setting  # noqa: E402
 from services.common.storage import redis_client  # noqa: E402
 
-from . import audit, queues  # noqa: E402
+from . import audit, queues, trace  # noqa: E402
 from .broker import Broker, OpsError  # noqa: E402
 from .dead_letters import DeadLetterQueue  # noqa: E402
 from .provision import uri_for  # noqa: E402
@@ -70,6 +71,7 @@ def parser():
                                   help="one-shot v2 migration: due sets scored in milliseconds to seconds")
     rescale.add_argument("--key", action="append", metavar="KEY", help=f"a due set (default: {' '.join(MS_DUE_SETS)})")
     audit.add_parser(commands)
+    trace.add_parser(commands)
     return main
 
 
@@ -98,6 +100,8 @@ def run(args):
         return 0
     if args.command == "audit":
         return audit.run(config, args)
+    if args.command == "trace":
+        return trace.run(config, args)
     broker = Broker(config["AMQP_URI"])
     if args.command == "queues":
         names = queues.project_queues(config, service_classes(args.service_class))

@@ -30,19 +30,19 @@ class Broker:
         return connection
 
     def management_counts(self):
-        """{queue: (ready, unacked, consumers)} for the vhost, or None when the API does not answer.
+        """{queue: (ready, unacked, consumers, ready_rate)} for the vhost, or None when the API does
+        not answer; `ready_rate` is how fast READY changed (messages/s, > 0: growing).
 
         The API's counts are sampled by the broker (every 5 s by default), so they may lag."""
         url = f"{self.api_uri}/api/queues/{quote(self.vhost, safe='')}"
+        columns = "name,messages_ready,messages_unacknowledged,consumers,messages_ready_details"
         try:
-            response = requests.get(
-                url, params={"columns": "name,messages_ready,messages_unacknowledged,consumers"},
-                timeout=API_TIMEOUT)
+            response = requests.get(url, params={"columns": columns}, timeout=API_TIMEOUT)
             response.raise_for_status()
         except requests.RequestException:
             return None
         return {queue["name"]: (queue.get("messages_ready", 0), queue.get("messages_unacknowledged", 0),
-                                queue.get("consumers", 0))
+                                queue.get("consumers", 0), (queue.get("messages_ready_details") or {}).get("rate", 0))
                 for queue in response.json()}
 
     def declared_counts(self, connection, name):

@@ -19,6 +19,7 @@ class PairingService(deadlines.DeadlineEntrypoints, web.Observable):
 
     auth = Auth()
     store = Storage(PairingStore)
+    scrape_gauges = web.ScrapeGauges(PairingStore)
 
     @rpc
     @allow(COMMITTEE)

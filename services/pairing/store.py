@@ -16,6 +16,8 @@ the indexes that follow from it, inside the caller's transaction.
     pairing:<id>                         the pairing (JSON)
     pairings:<campaign id>[:<code>]      listing indexes of a campaign's pairings (of one unit)
     request:<method>:<scope>:<request id>  the record a request made or changed, with its arguments (30 days)
+
+`gauges(now)` (GET /metrics) reads only the newest campaigns and the sizes of their progress sets.
 """
 from services.common import listing
 from services.common.deadlines import due_score as score
@@ -25,6 +27,10 @@ from services.common.store import Store
 from . import deadlines, domain, pairings
 from .pairings import COUNTED
 from .records import VALID
+
+GAUGED_CAMPAIGNS = 20
+UNITS_MISSING = ("leifeng_units_missing_pairing",
+                 "Units taking part in a campaign without a reported or approved pairing.")
 
 # What `NotFound` names (contract §3 messages are Chinese).
 CAMPAIGN_NOUN, UNIT_NOUN, PAIRING_NOUN = "活动", "单位", "结对"
@@ -113,6 +119,19 @@ class PairingStore(Store):
             pipe.smembers(self.state_key(campaign_id, status))
         raw, *sets = pipe.execute()
         return require_found(self.decode(raw), CAMPAIGN_NOUN), sets
+
+    def gauges(self, now, newest=GAUGED_CAMPAIGNS):
+        """Per campaign among the newest: its participants without a reported or approved pairing."""
+        ids = [listing.record_id(m) for m in self.client.zrevrange(self.campaigns_key(), 0, newest - 1)]
+        pipe = self.client.pipeline(transaction=False)
+        for campaign_id in ids:
+            pipe.get(self.campaign_key(campaign_id))
+            for status in VALID:
+                pipe.scard(self.state_key(campaign_id, status))
+        answers, width = pipe.execute(), 1 + len(VALID)
+        rows = [answers[at:at + width] for at in range(0, len(answers), width)]
+        return [(*UNITS_MISSING, {"campaign": campaign_id}, max(0, len(self.decode(raw)["participants"]) - sum(paired)))
+                for campaign_id, (raw, *paired) in zip(ids, rows) if raw is not None]
 
     def due_campaigns(self, event_type, now):
         return self.client.zrangebyscore(self.due_key(event_type), "-inf", score(now))

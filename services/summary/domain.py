@@ -95,6 +95,11 @@ def summary_pending_due(summary):
     return None
 
 
+def summary_open_due(summary):
+    """The due time of a summary not yet submitted (overdue or not), or None (the overdue gauge)."""
+    return summary["due_at"] if summary["status"] == REQUESTED else None
+
+
 def summary_fell_due(summary, now):
     due = summary_pending_due(summary)
     return due is not None and now > clock.parse(due)

@@ -110,6 +110,12 @@ def pending_deadlines(issue):
     return pending
 
 
+def next_deadline(issue):
+    """The deadline the department must meet next, met or overdue (the overdue gauge): the
+    acknowledgement while forwarded, the answer once acknowledged; None after."""
+    return {FORWARDED: issue["ack_due_at"], ACKNOWLEDGED: issue["answer_due_at"]}.get(issue["status"])
+
+
 def fell_due(issue, kind, now):
     due = pending_deadlines(issue).get(kind)
     return due is not None and now > clock.parse(due)

@@ -24,6 +24,7 @@ class SummaryService(web.Observable, report_service.ReportEndpoints, deadlines.D
 
     auth = Auth()
     store = SeededStorage(SummaryStore)
+    scrape_gauges = web.ScrapeGauges(SummaryStore)
 
     def _request(self, method, args):
         """The idempotency key of a state-changing call (contract §3 v2)."""

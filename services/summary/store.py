@@ -12,6 +12,10 @@ method names a key; every other read returns data.
     issues[:unit:<code>|:campaign:<id>|:department:<code>|:status:<s>]   list indexes
     due:summary, due:ack, due:answer    sorted sets of ids scored by due time (epoch SECONDS): only
                                         what may still fall due, so a deadline check never scans
+    open:summaries                      requested summaries by due time (epoch seconds)
+    open:issues:<department>            the department's forwarded or acknowledged issues by the
+                                        deadline they must meet next (ack, then answer): with the
+                                        two above, what `gauges(now)` counts with ZCOUNT for /metrics
     request:<method>:<scope>:<request_id>   idempotent calls (services.common.requests)
 
 Due scores were epoch milliseconds before; `migrate_due_scores` rescales an old index once."""
@@ -23,6 +27,9 @@ from . import departments, domain, issues
 from .records import ACK, ANSWER
 
 SUMMARY_DUE = "summary"
+SUMMARIES_OVERDUE = ("leifeng_summaries_overdue", "Requested summaries past their due time, not submitted.")
+ISSUES_OVERDUE = ("leifeng_issues_overdue",
+                  "Issues past the acknowledgement or answer deadline they must meet next, per department.")
 DUE_SETS = (SUMMARY_DUE, ACK, ANSWER)
 
 
@@ -93,6 +100,7 @@ class SummaryStore(Store):
                 for key in self._summary_indexes(summary):
                     listing.add(pipe, key, summary)
             self._watch_due(pipe, SUMMARY_DUE, summary["id"], domain.summary_pending_due(summary))
+            self._keep_open(pipe, self.key("open", "summaries"), summary["id"], domain.summary_open_due(summary))
         tx.write(index)
 
     def save_issue(self, tx, issue, before=None):
@@ -108,7 +116,34 @@ class SummaryStore(Store):
             pending = issues.pending_deadlines(issue)
             for kind in (ACK, ANSWER):
                 self._watch_due(pipe, kind, issue["id"], pending.get(kind))
+            if before is not None and before["department"] not in (None, issue["department"]):
+                pipe.zrem(self.open_issues_key(before["department"]), issue["id"])
+            if issue["department"] is not None:
+                self._keep_open(pipe, self.open_issues_key(issue["department"]), issue["id"],
+                                issues.next_deadline(issue))
         tx.write(index)
+
+    def open_issues_key(self, department):
+        return self.key("open", "issues", department)
+
+    @staticmethod
+    def _keep_open(pipe, key, record_id, due_at):
+        if due_at is None:
+            pipe.zrem(key, record_id)
+        else:
+            pipe.zadd(key, {record_id: due_score(clock.parse(due_at))})
+
+    def gauges(self, now):
+        """Summaries overdue, and issues overdue per department (GET /metrics): ZCOUNTs, no scan."""
+        upper = f"({due_score(now)}"
+        codes = [listing.record_id(m) for m in self.client.zrange(self.key("departments"), 0, -1)]
+        pipe = self.client.pipeline(transaction=False)
+        pipe.zcount(self.key("open", "summaries"), "-inf", upper)
+        for code in codes:
+            pipe.zcount(self.open_issues_key(code), "-inf", upper)
+        summaries, *per_department = pipe.execute()
+        return [(*SUMMARIES_OVERDUE, {}, summaries),
+                *((*ISSUES_OVERDUE, {"department": code}, count) for code, count in zip(codes, per_department))]
 
     def _watch_due(self, pipe, kind, record_id, due_at):
         if due_at is None:

@@ -1,52 +1,14 @@
 """/health follows Redis: the four processes, started as `make run` starts them, answer 503 within
 seconds of their Redis stopping and 200 again once it is back, without being restarted; Ctrl-C then
 stops them cleanly. They get a Redis of their own: the shared one on 6379 must never be stopped."""
-import subprocess
-
 import pytest
-import redis
 import requests
 
 from tests.e2e.conftest import SERVICES, running_system
-from tests.helpers import free_port, wait_until
+from tests.helpers import wait_until
 
 # honcho's exit status when Ctrl-C (SIGINT) stopped it and every process it ran.
 STOPPED_BY_CTRL_C = 130
-
-
-class ThrowawayRedis:
-    def __init__(self):
-        self.port = free_port()
-        self.url = f"redis://127.0.0.1:{self.port}/0"
-        self.process = None
-
-    def start(self):
-        self.process = subprocess.Popen(
-            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-            stdout=subprocess.DEVNULL)
-        client = redis.Redis(port=self.port, socket_connect_timeout=1)
-        wait_until(lambda: self.process.poll() is None and self._answers(client), timeout=10,
-                   message=f"Redis on port {self.port}")
-
-    @staticmethod
-    def _answers(client):
-        try:
-            return client.ping()
-        except redis.ConnectionError:
-            return False
-
-    def stop(self):
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            self.process.wait(timeout=10)
-
-
-@pytest.fixture
-def throwaway_redis():
-    server = ThrowawayRedis()
-    server.start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture

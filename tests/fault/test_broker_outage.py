@@ -1,4 +1,8 @@
-"""RabbitMQ stopped and started under a flowing stream, on a node of the test's own."""
+"""RabbitMQ stopped and started under a flowing stream, on a node of the test's own; with
+LOG_FORMAT=json, every line the services log meanwhile is one JSON object and the broker loss a
+warning without a traceback."""
+import json
+
 from tests.fault.support import CONSUMER, PRODUCER, beats, effects, outbox_backlog
 from tests.helpers import wait_until
 
@@ -7,8 +11,9 @@ OPEN_ENDED = 100_000
 
 def test_a_broker_restart_while_events_flow_loses_nothing_and_applies_nothing_twice(
         own_rabbit, own_cluster, fault_redis):
-    producer = own_cluster.spawn(PRODUCER, FAULT_EMIT_PAUSE="0.02")
-    consumer = own_cluster.spawn(CONSUMER, MAX_WORKERS="4", FAULT_HANDLER_PAUSE="0.05")
+    json_logs = {"LOG_FORMAT": "json", "PYTHONWARNINGS": "ignore"}  # as the image runs them
+    producer = own_cluster.spawn(PRODUCER, FAULT_EMIT_PAUSE="0.02", **json_logs)
+    consumer = own_cluster.spawn(CONSUMER, MAX_WORKERS="4", FAULT_HANDLER_PAUSE="0.05", **json_logs)
     producer.wait_ready()
     consumer.wait_ready()
     # Its reply dies with the broker; what the stream committed is read from Redis instead.
@@ -37,3 +42,14 @@ def test_a_broker_restart_while_events_flow_loses_nothing_and_applies_nothing_tw
     # Nobody restarted them: both reconnected by themselves.
     assert producer.process.poll() is None and consumer.process.poll() is None
     assert producer.starts == consumer.starts == 1
+    for process in (producer, consumer):
+        assert_broker_loss_logged_in_json(process.log_path.read_text())
+
+
+def assert_broker_loss_logged_in_json(log):
+    not_json = [line for line in log.splitlines() if line.strip() and not line.startswith("{")]
+    assert not not_json, not_json[:5]
+    lines = [json.loads(line) for line in log.splitlines() if line.strip()]
+    from_broker_clients = [line for line in lines if line["logger"].startswith(("kombu", "nameko.messaging"))]
+    assert any(line["level"] == "WARNING" for line in from_broker_clients), log[-3000:]
+    assert not [line for line in from_broker_clients if "traceback" in line], log[-3000:]

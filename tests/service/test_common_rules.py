@@ -170,7 +170,8 @@ def test_a_surrogate_in_the_token_is_unauthenticated(probe, rpc):
 # -- Unavailable (contract §3 v2) ----------------------------------------------------------------
 
 def test_redis_out_of_reach_is_unavailable_in_one_line_without_a_traceback(start_service, rpc, caplog):
-    start_service(RulesProbe, REDIS_URL=f"redis://127.0.0.1:{free_port()}/0")
+    # An instance that keeps consuming without Redis (tests/service/test_readiness.py: one that pauses).
+    start_service(RulesProbe, REDIS_URL=f"redis://127.0.0.1:{free_port()}/0", PAUSE_WITHOUT_REDIS=False)
     for call in (lambda: rpc().rulesprobe.get_touch("t1"), lambda: rpc("unit", unit="U001").rulesprobe.touch(
             "t1", "U001")):
         error = remote_error(call)

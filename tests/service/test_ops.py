@@ -98,8 +98,8 @@ def test_queues_lists_every_project_queue_from_the_management_api(ops, dead_lett
     code, out, table = wait_until(listed, timeout=15, message="the management API to catch up")
     assert code == 0 and "management API" in out
     assert list(table) == names
-    assert table[DEAD_LETTER][1:] == ["dead-letter", "1", "0", "0"]
-    assert table[ORIGINAL][1:] == ["consumer", "0", "0", "1"]
+    assert table[DEAD_LETTER][1:] == ["dead-letter", "1", "0", "0", "dead-letters"]
+    assert table[ORIGINAL][1:] == ["consumer", "0", "0", "1", "ok"]
     assert table["probeconsumer.retry.50ms"][1] == "retry"
 
 
@@ -110,11 +110,24 @@ def test_queues_fall_back_to_a_passive_declare_without_the_management_api(ops, d
                        "--service-class", "tests.service.probe:ProbeService")
     table = rows(out)
     assert code == 0 and "passive declare" in out
-    assert table[DEAD_LETTER][1:] == ["dead-letter", "1", "-", "0"]
-    assert table[ORIGINAL][1:] == ["consumer", "0", "-", "1"]
+    assert table[DEAD_LETTER][1:] == ["dead-letter", "1", "-", "0", "dead-letters"]
+    assert table[ORIGINAL][1:] == ["consumer", "0", "-", "1", "ok"]
     # Nothing declared the probe service's own queues in this vhost.
-    assert table["probe.dead-letter"][2:] == ["missing", "-", "-"]
+    assert table["probe.dead-letter"][2:] == ["missing", "-", "-", "-"]
     assert "python -m services.common.topology" in out
+
+
+def test_queues_shows_a_subscriber_queue_that_no_consumer_reads(ops, amqp_uri, service_config):
+    topology.declare(amqp_uri, [ProbeConsumer], service_config["EVENT_RETRY_DELAYS"])
+    for n in range(3):
+        publish_event(amqp_uri, "probe", "thing_made", f"t{n}", {"id": f"t{n}", "unit_code": "U1"})
+
+    def listed():
+        table = rows(ops("queues", "--service-class", PROBE_CONSUMER)[1])
+        return table if table[ORIGINAL][2] == "3" else None
+
+    table = wait_until(listed, timeout=15, message="the management API to count the waiting events")
+    assert table[ORIGINAL][1:] == ["consumer", "3", "0", "0", "no-consumer"]
 
 
 def test_list_shows_each_dead_letter_without_consuming_it(ops, dead_lettered, amqp_uri):

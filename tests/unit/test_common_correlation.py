@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from services.common import correlation
+from services.common import correlation, logformat
 
 
 def test_a_well_formed_id_is_kept():
@@ -44,7 +44,8 @@ def test_every_log_line_of_a_service_carries_the_correlation_id():
     logging_config = load_config(Path(__file__).resolve().parents[2] / "config.yml")["LOGGING"]
     assert logging_config["filters"]["correlation"]["()"] == "services.common.correlation.LogFilter"
     assert logging_config["handlers"]["console"]["filters"] == ["correlation"]
-    line = logging.Formatter(logging_config["formatters"]["plain"]["format"])
+    lines = logging_config["formatters"][logging_config["handlers"]["console"]["formatter"]]
+    assert lines["()"] == "services.common.logformat.formatter" and lines["kind"] == "plain"
     record = log_record()
     correlation.LogFilter().filter(record)
-    assert "[-] msg" in line.format(record)
+    assert "[-] msg" in logformat.formatter(lines["kind"]).format(record)

@@ -1,5 +1,5 @@
 """scripts/test-tools.sh: what `make test` installs beyond pip on a bare machine. Run against stand-in
-`id` and `apt-get` commands on a PATH without docker-compose, so the real system is not touched."""
+`id` and `apt-get` commands on a PATH without docker-compose and promtool, so the real system is not touched."""
 import subprocess
 from pathlib import Path
 
@@ -27,21 +27,21 @@ def run(tmp_path, uid, apt_get_body="exit 0", provided=()):
 
 
 def test_nothing_happens_when_every_tool_is_there(tmp_path):
-    result, apt = run(tmp_path, uid=0, provided=["docker-compose"])
+    result, apt = run(tmp_path, uid=0, provided=["docker-compose", "promtool"])
     assert (result.returncode, result.stdout, result.stderr, apt) == (0, "", "", [])
 
 
 def test_as_root_a_missing_package_is_installed(tmp_path):
     result, apt = run(tmp_path, uid=0)
     assert result.returncode == 0
-    assert apt == ["install -y -q docker-compose"]
+    assert apt == ["install -y -q docker-compose prometheus"]
 
 
 def test_a_failed_install_updates_the_package_lists_once_and_tries_again(tmp_path):
     fails_until_updated = f'[[ $1 == update ]] && : > {tmp_path}/updated; [[ -e {tmp_path}/updated ]]'
     result, apt = run(tmp_path, uid=0, apt_get_body=fails_until_updated)
     assert (result.returncode, result.stderr) == (0, "")
-    assert apt == ["install -y -q docker-compose", "update -q", "install -y -q docker-compose"]
+    assert apt == ["install -y -q docker-compose prometheus", "update -q", "install -y -q docker-compose prometheus"]
 
 
 def test_an_install_that_still_fails_says_so_in_one_line(tmp_path):
@@ -53,5 +53,10 @@ def test_an_install_that_still_fails_says_so_in_one_line(tmp_path):
 def test_without_root_one_line_says_what_to_install(tmp_path):
     result, apt = run(tmp_path, uid=1000)
     assert (result.returncode, apt) == (0, [])
-    assert result.stderr == ("the tests need the Debian package(s) docker-compose: "
-                             "run sudo apt-get install -y docker-compose\n")
+    assert result.stderr == ("the tests need the Debian package(s) docker-compose prometheus: "
+                             "run sudo apt-get install -y docker-compose prometheus\n")
+
+
+def test_only_the_missing_package_is_installed(tmp_path):
+    result, apt = run(tmp_path, uid=0, provided=["docker-compose"])
+    assert (result.returncode, apt) == (0, ["install -y -q prometheus"])

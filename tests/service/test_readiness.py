@@ -1,0 +1,44 @@
+"""Readiness (issue 15): of two instances of a service, the one cut off from its Redis stops
+consuming its RPC and event queues, so the other takes all the work, and resumes by itself once
+its Redis is back. The cut-off instance's Redis is a redis-server of its own that the test stops
+and starts again on the same port."""
+from kombu import Connection
+
+from services.common import amqp_names
+from tests.helpers import free_port, wait_until
+from tests.service.probe import ProbeConsumer, ProbeService
+
+RPC_QUEUE = "rpc-probe"
+EVENT_QUEUE = amqp_names.consumer_queue_name("probe", "thing_made", "probeconsumer", "on_thing")
+THING = {"unit_code": "U001", "title": "慰问"}
+
+
+def consumers(amqp_uri, queue):
+    with Connection(amqp_uri) as connection:
+        return connection.default_channel.queue_declare(queue, passive=True)[2]
+
+
+def consuming(amqp_uri, count):
+    """Whether `count` instances consume the RPC queue and the event queue."""
+    return consumers(amqp_uri, RPC_QUEUE) == count and consumers(amqp_uri, EVENT_QUEUE) == count
+
+
+def test_an_instance_without_its_redis_stops_consuming_and_resumes_when_it_is_back(
+        start_service, service_config, throwaway_redis, rpc, redis_client):
+    amqp_uri = service_config["AMQP_URI"]
+    start_service(ProbeService)
+    start_service(ProbeConsumer)
+    cut_off = {"REDIS_URL": throwaway_redis.url}
+    start_service(ProbeService, WEB_SERVER_ADDRESS=f"127.0.0.1:{free_port()}", **cut_off)
+    start_service(ProbeConsumer, **cut_off)
+    wait_until(lambda: consuming(amqp_uri, 2), message="two instances consuming each queue")
+
+    throwaway_redis.stop()
+    wait_until(lambda: consuming(amqp_uri, 1), message="the cut-off instances to stop consuming")
+    made = [rpc().probe.make_thing(THING) for _ in range(8)]  # each would be Unavailable on the other
+    assert len({thing["id"] for thing in made}) == 8
+    wait_until(lambda: redis_client.hlen("probeconsumer:effects") == 8,
+               message="every event handled by the instance that has its Redis")
+
+    throwaway_redis.start()
+    wait_until(lambda: consuming(amqp_uri, 2), message="the instances back on their Redis to consume again")
