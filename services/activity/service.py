@@ -1,6 +1,6 @@
 """Activity (志愿服务活动): units plan activities with their approved pairing, complete them with a
 report or cancel them; the service keeps a view of pairings from pairing's events."""
-from nameko.rpc import rpc
+from services.common.rpc_queue import rpc
 
 from services.common import clock, web
 from services.common.auth import COMMITTEE, OPS, Auth, allow

@@ -1,5 +1,5 @@
 """Notification service: inboxes and e-mail for what the other services announce on the bus."""
-from nameko.rpc import rpc
+from services.common.rpc_queue import rpc
 
 from services.common import clock, events, web
 from services.common.auth import COMMITTEE, OPS, Auth, allow

@@ -18,7 +18,7 @@ from urllib.parse import quote, urlsplit
 
 import requests
 from amqp.exceptions import AMQPError
-from nameko.rpc import Rpc, RpcProxy
+from nameko.rpc import RpcProxy
 
 from services.common import broker_users as users
 from services.common.broker_users import password, uri_for
@@ -42,9 +42,7 @@ def needs_of(service_cls):
     """What a service class does on the bus, read off its entrypoints and RPC proxies."""
     calls = sorted({dep.target_service for _, dep in inspect.getmembers(service_cls)
                     if isinstance(dep, RpcProxy)})
-    serves = any(isinstance(entrypoint, Rpc) for _, method in inspect.getmembers(service_cls, callable)
-                 for entrypoint in getattr(method, "nameko_entrypoints", ()))
-    return users.Needs(service_cls.name, serves_rpc=serves, handlers=tuple(topology.handlers_of(service_cls)),
+    return users.Needs(service_cls.name, serves_rpc=topology.serves_rpc(service_cls), handlers=tuple(topology.handlers_of(service_cls)),
                        calls=tuple(calls))
 
 

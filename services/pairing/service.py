@@ -1,6 +1,6 @@
 """Pairing (结对): campaigns, units, pairing reports and their review, deadline reminders."""
 from nameko.dependency_providers import Config
-from nameko.rpc import rpc
+from services.common.rpc_queue import rpc
 
 from services.common import clock, web
 from services.common.auth import COMMITTEE, DEPARTMENT, OPS, UNIT, Auth, allow

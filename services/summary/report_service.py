@@ -4,7 +4,7 @@ counters as pairing's, activity's and summary's own events arrive, and `campaign
 Every counted event type has its own queue (`evt-<source>-<event_type>--summary.count_report_event`),
 all handled by one method since the report folds any of them the same way. The service class
 provides `auth`."""
-from nameko.rpc import rpc
+from services.common.rpc_queue import rpc
 
 from services.common.auth import COMMITTEE, OPS, allow
 from services.common.consumer import reliable_event_handler

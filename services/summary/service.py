@@ -3,7 +3,7 @@
 Entrypoints only: each loads its input, calls the store (every state change is one of its
 transactions) and returns."""
 from nameko.dependency_providers import Config
-from nameko.rpc import rpc
+from services.common.rpc_queue import rpc
 
 from services.common import clock, web
 from services.common.auth import COMMITTEE, DEPARTMENT, OPS, UNIT, Auth, allow

@@ -2,7 +2,7 @@
 from records the test puts in PAIRINGS. It never publishes an event: activity can learn of an
 approval only by asking it."""
 import eventlet
-from nameko.rpc import rpc
+from services.common.rpc_queue import rpc
 
 from services.common.auth import COMMITTEE, OPS, Auth, allow
 from services.common.errors import NotFound
