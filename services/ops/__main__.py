@@ -17,8 +17,8 @@ warnings.filterwarnings("ignore", message="pkg_resources is deprecated")
 
 from services.common import topology  # noqa: E402
 from services.common.deadlines import rescale_ms_scores  # noqa: E402
-from services.common.settings import load_config, require_setting  # noqa: E402
-from services.common.storage import redis_client  # noqa: E402
+from services.common.settings import load_config  # noqa: E402
+from services.common.redis_ha import redis_client  # noqa: E402
 
 from . import queues  # noqa: E402
 from .broker import Broker, OpsError  # noqa: E402
@@ -85,7 +85,7 @@ MS_DUE_SETS = ("summary:due:summary", "summary:due:ack", "summary:due:answer")
 
 
 def rescale_due_scores(config, keys):
-    client = redis_client(require_setting(config, "REDIS_URL"))
+    client = redis_client(config)
     return [f"{key}: {rescale_ms_scores(client, key)} rescaled" for key in keys or MS_DUE_SETS]
 
 

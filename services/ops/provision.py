@@ -34,7 +34,8 @@ class Unanswered(Exception):
 
 
 def api_uri(amqp_uri):
-    host = urlsplit(amqp_uri).hostname or "127.0.0.1"
+    # Users, permissions and vhosts are the whole cluster's: any node's API will do.
+    host = urlsplit(users.nodes(amqp_uri)[0]).hostname or "127.0.0.1"
     return os.environ.get("RABBIT_API_URI") or f"http://guest:guest@{host}:15672"
 
 
