@@ -2,6 +2,7 @@
 Both clusters are the test's own (tests/fault/cluster_support.py); the services are given every
 node (AMQP_URI `uri;uri;uri`, REDIS_SENTINELS) and nobody restarts or reconfigures them."""
 import pytest
+from nameko.exceptions import RemoteError
 
 from tests.fault.cluster_support import SENTINEL_SERVICE, RabbitCluster, SentinelRedis
 from tests.fault.support import CONSUMER, PRODUCER, Cluster, NodeUsers, beats, effects, outbox_backlog
@@ -37,6 +38,19 @@ def flow(services, **env):
     producer = services.spawn(PRODUCER, FAULT_EMIT_PAUSE="0.01", **env)
     consumer = services.spawn(CONSUMER, MAX_WORKERS="4", FAULT_HANDLER_PAUSE="0.01", **env)
     return producer.wait_ready(), consumer.wait_ready()
+
+
+def call_until_answered(call):
+    answers = []
+
+    def answered():
+        try:
+            answers.append(call())
+            return True
+        except RemoteError:
+            return False
+    wait_until(answered, timeout=30, interval=0.5, message="an answer")
+    return answers[0]
 
 
 def assert_each_beat_applied_once(client, producer, consumer):
@@ -81,8 +95,9 @@ def test_a_redis_primary_killed_while_requests_flow_keeps_every_acknowledged_wri
         wait_until(lambda: sentinel.primary_port() == sentinel.replica.port, timeout=30,
                    message="the sentinels to promote the replica")
         assert acknowledged.items() <= beats(sentinel.replica.client).items()
-        # The caller whose call failed with the primary calls again (emit is idempotent).
-        assert len(rpc.faultproducer.emit(BEATS)) == BEATS
+        # The caller whose call failed with the primary calls again until it is answered (emit is
+        # idempotent); the clients learn of the new primary from the sentinels within seconds.
+        assert len(call_until_answered(lambda: rpc.faultproducer.emit(BEATS))) == BEATS
         assert_each_beat_applied_once(sentinel.replica.client, producer, consumer)
     finally:
         sentinel.close()
