@@ -17,7 +17,7 @@ import sys
 from urllib.parse import quote, urlsplit
 
 import requests
-from amqp.exceptions import AMQPError
+from amqp.exceptions import AMQPError, PreconditionFailed
 from nameko.rpc import RpcProxy
 
 from services.common import broker_users as users
@@ -104,6 +104,11 @@ def provision(amqp_uri, names=users.USERS, prefix=None, keys_dir=None, managemen
     return [prefix + name for name in names]
 
 
+# The one line `make run` prints when an earlier deployment's classic queues are in the way.
+OUTDATED = ("queues of an earlier deployment are classic queues: stop the services and run "
+            "`python -m services.ops migrate-queues` (docs/operations.md, \"Quorum queues\")")
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m services.ops.provision", description=__doc__.split("\n")[0])
     parser.add_argument("--config", default="config.yml")
@@ -127,6 +132,9 @@ def main(argv=None):
             declare_topology(amqp_uri, delays(config, "EVENT_RETRY_DELAYS", DEFAULT_DELAYS))
     except Unanswered as exc:
         print(f"provision: {exc}", file=sys.stderr)
+        return 1
+    except PreconditionFailed as exc:
+        print(f"provision: {OUTDATED} ({exc.reply_text.split(' for ')[-1].split(' in vhost')[0]})", file=sys.stderr)
         return 1
     except (OSError, AMQPError) as exc:
         print(f"provision: RabbitMQ at {amqp_uri.split('@')[-1]} refused the topology ({type(exc).__name__}: "
