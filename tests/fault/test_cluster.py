@@ -1,8 +1,12 @@
 """Losing a machine: a RabbitMQ cluster node killed, then a Redis primary killed, while work flows.
 Both clusters are the test's own (tests/fault/cluster_support.py); the services are given every
 node (AMQP_URI `uri;uri;uri`, REDIS_SENTINELS) and nobody restarts or reconfigures them."""
+import signal
+
 import pytest
 from nameko.exceptions import RemoteError
+
+from services.common.redis_ha import NotReplicated, redis_client
 
 from tests.fault.cluster_support import SENTINEL_SERVICE, RabbitCluster, SentinelRedis
 from tests.fault.support import CONSUMER, PRODUCER, Cluster, NodeUsers, beats, effects, outbox_backlog
@@ -99,5 +103,26 @@ def test_a_redis_primary_killed_while_requests_flow_keeps_every_acknowledged_wri
         # idempotent); the clients learn of the new primary from the sentinels within seconds.
         assert len(call_until_answered(lambda: rpc.faultproducer.emit(BEATS))) == BEATS
         assert_each_beat_applied_once(sentinel.replica.client, producer, consumer)
+    finally:
+        sentinel.close()
+
+
+def test_a_transaction_no_replica_confirms_in_time_is_not_acknowledged():
+    sentinel = SentinelRedis()
+    try:
+        client = redis_client({"REDIS_URL": "redis://127.0.0.1/0", "REDIS_SENTINELS": sentinel.setting,
+                               "REDIS_SENTINEL_SERVICE": SENTINEL_SERVICE, "REDIS_WAIT_TIMEOUT_MS": "200"})
+        sentinel.replica.process.send_signal(signal.SIGSTOP)  # connected, but confirms nothing
+        try:
+            with pytest.raises(NotReplicated), client.pipeline() as pipe:
+                pipe.set("k", 1)
+                pipe.execute()
+        finally:
+            sentinel.replica.process.send_signal(signal.SIGCONT)
+        wait_until(lambda: sentinel.replica.client.get("k") == "1", message="the replica to catch up")
+        with client.pipeline() as pipe:
+            pipe.set("k", 2)
+            assert pipe.execute() == [True]
+        assert sentinel.replica.client.get("k") == "2"  # WAIT returned: the replica has it
     finally:
         sentinel.close()
