@@ -20,5 +20,5 @@ COPY scripts/ scripts/
 RUN useradd --system --no-create-home leifeng
 USER leifeng
 
-EXPOSE 8001 8002 8003 8004
+EXPOSE 8001 8002 8003 8004 8080
 CMD ["bash", "scripts/service.sh", "pairing"]

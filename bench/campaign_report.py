@@ -24,11 +24,12 @@ from nameko.standalone.rpc import ClusterRpcProxy  # noqa: E402
 
 from services.common import auth, clock  # noqa: E402
 from services.common.events import make_event, validate_event  # noqa: E402
+from services.common.ids import new_id  # noqa: E402
 from services.common.storage import Storage, redis_client  # noqa: E402
-from services.common.topology import load_config  # noqa: E402
+from services.common.settings import load_config  # noqa: E402
 from services.common.vocabulary import SERVICE_TYPES  # noqa: E402
-from services.summary import report_service  # noqa: E402
-from services.summary.report_store import ReportStore  # noqa: E402
+from services.summary.report import service as report_service  # noqa: E402
+from services.summary.report.store import ReportStore  # noqa: E402
 
 SIZES = (100, 10_000)
 BATCH = 2_000
@@ -123,7 +124,7 @@ def run(config, calls):
         container = ServiceContainer(ReportBench, {**config, "JWT_PUBLIC_KEY_FILE": str(public)})
         container.start()
         client = redis_client(config["REDIS_URL"])
-        campaign_id = f"bench-{uuid.uuid4().hex[:8]}"
+        campaign_id = new_id("campaign")  # a campaign id of the shape the RPC accepts
         try:
             storage = next(d for d in container.dependencies if d.attr_name == "report_store")
             store = storage.make_store()

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # What `make run` does: infrastructure up, a development key if none is configured, the broker users
-# made or reset (passwords in .keys/amqp/, contract §6) and the bus topology declared, then the
-# services in the foreground (Ctrl-C stops them cleanly), each started by scripts/service.sh as its
-# own broker user.
+# made or reset (passwords in .keys/amqp/, contract §6) and the bus topology declared, then the four
+# services and the HTTP gateway in the foreground (Ctrl-C stops them cleanly), each started by
+# scripts/service.sh as its own broker user.
 set -eu
 cd "$(dirname "$0")/.."
 export PATH="$PWD/.venv/bin:$PATH"

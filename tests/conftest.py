@@ -90,8 +90,7 @@ def start_service(container_factory, service_config, bus_users):
     def start(service_cls, **overrides):
         config = {**service_config, **overrides}
         topology.declare(config["AMQP_URI"], [service_cls], config["EVENT_RETRY_DELAYS"])
-        grant = broker_users.service_grant(provision.needs_of(service_cls))
-        config["AMQP_URI"] = bus_users.uri(config["AMQP_URI"], service_cls.name, grant)
+        config["AMQP_URI"] = bus_users.service_uri(config["AMQP_URI"], service_cls)
         container = container_factory(service_cls, config)
         container.start()
         return container

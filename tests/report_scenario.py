@@ -8,7 +8,8 @@ completes one and has one planned. Summaries: U1's first on time, U3's overdue t
 late, U1's second overdue and never submitted. Issues: I1 (elderly-care) acknowledged on time,
 answered unresolved, rated unsatisfied (重办), answered resolved, closed satisfied; I2 forwarded to
 social-assistance, transferred to child-welfare, acknowledged there after its first ack due time,
-answered resolved; I3 in the committee's triage; I4 (from U1's summary) overdue at child-welfare."""
+answered resolved; I3 in the committee's triage; I4 (from U1's summary) overdue at child-welfare.
+Deadline notices: U2 reminded before the deadline; U2, U3 and U4 told they are overdue after it."""
 import json
 from dataclasses import dataclass
 from datetime import date
@@ -19,10 +20,10 @@ from services.common import clock
 from services.common.events import make_event
 from services.pairing import domain as pairing_domain
 from services.pairing import pairings
+from services.summary import departments, issues
 from services.summary import domain as summary_domain
-from services.summary import issues
 
-CAMPAIGN = "C-2024"
+CAMPAIGN = "c2024000000000000"
 UNITS = {"U1": "办公厅", "U2": "规划财务司", "U3": "机关服务局", "U4": "中国社会报社"}
 DEPARTMENTS = {"elderly-care": ("养老服务司", ["elderly_care"]),
                "social-assistance": ("社会救助司", ["social_assistance"]),
@@ -41,18 +42,35 @@ class Emitted:
     subject: str
     seq: int
     data: dict
+    occurred_at: str
 
     def envelope(self):
-        return make_event(self.source, self.event_type, self.subject, self.seq, self.data)
+        return make_event(self.source, self.event_type, self.subject, self.seq, self.data,
+                          occurred_at=clock.parse(self.occurred_at))
 
 
 class Script:
     def __init__(self):
         self.emitted = []
 
-    def emit(self, source, event_type, data, seq=None, subject=None):
+    def emit(self, source, event_type, data, seq=None, subject=None, occurred_at=None):
+        """An event as its source publishes it, at the time of the change it announces."""
         self.emitted.append(Emitted(source, event_type, subject or data["id"],
-                                    data["revision"] if seq is None else seq, data))
+                                    data["revision"] if seq is None else seq, data,
+                                    occurred_at or data["updated_at"]))
+
+
+REMIND, OVERDUE = "pairing_deadline_approaching", "pairing_overdue"
+# pairing's notices of one unit in one campaign share a subject; the reminder is its seq 1, the
+# overdue notice its seq 2 (each is sent at most once per unit and campaign).
+NOTICE_SEQ = {REMIND: 1, OVERDUE: 2}
+
+
+def deadline_notice(script, record, event_type, unit_code, when):
+    """pairing's `check_deadlines` telling a missing unit, with contract §4's data."""
+    data = {"campaign_id": record["id"], "unit_code": unit_code, "deadline": record["report_deadline"]}
+    script.emit("pairing", event_type, data, seq=NOTICE_SEQ[event_type], subject=f"{record['id']}:{unit_code}",
+                occurred_at=clock.iso(at(when)))
 
 
 def campaign(script):
@@ -111,8 +129,7 @@ def complete(script, activity, when, started, ended, volunteers, services, benef
 
 
 def request_summary(script, activity, summary_id, when):
-    summary = summary_domain.request_summary(
-        summary_id, {**activity, "completed_at": clock.parse(activity["completed_at"])}, TERMS, at(when))
+    summary = summary_domain.request_summary(summary_id, activity, TERMS, at(when))
     script.emit("summary", "summary_requested", summary)
     return summary
 
@@ -142,7 +159,7 @@ def golden_campaign():
     s = Script()
     for code, (name, categories) in DEPARTMENTS.items():
         s.emit("summary", "department_registered",
-               summary_domain.new_department({"code": code, "name": name, "categories": categories,
+               departments.new_department({"code": code, "name": name, "categories": categories,
                                               "contact_email": f"{code}@example.org"}, None, {},
                                              at("02-01T09:00:00")), subject=code)
     for code, name in UNITS.items():
@@ -156,6 +173,9 @@ def golden_campaign():
                  "reject")
     p3 = move_pairing(s, report_pairing(s, c, "U3", "P3", "03-10T08:00:00"), "03-11T09:00:00", "approve")
     move_pairing(s, report_pairing(s, c, "U4", "P4", "03-05T10:00:00"), "03-06T10:00:00")
+    deadline_notice(s, c, REMIND, "U2", "03-06T08:00:00")
+    for code in ("U2", "U3", "U4"):
+        deadline_notice(s, c, OVERDUE, code, "03-10T00:00:30")
     report_pairing(s, c, "U2", "P5", "03-11T10:00:00")
 
     a1 = plan(s, p1, "A1", "03-05T09:00:00", ["visit_condolence", "home_repair"])

@@ -5,8 +5,7 @@ from datetime import timedelta
 from services.common import clock, records
 from services.common.errors import Conflict, ValidationError
 
-PLANNED, COMPLETED, CANCELLED = "planned", "completed", "cancelled"
-APPROVED = "approved"
+from .records import APPROVED, CANCELLED, COMPLETED, PLANNED
 # A reporting unit's clock may run a little ahead of ours; the same leeway as for tokens.
 CLOCK_SKEW = timedelta(seconds=60)
 MASKED = "***"
@@ -46,17 +45,13 @@ def pairing_view(pairing, seq):
     }
 
 
-def is_newer(seq, known):
-    """Whether a pairing at `seq` should replace the view `known` (events may arrive out of order)."""
-    return known is None or seq > known["seq"]
-
-
 def require_approved(pairing):
     if pairing["status"] != APPROVED:
         raise Conflict(f"结对状态为 {pairing['status']},尚未批准,不能安排活动(Pairing is not approved).")
 
 
 def plan(data, pairing, activity_id, now):
+    """A planned activity with an approved `pairing` (a view the caller owns)."""
     require_approved(pairing)
     return records.created(
         activity_id, now,

@@ -1,14 +1,11 @@
-"""Whether a pairing is approved, as this service can know it at once after `review_pairing`
-returned: its own view fed by pairing's events, and, when that view is missing or not yet
-approved, `pairing.get_pairing` asked in the caller's name (context and token propagate)."""
+"""`PairingLookup`: `pairing.get_pairing` asked in the caller's name (context and token propagate),
+with a timeout, its errors mapped to this service's (see `usecases.pairing_to_plan_with`)."""
 import eventlet
 from nameko.exceptions import RemoteError, UnknownService
 from nameko.rpc import RpcProxy
 
 from services.common.errors import Forbidden, NotFound
 from services.common.settings import number
-
-from . import domain
 
 DEFAULT_TIMEOUT = 5
 
@@ -49,16 +46,3 @@ class PairingLookup(RpcProxy):
 
     def get_dependency(self, worker_ctx):
         return PairingClient(super().get_dependency(worker_ctx), self.timeout)
-
-
-def pairing_to_plan_with(store, client, caller, pairing_id):
-    """The view of `pairing_id` to plan with, owned by the caller (approval is checked by `domain.plan`)."""
-    known = store.load_pairing(pairing_id)
-    if known is not None:
-        caller.require_owner(unit=known["unit_code"])
-        if known["status"] == domain.APPROVED:
-            return known
-    pairing = client.get(pairing_id)
-    caller.require_owner(unit=pairing["unit_code"])
-    # A record without a revision never hides an event: any event's seq is newer than 0.
-    return domain.pairing_view(pairing, pairing.get("revision", 0))

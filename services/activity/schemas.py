@@ -4,28 +4,19 @@ from marshmallow import ValidationError as MarshmallowError
 from marshmallow import fields, validate, validates_schema
 
 from services.common import clock
+from services.common.calls import ChangeArgs
 from services.common.schemas import (
-    LIST_MAX, BaseSchema, PageArgs, choice, count, distinct, flag, many, moment, name, record_id, text,
-    unit_code)
+    LIST_MAX, BaseSchema, PageArgs, bounded, choice, distinct, flag, many, moment, name, record_id,
+    text, unit_code)
 from services.common.vocabulary import ISSUE_CATEGORIES, SERVICE_TYPES
 
 from . import domain
+from .records import STATUSES
 
-STATUSES = (domain.PLANNED, domain.COMPLETED, domain.CANCELLED)
-
-
-class Hours(fields.Float):
-    """A JSON number of hours, kept as the caller gave it: 3 stays 3, 1.5 stays 1.5. The text "2"
-    is refused like any other wrong type, and so are NaN, infinities and numbers no float can hold."""
-
-    def _deserialize(self, value, attr, data, **kwargs):
-        if not isinstance(value, (int, float)) or isinstance(value, bool):
-            raise self.make_error("invalid")
-        try:
-            checked = super()._deserialize(value, attr, data, **kwargs)
-        except OverflowError:
-            raise self.make_error("invalid") from None
-        return value if isinstance(value, int) else checked
+# Contract §1 v2: numbers the report adds up are bounded, so that every sum stays exact.
+MAX_PLANNED_VOLUNTEERS = 10_000
+MAX_HOURS = 24
+MAX_BENEFICIARIES = 100_000
 
 
 class PartialNested(fields.Nested):
@@ -53,7 +44,7 @@ class PlannedFields(BaseSchema):
     scheduled_end = moment(required=True)
     location = text(required=True)
     # At least one: an activity nobody is meant to attend cannot be completed (≥ 1 volunteer).
-    planned_volunteers = fields.Integer(strict=True, required=True, validate=validate.Range(min=1))
+    planned_volunteers = bounded(MAX_PLANNED_VOLUNTEERS, minimum=1, required=True)
 
     @validates_schema
     def schedule_in_order(self, data, **kwargs):
@@ -62,12 +53,11 @@ class PlannedFields(BaseSchema):
 
 
 class NewActivity(PlannedFields):
-    pairing_id = record_id(required=True)
+    pairing_id = record_id("pairing", required=True)
 
 
-class PlanActivityArgs(BaseSchema):
+class PlanActivityArgs(ChangeArgs):
     activity = fields.Nested(NewActivity, required=True)
-    request_id = fields.String(validate=validate.Length(min=1, max=100), load_default=None, allow_none=True)
 
 
 class Changes(PlannedFields):
@@ -77,8 +67,8 @@ class Changes(PlannedFields):
             raise MarshmallowError("至少修改一项(Nothing to change).")
 
 
-class UpdateActivityArgs(BaseSchema):
-    activity_id = record_id(required=True)
+class UpdateActivityArgs(ChangeArgs):
+    activity_id = record_id("activity", required=True)
     changes = PartialNested(Changes, required=True)
 
 
@@ -86,7 +76,8 @@ class Volunteer(BaseSchema):
     name = name(required=True)
     party_member = flag(required=True)
     youth = flag(required=True)
-    hours = Hours(required=True, validate=validate.Range(min=0))
+    # A JSON number of hours, kept as the caller gave it (3 stays 3, 1.5 stays 1.5).
+    hours = bounded(MAX_HOURS, integer=False, required=True)
 
 
 class Problem(BaseSchema):
@@ -101,7 +92,7 @@ class Report(BaseSchema):
     ended_at = moment(required=True)
     volunteers = many(fields.Nested(Volunteer), minimum=1, required=True)
     services_delivered = service_types(required=True)
-    beneficiaries = count(required=True)
+    beneficiaries = bounded(MAX_BENEFICIARIES, required=True)
     description = text(required=True)
     problems = many(fields.Nested(Problem), load_default=list)
     opinions = many(text(required=True), load_default=list)
@@ -111,21 +102,21 @@ class Report(BaseSchema):
         raise_problems(domain.report_problems(data, clock.now()))
 
 
-class CompleteActivityArgs(BaseSchema):
-    activity_id = record_id(required=True)
+class CompleteActivityArgs(ChangeArgs):
+    activity_id = record_id("activity", required=True)
     report = fields.Nested(Report, required=True)
 
 
-class CancelActivityArgs(BaseSchema):
-    activity_id = record_id(required=True)
+class CancelActivityArgs(ChangeArgs):
+    activity_id = record_id("activity", required=True)
     reason = text(required=True)
 
 
 class ActivityIdArgs(BaseSchema):
-    activity_id = record_id(required=True)
+    activity_id = record_id("activity", required=True)
 
 
 class ListActivitiesArgs(PageArgs):
-    campaign_id = record_id(load_default=None, allow_none=True)
+    campaign_id = record_id("campaign", load_default=None, allow_none=True)
     unit_code = unit_code(load_default=None, allow_none=True)
     status = choice(STATUSES, load_default=None, allow_none=True)

@@ -1,23 +1,28 @@
 """Activity (志愿服务活动): units plan activities with their approved pairing, complete them with a
-report or cancel them; the service keeps a view of pairings from pairing's events."""
-from services.common.rpc_queue import rpc
+report or cancel them; the service keeps a view of pairings from pairing's events, and refuses a
+deactivated unit's writes once it has seen `unit_deactivated` (UnitStatus).
 
-from services.common import clock, web
+Each entrypoint loads its arguments with its schema, calls one use case (or read) and returns."""
+from services.common.rpc import rpc
+
+# Mixins by module: `nameko run` takes every class with entrypoints in this module's namespace for a service.
+from services.common import units, web
 from services.common.auth import COMMITTEE, OPS, Auth, allow
-from services.common.consumer import reliable_event_handler
+from services.common.consumer import handles
 from services.common.errors import require_found
+from services.common.calls import load_call
 from services.common.schemas import load
 from services.common.storage import Storage
 
-from . import domain
-from .pairing_lookup import PairingLookup, pairing_to_plan_with
+from . import domain, usecases
+from .pairing_lookup import PairingLookup
 from .schemas import (
     ActivityIdArgs, CancelActivityArgs, CompleteActivityArgs, ListActivitiesArgs, PlanActivityArgs,
     UpdateActivityArgs)
-from .store import ActivityStore
+from .store import ACTIVITY, ActivityStore
 
 
-class ActivityService(web.Observable):
+class ActivityService(units.UnitStatus, web.Observable):
     name = "activity"
 
     auth = Auth()
@@ -27,38 +32,35 @@ class ActivityService(web.Observable):
     @rpc
     @allow(COMMITTEE, unit="own")
     def plan_activity(self, activity, request_id=None):
-        args = load(PlanActivityArgs, {"activity": activity, "request_id": request_id})
-        caller = self.auth.caller
-        pairing = pairing_to_plan_with(self.store, self.pairings, caller, args["activity"]["pairing_id"])
-        # request_id is scoped to the caller's unit (or the committee): another unit's reveals nothing.
-        return self.store.plan(args["activity"], pairing, caller.recipient, args["request_id"], clock.now())
+        args, request = self._load("plan_activity", PlanActivityArgs, activity=activity, request_id=request_id)
+        return usecases.plan_activity(self.store, self.pairings, self.auth.caller, args["activity"], request)
 
     @rpc
     @allow(COMMITTEE, unit="own")
-    def update_activity(self, activity_id, changes):
-        args = load(UpdateActivityArgs, {"activity_id": activity_id, "changes": changes})
-        return self.store.revise(args["activity_id"], self.auth.caller, "activity_updated",
-                                 lambda activity, now: domain.change(activity, args["changes"], now), clock.now())
+    def update_activity(self, activity_id, changes, request_id=None):
+        args, request = self._load("update_activity", UpdateActivityArgs, activity_id=activity_id, changes=changes,
+                                   request_id=request_id)
+        return usecases.update_activity(self.store, self.auth.caller, args["activity_id"], args["changes"], request)
 
     @rpc
     @allow(COMMITTEE, unit="own")
-    def complete_activity(self, activity_id, report):
-        args = load(CompleteActivityArgs, {"activity_id": activity_id, "report": report})
-        return self.store.revise(args["activity_id"], self.auth.caller, "activity_completed",
-                                 lambda activity, now: domain.complete(activity, args["report"], now), clock.now())
+    def complete_activity(self, activity_id, report, request_id=None):
+        args, request = self._load("complete_activity", CompleteActivityArgs, activity_id=activity_id, report=report,
+                                   request_id=request_id)
+        return usecases.complete_activity(self.store, self.auth.caller, args["activity_id"], args["report"], request)
 
     @rpc
     @allow(COMMITTEE, unit="own")
-    def cancel_activity(self, activity_id, reason):
-        args = load(CancelActivityArgs, {"activity_id": activity_id, "reason": reason})
-        return self.store.revise(args["activity_id"], self.auth.caller, "activity_cancelled",
-                                 lambda activity, now: domain.cancel(activity, args["reason"], now), clock.now())
+    def cancel_activity(self, activity_id, reason, request_id=None):
+        args, request = self._load("cancel_activity", CancelActivityArgs, activity_id=activity_id, reason=reason,
+                                   request_id=request_id)
+        return usecases.cancel_activity(self.store, self.auth.caller, args["activity_id"], args["reason"], request)
 
     @rpc
     @allow(COMMITTEE, OPS, unit="own")
     def get_activity(self, activity_id):
         args = load(ActivityIdArgs, {"activity_id": activity_id})
-        activity = require_found(self.store.load_activity(args["activity_id"]), "活动")
+        activity = require_found(self.store.load_activity(args["activity_id"]), ACTIVITY)
         self.auth.caller.require_owner(unit=activity["unit_code"])
         return domain.visible(activity, self.auth.caller.sees_personal_data(activity["unit_code"]))
 
@@ -73,9 +75,9 @@ class ActivityService(web.Observable):
         items = [domain.visible(a, caller.sees_personal_data(a["unit_code"])) for a in page["items"]]
         return {**page, "items": items}
 
-    @reliable_event_handler("pairing", "pairing_reported")
-    @reliable_event_handler("pairing", "pairing_withdrawn")
-    @reliable_event_handler("pairing", "pairing_approved")
-    @reliable_event_handler("pairing", "pairing_rejected")
+    @handles("pairing", "pairing_reported", "pairing_withdrawn", "pairing_approved", "pairing_rejected")
     def on_pairing_changed(self, event):
-        self.store.keep_pairing(event["data"], event["seq"])
+        usecases.keep_pairing(self.store, event["data"], event["seq"])
+
+    def _load(self, method, schema, **arguments):
+        return load_call(method, schema, self.auth.caller, arguments)

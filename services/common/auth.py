@@ -6,28 +6,32 @@
 import argparse
 import functools
 import inspect
-import logging
+import re
 import sys
 import time
-import traceback
-import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import jwt
 from nameko.extensions import DependencyProvider
-from nameko.rpc import Rpc
+from nameko.rpc import Rpc as NamekoRpc
 
-from . import metrics
+from . import correlation, metrics
+from .audit import AuditTrail, record_of
+from .errors import EXPECTED, Forbidden, Unauthenticated
 from .logs import quiet_expected_errors
-from .errors import EXPECTED, Forbidden, InternalError, ServiceError, Unauthenticated
-from .settings import require_setting
-
-log = logging.getLogger(__name__)
+from .rpc import Rpc, answer_for, arguments, check_unicode, is_read_only
+from .schemas import DEPARTMENT_CODE, UNIT_CODE
+from .settings import number, require_setting
+from .storage import resources
 
 COMMITTEE, UNIT, DEPARTMENT, OPS = "committee", "unit", "department", "ops"
 ALGORITHM = "RS256"
 LEEWAY_SECONDS = 60
+DEFAULT_ISSUER = "leifeng"
+AUDIENCE = "leifeng"
+DEFAULT_MAX_TTL = 43200  # seconds: JWT_MAX_TTL
+MAX_TOKEN_LENGTH = 8192
 
 
 @dataclass
@@ -83,41 +87,94 @@ class Caller:
         return self.role == COMMITTEE or (self.role == UNIT and self.unit == owner_unit)
 
 
-def verify(token, public_key):
+def verify(token, public_key, issuer=DEFAULT_ISSUER, max_ttl=DEFAULT_MAX_TTL):
+    """The caller a token names, or `Unauthenticated` (contract §3 Identity, v2 claims included)."""
     if not isinstance(token, str) or not token:
         raise Unauthenticated("缺少身份令牌(No token).")
+    claims = decode(token, public_key, issuer)
+    check_lifetime(claims, max_ttl)
+    return caller_of(claims)
+
+
+def decode(token, public_key, issuer):
+    if len(token) > MAX_TOKEN_LENGTH:
+        raise Unauthenticated("身份令牌无效(Invalid token).")
     try:
-        claims = jwt.decode(
-            token, public_key, algorithms=[ALGORITHM], leeway=LEEWAY_SECONDS,
-            options={"require": ["exp", "sub", "role"]},
+        return jwt.decode(
+            token, public_key, algorithms=[ALGORITHM], leeway=LEEWAY_SECONDS, issuer=issuer,
+            audience=AUDIENCE, options={"require": ["exp", "iat", "iss", "aud", "sub", "role"]},
         )
     except jwt.ExpiredSignatureError:
         raise Unauthenticated("身份令牌已过期(Token expired).") from None
-    except jwt.PyJWTError:
+    except (jwt.PyJWTError, UnicodeError, ValueError, TypeError):
+        # UnicodeError: a lone surrogate in the token cannot even be encoded to be checked.
         raise Unauthenticated("身份令牌无效(Invalid token).") from None
+
+
+def check_lifetime(claims, max_ttl):
+    """`iat` no more than the leeway ahead of our clock, and `exp - iat` within JWT_MAX_TTL."""
+    try:
+        issued, expires = int(claims["iat"]), int(claims["exp"])
+    except (TypeError, ValueError, OverflowError):
+        raise Unauthenticated("身份令牌无效(Invalid token).") from None
+    if issued > time.time() + LEEWAY_SECONDS:
+        raise Unauthenticated("身份令牌签发时间在未来(Token issued in the future).")
+    if expires - issued > max_ttl:
+        raise Unauthenticated("身份令牌有效期过长(Token lifetime too long).")
+
+
+def caller_of(claims):
     role = claims.get("role")
     if role not in (COMMITTEE, UNIT, DEPARTMENT, OPS):
         raise Unauthenticated("身份令牌角色无效(Invalid role).")
-    if role == UNIT and not isinstance(claims.get("unit"), str):
-        raise Unauthenticated("单位令牌缺少 unit(Unit claim missing).")
-    if role == DEPARTMENT and not isinstance(claims.get("department"), str):
-        raise Unauthenticated("司局令牌缺少 department(Department claim missing).")
+    if role == UNIT and not well_formed(UNIT_CODE, claims.get("unit")):
+        raise Unauthenticated("单位令牌的 unit 无效(Unit claim missing or invalid).")
+    if role == DEPARTMENT and not well_formed(DEPARTMENT_CODE, claims.get("department")):
+        raise Unauthenticated("司局令牌的 department 无效(Department claim missing or invalid).")
     return Caller(sub=str(claims["sub"]), role=role,
                   unit=claims.get("unit") if role == UNIT else None,
                   department=claims.get("department") if role == DEPARTMENT else None)
 
 
+def well_formed(pattern, value):
+    return isinstance(value, str) and re.fullmatch(pattern, value) is not None
+
+
+@dataclass(frozen=True)
+class Verifier:
+    public_key: str
+    issuer: str = DEFAULT_ISSUER
+    max_ttl: float = DEFAULT_MAX_TTL
+
+    def verify(self, token):
+        return verify(token, self.public_key, self.issuer, self.max_ttl)
+
+
 class Identity:
     """The per-call view of the caller; verification happens when an entrypoint asks."""
 
-    def __init__(self, token, public_key):
+    def __init__(self, token, verifier, trail=None, correlation_id=None):
         self._token = token
-        self._public_key = public_key
+        self._verifier = verifier
+        self._trail = trail
+        self._correlation_id = correlation_id
         self.caller = None
 
     def authenticate(self):
-        self.caller = verify(self._token, self._public_key)
+        self.caller = self._verifier.verify(self._token)
         return self.caller
+
+    def audit(self, method, record, outcome):
+        if self._trail is not None:
+            self._trail.record(method, self.caller, record, outcome, self._correlation_id)
+
+
+def guarded(entrypoint, service):
+    """A service mixing nameko's own `rpc` with ours would run two consumers on its one queue,
+    and nameko's would take hostile requests unchecked: refuse to start instead."""
+    if not isinstance(entrypoint, Rpc):
+        raise SystemExit(f"{service}.{entrypoint.method_name} uses nameko.rpc.rpc: "
+                         "use services.common.rpc.rpc")
 
 
 class Auth(DependencyProvider):
@@ -125,27 +182,24 @@ class Auth(DependencyProvider):
         # Our errors are answers, not faults: nameko would log each with its traceback, and
         # `allow` has already logged the only unexpected kind (InternalError) under its reference.
         for entrypoint in self.container.entrypoints:
-            if isinstance(entrypoint, Rpc):
+            if isinstance(entrypoint, NamekoRpc):
+                guarded(entrypoint, self.container.service_name)
                 entrypoint.expected_exceptions = EXPECTED
         quiet_expected_errors()
-        path = require_setting(self.container.config, "JWT_PUBLIC_KEY_FILE")
+        config = self.container.config
+        path = require_setting(config, "JWT_PUBLIC_KEY_FILE")
         try:
-            self.public_key = Path(path).read_text()
+            public_key = Path(path).read_text()
         except OSError:
             raise SystemExit(f"{self.container.service_name}: JWT_PUBLIC_KEY_FILE {path} cannot be read") from None
+        self.verifier = Verifier(public_key, config.get("JWT_ISSUER") or DEFAULT_ISSUER,
+                                 number(config, "JWT_MAX_TTL", DEFAULT_MAX_TTL))
+        self.trail = AuditTrail.for_container(self.container, resources(self.container).client)
 
     def get_dependency(self, worker_ctx):
-        return Identity(worker_ctx.context_data.get("auth_token"), self.public_key)
-
-
-def internal_error(exc):
-    """Log where it failed under a fresh reference; the caller gets only the reference.
-
-    The frames are logged, not the exception's text, which may quote the data being handled."""
-    ref = uuid.uuid4().hex[:12]
-    frames = "".join(traceback.format_tb(exc.__traceback__))
-    log.error("internal error ref=%s: %s\n%s", ref, type(exc).__name__, frames)
-    return InternalError(ref)
+        context = worker_ctx.context_data
+        # The same id as the call's log lines and events (made here if the call came without one).
+        return Identity(context.get("auth_token"), self.verifier, self.trail, correlation.ensure(context))
 
 
 def allow(*roles, unit=None, department=None):
@@ -153,34 +207,49 @@ def allow(*roles, unit=None, department=None):
 
     `unit="own"` / `department="own"` admit those roles for their own records only: the method must
     then call `caller.require_owner` or `caller.scope`, or the call fails rather than leak.
-    Checks run in the contract's order: token, role, then the method's own input and record checks.
+    Checks run in the contract's order: token, role (and, for a state change, a deactivated unit:
+    `services.common.units`), the arguments' Unicode, then the method's own input and record checks.
+    Every state-changing call is written to the audit trail, whatever its outcome.
     """
     restricted = {role for role, rule in ((UNIT, unit), (DEPARTMENT, department)) if rule == "own"}
     admitted = set(roles) | restricted
 
     def decorate(method):
+        name = method.__name__
+        signature = inspect.signature(method)
+        changes_state = not is_read_only(name)
+
+        def checked(service, args, kwargs):
+            caller = service.auth.authenticate()
+            if caller.role not in admitted:
+                raise Forbidden("无权调用此方法(Role not allowed).")
+            if changes_state and hasattr(service, "check_unit_active"):
+                service.check_unit_active(caller)
+            check_unicode(signature, args, kwargs)
+            result = method(service, *args, **kwargs)
+            if caller.role in restricted and not caller.ownership_checked:
+                raise RuntimeError(f"{name} did not check ownership")
+            return result
+
         @functools.wraps(method)
         def entry(self, *args, **kwargs):
-            outcome = "ok"
+            outcome, result = "ok", None
             try:
-                caller = self.auth.authenticate()
-                if caller.role not in admitted:
-                    raise Forbidden("无权调用此方法(Role not allowed).")
-                result = method(self, *args, **kwargs)
-                if caller.role in restricted and not caller.ownership_checked:
-                    raise RuntimeError(f"{method.__name__} did not check ownership")
+                result = checked(self, args, kwargs)
                 return result
-            except ServiceError as exc:
-                outcome = type(exc).__name__
-                raise
             except Exception as exc:
-                outcome = "InternalError"
-                raise internal_error(exc) from None
+                answer = answer_for(exc, f"{self.name}.{name}")
+                outcome = type(answer).__name__
+                if answer is exc:
+                    raise
+                raise answer from None
             finally:
-                metrics.RPC_CALLS.labels(self.name, method.__name__, outcome).inc()
+                metrics.RPC_CALLS.labels(self.name, name, outcome).inc()
+                if changes_state:
+                    self.auth.audit(name, record_of(result, arguments(signature, args, kwargs)), outcome)
 
         # nameko checks call signatures with getcallargs, which reads __signature__, not __wrapped__.
-        entry.__signature__ = inspect.signature(method)
+        entry.__signature__ = signature
         entry.allowed_roles = (tuple(sorted(roles)), tuple(sorted(restricted)))
         return entry
 
@@ -204,9 +273,11 @@ def keygen(directory):
     return private, public
 
 
-def mint(private_key, role, unit=None, department=None, sub=None, ttl=3600):
+def mint(private_key, role, unit=None, department=None, sub=None, ttl=3600, issuer=DEFAULT_ISSUER):
+    """A token with the v2 claims; short-lived unless asked (JWT_MAX_TTL bounds what services accept)."""
+    issued = int(time.time())
     claims = {"sub": sub or f"{role}:{unit or department or 'cli'}", "role": role,
-              "exp": int(time.time()) + ttl}
+              "iss": issuer, "aud": [AUDIENCE], "iat": issued, "exp": issued + ttl}
     if unit:
         claims["unit"] = unit
     if department:
@@ -226,6 +297,7 @@ def main(argv=None):
     token.add_argument("--sub")
     token.add_argument("--ttl", type=int, default=3600, help="seconds")
     token.add_argument("--key", default=".keys/jwt_private.pem")
+    token.add_argument("--issuer", default=DEFAULT_ISSUER, help="the services' JWT_ISSUER")
     args = parser.parse_args(argv)
     if args.command == "keygen":
         private, public = keygen(args.dir)
@@ -233,7 +305,8 @@ def main(argv=None):
         return 0
     if args.role == UNIT and not args.unit or args.role == DEPARTMENT and not args.department:
         parser.error(f"--role {args.role} needs --{args.role}")
-    print(mint(Path(args.key).read_text(), args.role, args.unit, args.department, args.sub, args.ttl))
+    print(mint(Path(args.key).read_text(), args.role, args.unit, args.department, args.sub, args.ttl,
+               args.issuer))
     return 0
 
 

@@ -9,14 +9,12 @@
   message behind it flowing meanwhile, then dead-lettered with the error and the attempt count;
 - nothing is acked before it is handled, scheduled for retry or dead-lettered;
 - the handler runs with the event's correlation id, so the events it emits carry it on."""
-import json
 import logging
 from datetime import datetime, timezone
 from functools import partial
 
 from nameko.containers import ContainerBeingKilled
 from nameko.events import SERVICE_POOL, EventHandler
-from nameko.messaging import QueueConsumer
 
 from . import amqp_names, correlation, handled, metrics
 from .amqp_names import ATTEMPTS, FIRST_PUBLISHER
@@ -24,44 +22,21 @@ from .broker_users import UNTRUSTED, login, trusted
 from .errors import ValidationError
 from .events import validate_event
 from .logs import error_summary, quiet_expected_errors
+from .raw_messages import RawQueueConsumer, Refused, json_object
 from .settings import delays
 from .storage import resources
 
 log = logging.getLogger(__name__)
 
-MAX_BODY = 4 * 1024 * 1024
 
 def attempts_so_far(message):
     return int((message.headers or {}).get(ATTEMPTS, 0))
 
 
-def read_body(message):
-    """(envelope, None) or (None, why): kombu would decode any body, of any size or depth, first."""
-    if len(message.body) > MAX_BODY:
-        return None, "ValidationError: body over 4 MiB"
-    if message.content_type != "application/json" or (message.headers or {}).get("compression"):
-        return None, "ValidationError: not a JSON message"
-    try:
-        body = json.loads(message.body)
-    except (ValueError, RecursionError):
-        return None, "ValidationError: not JSON"
-    return (body, None) if isinstance(body, dict) else (None, "ValidationError: not a JSON object")
+class RawEventConsumer(RawQueueConsumer):
+    """Hands event handlers the undecoded message: the handler checks its publisher, then its body."""
 
-
-class RawEventConsumer(QueueConsumer):
-    """nameko's QueueConsumer, handing event handlers the undecoded message (`on_message`)."""
-
-    def get_consumers(self, consumer_cls, channel):
-        for provider in self._providers:
-            consumer = consumer_cls(queues=[provider.queue], on_message=partial(self.handle_message, provider, None),
-                                    on_decode_error=partial(self.undecodable, provider))
-            consumer.qos(prefetch_count=self.prefetch_count)
-            self._consumers[provider] = consumer
-        return self._consumers.values()
-
-    def undecodable(self, provider, message, exc):
-        """A body kombu could not even inflate (a `compression` header): its default would raise
-        and stop the consumer; the handler refuses it like any other message that is not JSON."""
+    def screen(self, provider, message):
         self.handle_message(provider, None, message)
 
 
@@ -97,9 +72,10 @@ class ReliableEventHandler(EventHandler):
             publisher = message.properties.get("user_id") or "none"
             self._give_up(message, None, f"{UNTRUSTED}: user_id {publisher}", attempts_so_far(message) + 1)
             return
-        body, problem = read_body(message)
-        if problem:
-            self._give_up(message, None, problem, attempts_so_far(message) + 1)
+        try:
+            body = json_object(message)
+        except Refused as refusal:
+            self._give_up(message, None, f"ValidationError: {refusal}", attempts_so_far(message) + 1)
             return
         try:
             validate_event(body)

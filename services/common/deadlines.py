@@ -4,12 +4,12 @@ Both call the service's `run_deadline_checks(now)` (returns the counts as a dict
 indexed as epoch SECONDS (float scores, `due_score`) in every service, so a check reads only the
 records that have fallen due (contract §1)."""
 from nameko.dependency_providers import Config
-from .rpc_queue import rpc
 from redis.exceptions import WatchError
 
 from .auth import COMMITTEE, OPS, allow
 from .idfields import request_id_field
 from .requests import Request
+from .rpc import rpc
 from .schemas import BaseSchema, load
 from .timers import configured_timer, effective_now
 

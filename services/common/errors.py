@@ -34,11 +34,16 @@ class Forbidden(ServiceError):
     pass
 
 
+class Unavailable(ServiceError):
+    """Redis or the broker could not be reached (contract §3 v2): a transient outage, so the caller
+    retries with the same `request_id`. The text names no host and quotes nothing."""
+
+
 class InternalError(ServiceError):
     """Anything unexpected. The text is only the reference id under which the service logged it."""
 
 
-EXPECTED = (ValidationError, NotFound, Conflict, Unauthenticated, Forbidden, InternalError)
+EXPECTED = (ValidationError, NotFound, Conflict, Unauthenticated, Forbidden, Unavailable, InternalError)
 
 
 def require_found(record, what):

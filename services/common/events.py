@@ -76,8 +76,20 @@ class Activity(Record):
     status = fields.String(required=True)
 
 
+class Problem(LenientSchema):
+    description = fields.String(required=True)
+    category = fields.String(required=True)
+    business_related = fields.Boolean(required=True)
+    resolved_on_site = fields.Boolean(required=True)
+
+
+class CompletionReport(LenientSchema):
+    # What summary turns into issues (the report's other fields are counted as activity sends them).
+    problems = fields.List(fields.Nested(Problem), required=True)
+
+
 class CompletedActivity(Activity):
-    report = fields.Dict(required=True)
+    report = fields.Nested(CompletionReport, required=True)
     completed_at = fields.String(required=True)
 
 
@@ -123,6 +135,8 @@ SCHEMAS = {
     ("activity", "activity_completed"): CompletedActivity,
     ("activity", "activity_cancelled"): Activity,
     ("summary", "department_registered"): Department,
+    ("summary", "department_updated"): Department,
+    ("summary", "department_deactivated"): Department,
     ("summary", "summary_requested"): Summary,
     ("summary", "summary_submitted"): Summary,
     ("summary", "summary_overdue"): Summary,

@@ -2,6 +2,7 @@
 import logging
 
 EXPECTED_PREFIX = "(expected) error handling worker"
+UNDECODABLE_PREFIX = "Can't decode message body"
 
 
 class DropExpectedErrors(logging.Filter):
@@ -11,10 +12,24 @@ class DropExpectedErrors(logging.Filter):
         return not str(record.msg).startswith(EXPECTED_PREFIX)
 
 
+class HideMessageBodies(logging.Filter):
+    """kombu logs a body it cannot decode in full (a forged or hostile message may be megabytes
+    of anything); the line keeps only that it happened and the content type."""
+
+    def filter(self, record):
+        if str(record.msg).startswith(UNDECODABLE_PREFIX):
+            content_type = record.args[1] if isinstance(record.args, tuple) and len(record.args) > 1 else None
+            record.msg = "a message body could not be decoded (type %s; body not logged)"
+            record.args = (str(content_type)[:100],)
+        return True
+
+
 def quiet_expected_errors():
-    logger = logging.getLogger("nameko.containers")
-    if not any(isinstance(f, DropExpectedErrors) for f in logger.filters):
-        logger.addFilter(DropExpectedErrors())
+    """The logging rules every service process applies: expected errors once, no message bodies."""
+    for name, rule in (("nameko.containers", DropExpectedErrors), ("kombu.mixins", HideMessageBodies)):
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, rule) for f in logger.filters):
+            logger.addFilter(rule())
 
 
 def error_summary(exc):

@@ -1,4 +1,12 @@
-"""marshmallow building blocks and the one place where load failures become `ValidationError`."""
+"""marshmallow building blocks and the one place where load failures become `ValidationError`.
+
+Contract §1 "Field rules, v2": a pattern matches the whole value (`re.fullmatch`, so a trailing
+newline is no match) with ASCII digits (`[0-9]`, never `\\d`); every text is valid Unicode (a lone
+surrogate is refused before any other check); names, titles and codes carry no control or bidi
+override characters and are not blank once whitespace and zero-width characters are gone; longer
+texts may carry line breaks and tabs but no other control characters; numbers the report adds up
+are bounded. Messages never quote the input."""
+import re
 from datetime import timedelta
 
 from marshmallow import EXCLUDE, RAISE, Schema, fields, validate
@@ -6,13 +14,27 @@ from marshmallow import ValidationError as MarshmallowError
 
 from .clock import CAMPAIGN_TZ
 from .errors import ValidationError
+from .idfields import IdShape
 
 NAME_MAX = 100
 TEXT_MAX = 2000
 LIST_MAX = 100
+COUNT_MAX = 1_000_000_000  # far below 2**53: sums of counts stay exact in JSON and in Redis
 UNIT_CODE = r"^[A-Za-z0-9_-]{1,32}$"
 DEPARTMENT_CODE = r"^[a-z0-9-]{1,32}$"
-PHONE = r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8})$"
+PHONE = r"^(1[3-9][0-9]{9}|0[0-9]{2,3}-?[0-9]{7,8})$"
+CURSOR = r"[0-9]{13}:[!-~]{1,200}"
+# An id of no named kind: the characters of every id the server makes, and nothing that could
+# change the meaning of a Redis key (no `:`, no `*`).
+ANY_ID = r"[A-Za-z0-9_-]{1,100}"
+
+SURROGATES = re.compile("[\ud800-\udfff]")
+CONTROLS = "\x00-\x1f\x7f-\x9f"
+BIDI_OVERRIDES = "\u202a-\u202e\u2066-\u2069"
+ZERO_WIDTH = "\u200b-\u200d\u2060\ufeff"
+NAME_FORBIDDEN = re.compile(f"[{CONTROLS}{BIDI_OVERRIDES}]")
+TEXT_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")  # all but \t \n \r
+INVISIBLE = re.compile(f"[\\s{ZERO_WIDTH}]+")
 
 
 class BaseSchema(Schema):
@@ -27,6 +49,16 @@ class LenientSchema(Schema):
         unknown = EXCLUDE
 
 
+SAFE_KEY = re.compile(r"[A-Za-z0-9_]{1,64}")
+
+
+def safe_key(key):
+    """A path segment fit to send back: a field name or list index, never arbitrary input text
+    (an unknown key may be megabytes long or hold a lone surrogate)."""
+    key = str(key)
+    return key if SAFE_KEY.fullmatch(key) else "<invalid>"
+
+
 def flatten(messages, prefix=""):
     """marshmallow's nested messages -> {"target.district": [...], "volunteers.0.hours": [...]}."""
     if isinstance(messages, (list, tuple)) and all(isinstance(m, str) for m in messages):
@@ -35,8 +67,10 @@ def flatten(messages, prefix=""):
         return {prefix or "_schema": [str(messages)]}
     flat = {}
     for key, value in messages.items():
-        path = str(key) if not prefix else (prefix if key == "_schema" else f"{prefix}.{key}")
-        flat.update(flatten(value, path))
+        segment = safe_key(key)
+        path = segment if not prefix else (prefix if key == "_schema" else f"{prefix}.{segment}")
+        for field_path, texts in flatten(value, path).items():
+            flat.setdefault(field_path, []).extend(texts)
     return flat
 
 
@@ -51,21 +85,61 @@ def load(schema, data, partial=False):
         raise ValidationError(flatten(err.messages)) from None
 
 
+class ValidUnicode:
+    """A string field mixin: a lone surrogate is refused before any validator sees the value
+    (it cannot be encoded as UTF-8, so it would fail later in Redis, a log or a reply)."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        value = super()._deserialize(value, attr, data, **kwargs)
+        if isinstance(value, str) and SURROGATES.search(value):
+            raise MarshmallowError("含有无效的 Unicode 字符(Invalid Unicode).")
+        return value
+
+
+class String(ValidUnicode, fields.String):
+    pass
+
+
+class Email(ValidUnicode, fields.Email):
+    pass
+
+
+def matching(pattern, error):
+    """The whole value matches `pattern` (no trailing newline slips through `$`)."""
+    compiled = re.compile(pattern)
+
+    def check(value):
+        if not compiled.fullmatch(value):
+            raise MarshmallowError(error)
+    return check
+
+
 def not_blank(value):
-    if not value.strip():
+    if not INVISIBLE.sub("", value):
         raise MarshmallowError("不能为空(Must not be blank).")
 
 
+def name_characters(value):
+    if NAME_FORBIDDEN.search(value):
+        raise MarshmallowError("不能含有控制字符或双向控制字符(Control or bidi characters).")
+
+
+def text_characters(value):
+    if TEXT_FORBIDDEN.search(value):
+        raise MarshmallowError("不能含有控制字符(Control characters).")
+
+
 def name(**kw):
-    """Names, titles and codes: non-empty, at most 100 characters."""
-    return fields.String(validate=[validate.Length(max=NAME_MAX), not_blank], **kw)
+    """Names, titles and codes: non-empty, at most 100 characters, no control or bidi characters."""
+    return String(validate=[validate.Length(max=NAME_MAX), name_characters, not_blank], **kw)
 
 
 def text(required=False, **kw):
-    checks = [validate.Length(max=TEXT_MAX)] + ([not_blank] if required else [])
+    """Longer texts: at most 2,000 characters; line breaks and tabs allowed, other controls not."""
+    checks = [validate.Length(max=TEXT_MAX), text_characters] + ([not_blank] if required else [])
     if not required:
         kw.setdefault("load_default", "")
-    return fields.String(required=required, validate=checks, **kw)
+    return String(required=required, validate=checks, **kw)
 
 
 def many(inner, minimum=0, **kw):
@@ -73,32 +147,41 @@ def many(inner, minimum=0, **kw):
 
 
 def choice(options, **kw):
-    return fields.String(validate=validate.OneOf(list(options)), **kw)
+    return String(validate=validate.OneOf(list(options)), **kw)
+
+
+def code(pattern, error, **kw):
+    """A code (unit, department ...): the whole value matches `pattern`."""
+    return String(validate=matching(pattern, error), **kw)
 
 
 def unit_code(**kw):
-    return fields.String(validate=validate.Regexp(UNIT_CODE, error="单位代码格式不正确(Invalid unit code)."), **kw)
+    return code(UNIT_CODE, "单位代码格式不正确(Invalid unit code).", **kw)
 
 
 def department_code(**kw):
-    return fields.String(
-        validate=validate.Regexp(DEPARTMENT_CODE, error="司局代码格式不正确(Invalid department code)."), **kw
-    )
+    return code(DEPARTMENT_CODE, "司局代码格式不正确(Invalid department code).", **kw)
 
 
-def record_id(**kw):
-    return fields.String(validate=validate.Length(min=1, max=NAME_MAX), **kw)
+def record_id(kind=None, **kw):
+    """An id the server made, checked for its kind's shape (every shape ever issued for it:
+    `services.common.ids.ID_PATTERNS`) before any Redis key is built from it. A well-formed id of no
+    record is then the service's `NotFound`. Without a kind (until every caller names one): the
+    characters every server id is made of."""
+    if kind is None:
+        return code(ANY_ID, "编号格式不正确(Invalid id).", **kw)
+    return String(validate=IdShape(kind), **kw)
 
 
 def phone(**kw):
-    return fields.String(validate=validate.Regexp(PHONE, error="电话号码格式不正确(Invalid phone number)."), **kw)
+    return code(PHONE, "电话号码格式不正确(Invalid phone number).", **kw)
 
 
 def email(**kw):
-    return fields.Email(validate=validate.Length(max=254), **kw)
+    return Email(validate=[validate.Length(max=254), name_characters], **kw)
 
 
-class Moment(fields.AwareDateTime):
+class Moment(ValidUnicode, fields.AwareDateTime):
     """ISO 8601 with an offset, that can be shown in the campaign's zone (years 1 to 9999 there)."""
 
     def _deserialize(self, value, attr, data, **kwargs):
@@ -116,8 +199,31 @@ def moment(**kw):
     return Moment(format="iso", **kw)
 
 
+class JsonNumber(fields.Float):
+    """A JSON number, kept as the caller gave it: 3 stays 3, 1.5 stays 1.5. Text such as "2" is
+    refused like any other wrong type, and so are booleans, NaN, infinities and numbers no float holds."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, (int, float)) or isinstance(value, bool):
+            raise self.make_error("invalid")
+        try:
+            checked = super()._deserialize(value, attr, data, **kwargs)
+        except OverflowError:
+            raise self.make_error("invalid") from None
+        return value if isinstance(value, int) else checked
+
+
+def bounded(maximum, minimum=0, integer=True, **kw):
+    """A number in [minimum, maximum]: JSON integers only (no bool, no 1.0) unless `integer=False`,
+    then any finite JSON number (`JsonNumber`). Bounds keep every sum the report makes exact."""
+    within = validate.Range(min=minimum, max=maximum)
+    if integer:
+        return fields.Integer(strict=True, validate=within, **kw)
+    return JsonNumber(validate=within, **kw)
+
+
 def count(**kw):
-    return fields.Integer(strict=True, validate=validate.Range(min=0), **kw)
+    return bounded(COUNT_MAX, **kw)
 
 
 class StrictBoolean(fields.Boolean):
@@ -135,10 +241,17 @@ def flag(**kw):
 
 def distinct(values):
     """A list validator: no item twice."""
-    if values is not None and len(set(values)) != len(values):
+    if values is None:
+        return
+    try:
+        repeated = len(set(values)) != len(values)
+    except TypeError:  # objects: compare them pairwise
+        repeated = any(value in values[:i] for i, value in enumerate(values))
+    if repeated:
         raise MarshmallowError("不能有重复项(Duplicate items).")
 
 
 class PageArgs(BaseSchema):
-    limit = fields.Integer(strict=True, validate=validate.Range(min=1, max=200), load_default=50)
-    cursor = fields.String(validate=validate.Length(max=400), load_default=None, allow_none=True)
+    limit = bounded(200, minimum=1, load_default=50)
+    cursor = String(validate=matching(CURSOR, "无效的分页游标(Invalid cursor)."), load_default=None,
+                    allow_none=True)

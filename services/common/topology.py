@@ -17,9 +17,6 @@ from .amqp_names import (DEFAULT_DELAYS, consumer_queue, dead_letter_queue, even
 from .consumer import ReliableEventHandler
 from .settings import delays, load_config
 
-# shim: removed at integration (these names moved to amqp and settings; older callers import them here)
-from .amqp_names import consumer_queue_name  # noqa: E402,F401
-
 SERVICES = ("pairing", "activity", "summary", "notification")
 
 

@@ -41,7 +41,9 @@ class Probe:
 
     def run(self):
         if time.monotonic() - self.checked_at > CACHE_SECONDS:
-            self.checks = {"redis": self._redis(), "amqp": self._amqp()}
+            # A service without state (the gateway) has no Redis to check.
+            redis = {} if self.redis is None else {"redis": self._redis()}
+            self.checks = {**redis, "amqp": self._amqp()}
             self.checked_at = time.monotonic()
         return self.checks
 

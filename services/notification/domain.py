@@ -1,9 +1,7 @@
 """The notification rules on plain dicts: the recipient directory kept from the bus, what a text
 needs to know, the notification record, its e-mail addresses and the e-mail retry schedule."""
-import hashlib
-import json
-
 from services.common import clock
+from services.common.ids import derived_id
 from services.common.records import created, revised
 
 from . import texts
@@ -34,11 +32,6 @@ def directory_entry(event):
     entry = {name: data.get(name) for name in kept}
     entry["seq"] = event["seq"]
     return kind, data[key_field], entry
-
-
-def supersedes(entry, current):
-    """An event older than the one already applied (a lower seq) is dropped (contract §4)."""
-    return current is None or entry["seq"] >= current.get("seq", 0)
 
 
 def directory_refs(data):
@@ -76,8 +69,7 @@ def notification_id(event, recipient):
     """One id per fact and recipient. A fact is (event type, subject, seq): a record's events carry
     its revision as seq, a deadline notice a fixed seq under `<campaign>:<unit>`. So a redelivery,
     and the same fact announced again under a new `event_id`, find the notification already made."""
-    fact = [event["event_type"], event["subject"], event["seq"], recipient]
-    return hashlib.sha256(json.dumps(fact, ensure_ascii=False).encode()).hexdigest()[:24]
+    return derived_id("notification", [event["event_type"], event["subject"], event["seq"], recipient])
 
 
 def new_notification(event, recipient, title, body, email, now):

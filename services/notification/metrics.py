@@ -11,3 +11,9 @@ EMAIL_RETRIES = Counter(
     "leifeng_notification_email_retries_total", "Failed e-mail attempts scheduled for another try.")
 EMAILS_PENDING = Gauge(
     "leifeng_notification_emails_pending", "E-mails waiting to be sent or retried.")
+WEBHOOK_DELIVERIES = Counter(
+    "leifeng_webhook_deliveries_total",
+    "Webhook delivery attempts by outcome: delivered, retry (failed, tried again later), failed (given up).",
+    ["outcome"])
+WEBHOOK_DELIVERIES_PENDING = Gauge(
+    "leifeng_webhook_deliveries_pending", "Webhook deliveries waiting to be attempted or retried.")

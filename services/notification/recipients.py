@@ -37,6 +37,16 @@ ADDRESS = {
 }
 
 
+def audience_of(recipient):
+    """`committee`, `unit` or `department` for an inbox address such as `unit:U001`."""
+    return recipient.partition(":")[0]
+
+
+def event_types_of(audience):
+    """The event types an audience is ever told of, in table order (a webhook's default, §8)."""
+    return [event_type for event_type, rules in RECIPIENTS.items() if any(rule["to"] == audience for rule in rules)]
+
+
 def recipients_of(event_type, data):
     """[(audience, recipient)] for an event, each recipient once; [] for events nobody is told of."""
     found = []

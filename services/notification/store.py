@@ -1,4 +1,4 @@
-"""Notification's keys in Redis (prefix `notification:`).
+"""Notification's keys in Redis (prefix `notification:`); reads and saves only, no rules.
 
     n:<id>                    a notification
     inbox:<recipient>         its newest-first index (services.common.listing)
@@ -6,7 +6,15 @@
     directory:<kind>:<key>    units, departments, campaigns and activities as the bus told us
     email:<id>                an e-mail still to send: its addresses
     email:due                 sorted set of those ids, scored by when the next attempt is due
-                              (epoch seconds); a claimed job is pushed ahead by a lease"""
+                              (epoch seconds); a claimed job is pushed ahead by a lease (jobs.py)
+    webhook:<id>              a webhook, without its secret      } webhook_store.py
+    webhook-secret:<id>       its secret, read only to sign       }
+    webhooks:all              newest-first index of every webhook }
+    webhooks:<recipient>      and of each recipient's             }
+    delivery:<id>             a delivery (one event to one webhook)
+    deliveries:<webhook id>   newest-first index of a webhook's deliveries
+    delivery:due              sorted set of deliveries to attempt, as `email:due`
+    envelope:<event id>       the event body exactly as every delivery of it is posted"""
 import json
 import time
 
@@ -14,23 +22,26 @@ from services.common import listing
 from services.common.store import Store
 
 from . import domain
+from .webhook_store import WebhookStore
 
 
-class NotificationStore(Store):
+class NotificationStore(WebhookStore, Store):
     def notification_key(self, notification_id):
         return self.key("n", notification_id)
 
     def directory_key(self, kind, key):
         return self.key("directory", kind, key)
 
-    def keep_in_directory(self, kind, key, entry):
-        record_key = self.directory_key(kind, key)
+    def due_key(self, queue):
+        return self.key(queue, "due")
 
-        def work(tx):
-            if domain.supersedes(entry, tx.get(record_key)):
-                tx.put(record_key, entry)
+    # The directory
 
-        self.transact(work)
+    def directory_entry_in(self, tx, kind, key):
+        return tx.get(self.directory_key(kind, key))
+
+    def save_directory_entry(self, tx, kind, key, entry):
+        tx.put(self.directory_key(kind, key), entry)
 
     def directory_for(self, refs):
         """{kind: entry or None} for `domain.directory_refs`."""
@@ -38,52 +49,44 @@ class NotificationStore(Store):
         entries = self.load_many([self.directory_key(kind, refs[kind]) for kind in kinds])
         return {kind: entry for kind, entry in zip(kinds, entries)}
 
-    def add_notifications(self, drafts):
-        """Write `(notification, addresses)` pairs not written before; returns those written."""
-        def work(tx):
-            written = []
-            for record, to in drafts:
-                key = self.notification_key(record["id"])
-                if tx.get(key) is not None:
-                    continue
-                tx.put(key, record)
-                tx.write(lambda pipe, record=record, to=to: self._index(pipe, record, to))
-                written.append(record)
-            return written
+    # Notifications
 
-        return self.transact(work)
+    def notification(self, notification_id):
+        return self.load(self.notification_key(notification_id))
+
+    def notification_in(self, tx, notification_id):
+        return tx.get(self.notification_key(notification_id))
+
+    def save_new_notification(self, tx, record, to):
+        tx.put(self.notification_key(record["id"]), record)
+        tx.write(lambda pipe: self._index(pipe, record, to))
 
     def _index(self, pipe, record, to):
         listing.add(pipe, self.key("inbox", record["recipient"]), record)
         listing.add(pipe, self.key("unread", record["recipient"]), record)
         if record["email"] == domain.PENDING:
             pipe.set(self.key("email", record["id"]), json.dumps({"to": to}))
-            pipe.zadd(self.key("email", "due"), {record["id"]: time.time()})
+            self.schedule(pipe, "email", record["id"], 0)
 
-    def notification(self, notification_id):
-        return self.load(self.notification_key(notification_id))
+    def save_read(self, tx, before, after):
+        tx.put(self.notification_key(after["id"]), after)
+        tx.write(lambda pipe: listing.remove(pipe, self.key("unread", before["recipient"]), before))
 
     def inbox(self, recipient, unread_only, limit, cursor):
         index = self.key("unread" if unread_only else "inbox", recipient)
         return listing.page(self, index, self.notification_key, limit, cursor)
 
-    def mark_read(self, notification_id, now):
-        key = self.notification_key(notification_id)
+    # Jobs (jobs.JobLoop): `email`, `delivery`
 
-        def work(tx):
-            record = tx.get(key)
-            updated = domain.read(record, now)
-            if updated is not record:
-                tx.put(key, updated)
-                tx.write(lambda pipe: listing.remove(pipe, self.key("unread", record["recipient"]), record))
-            return updated
+    def schedule(self, pipe, queue, job_id, delay):
+        pipe.zadd(self.due_key(queue), {job_id: time.time() + delay})
 
-        return self.transact(work)
+    def unschedule(self, pipe, queue, job_id):
+        pipe.zrem(self.due_key(queue), job_id)
 
-    def claim_due_emails(self, lease_seconds, limit):
-        """Ids of e-mails due now, each pushed `lease_seconds` ahead so that no other loop takes it
-        meanwhile and a process that dies mid-send leaves it to be tried again."""
-        due = self.key("email", "due")
+    def claim_due_jobs(self, queue, lease_seconds, limit):
+        """Ids of jobs due now, each pushed `lease_seconds` ahead."""
+        due = self.due_key(queue)
 
         def work(tx):
             now = time.time()
@@ -94,6 +97,19 @@ class NotificationStore(Store):
 
         return self.transact(work, due)
 
+    def postpone_job(self, queue, job_id, seconds):
+        """Hand a claimed job back, due in `seconds` (only if it is still queued)."""
+        self.client.zadd(self.due_key(queue), {job_id: time.time() + seconds}, xx=True)
+
+    def seconds_to_next_job(self, queue, default):
+        first = self.client.zrange(self.due_key(queue), 0, 0, withscores=True)
+        return first[0][1] - time.time() if first else default
+
+    def pending_jobs(self, queue):
+        return self.client.zcard(self.due_key(queue))
+
+    # E-mail jobs
+
     def email_job(self, notification_id):
         """(notification, addresses), or None when the job is gone."""
         record, job = self.load_many([self.notification_key(notification_id), self.key("email", notification_id)])
@@ -102,7 +118,6 @@ class NotificationStore(Store):
     def record_email_attempt(self, notification_id, outcome):
         """Apply `outcome(notification) -> (notification, seconds to the next attempt or None)`."""
         key, job_key = self.notification_key(notification_id), self.key("email", notification_id)
-        due = self.key("email", "due")
 
         def work(tx):
             record = tx.get(key)
@@ -111,16 +126,9 @@ class NotificationStore(Store):
             updated, delay = outcome(record)
             tx.put(key, updated)
             if delay is None:
-                tx.write(lambda pipe: (pipe.delete(job_key), pipe.zrem(due, notification_id)))
+                tx.write(lambda pipe: (pipe.delete(job_key), self.unschedule(pipe, "email", notification_id)))
             else:
-                tx.write(lambda pipe: pipe.zadd(due, {notification_id: time.time() + delay}))
+                tx.write(lambda pipe: self.schedule(pipe, "email", notification_id, delay))
             return updated
 
         return self.transact(work)
-
-    def seconds_to_next_email(self, default):
-        first = self.client.zrange(self.key("email", "due"), 0, 0, withscores=True)
-        return first[0][1] - time.time() if first else default
-
-    def pending_emails(self):
-        return self.client.zcard(self.key("email", "due"))

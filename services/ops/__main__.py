@@ -4,6 +4,7 @@ python -m services.ops [--config config.yml] dead-letters show SERVICE EVENT_ID
 python -m services.ops [--config config.yml] dead-letters replay SERVICE (EVENT_ID | --all)
 python -m services.ops [--config config.yml] dead-letters drop SERVICE (EVENT_ID | --all)
 python -m services.ops [--config config.yml] rescale-due-scores [--key KEY ...]
+python -m services.ops [--config config.yml] audit [--service S] [--who SUB] [--record ID] [--since T]
 python -m services.ops [--config config.yml] migrate-queues [--service-class MODULE:CLASS ...]"""
 import argparse
 import importlib
@@ -23,7 +24,7 @@ from services.common.amqp_names import DEFAULT_DELAYS  # noqa: E402
 from services.common.settings import delays, load_config  # noqa: E402
 from services.common.redis_ha import redis_client  # noqa: E402
 
-from . import migrate_queues, queues  # noqa: E402
+from . import audit, migrate_queues, queues  # noqa: E402
 from .broker import Broker, OpsError  # noqa: E402
 from .dead_letters import DeadLetterQueue  # noqa: E402
 from .provision import uri_for  # noqa: E402
@@ -75,6 +76,7 @@ def parser():
                                     "queues, messages kept (services stopped first)")
     migration.add_argument("--service-class", action="append", metavar="MODULE:CLASS",
                            help="the queues of this service class instead of the four services'")
+    audit.add_parser(commands)
     return main
 
 
@@ -106,6 +108,8 @@ def run(args):
         print("\n".join(migrate_queues.migrate_all(config["AMQP_URI"], service_classes(args.service_class),
                                                    retry_delays)))
         return 0
+    if args.command == "audit":
+        return audit.run(config, args)
     broker = Broker(config["AMQP_URI"])
     if args.command == "queues":
         names = queues.project_queues(config, service_classes(args.service_class))

@@ -10,7 +10,6 @@ from services.common.errors import Conflict, ValidationError
 from services.common.records import created, revised
 
 UNIT_FIELDS = ("code", "name", "party_org", "contact_name", "contact_phone", "contact_email")
-# What other services learn of a unit: never its contact person or phone.
 # The unit as published: its contact person and phone stay in pairing.
 UNIT_EVENT_FIELDS = ("code", "name", "party_org", "contact_email", "active", "created_at", "updated_at")
 NOT_TAKING_PART = "单位未注册或已停用(Unit not registered or inactive)."
@@ -54,8 +53,10 @@ def participants(unit_codes, active_codes, path):
     return sorted(unit_codes)
 
 
-def new_campaign(campaign_id, data, taking_part, now):
-    fields = {**data, "report_deadline": data["report_deadline"].isoformat(), "participants": sorted(taking_part)}
+def new_campaign(campaign_id, data, taking_part, now, carried_over_from=None):
+    """A campaign record; `carried_over_from` names the earlier campaign it continues (issue 17)."""
+    fields = {**data, "report_deadline": data["report_deadline"].isoformat(), "participants": sorted(taking_part),
+              "carried_over_from": carried_over_from}
     return _with_windows(created(campaign_id, now, **fields))
 
 
@@ -151,26 +152,3 @@ def progress(campaign, reported, approved, rejected, late):
         "late": sorted(taking_part & set(late)),
         "missing": missing(campaign, reported, approved),
     }
-
-
-REMIND, OVERDUE = "pairing_deadline_approaching", "pairing_overdue"
-# An envelope's seq grows per subject: the notices of one unit in one campaign share a subject.
-NOTICE_SEQ = {REMIND: 1, OVERDUE: 2}
-
-
-def notice_phase(campaign, now):
-    """Which notice is due for the campaign's missing units at `now`, if any."""
-    if deadline_passed(campaign, now):
-        return OVERDUE
-    if now >= reminders_from(campaign):
-        return REMIND
-    return None
-
-
-def notice_subject(campaign_id, unit_code):
-    return f"{campaign_id}:{unit_code}"
-
-
-def deadline_notice(campaign, unit_code):
-    return {"campaign_id": campaign["id"], "unit_code": unit_code, "deadline": campaign["report_deadline"],
-            "on_time_until": campaign["on_time_until"]}

@@ -3,7 +3,7 @@
     python -m services.pairing.import_units FILE [--dry-run] [--config config.yml]
 
 Columns: code,name,party_org,contact_name,contact_phone,contact_email. Each valid row is
-registered exactly as `register_unit` registers it (the same schema and store function, so its
+registered exactly as `register_unit` registers it (the same schema and use case, so its
 event goes out through the outbox and the unit joins the open campaigns). A unit already registered
 with the same fields is skipped, so the same file imported twice changes nothing. A bad row is
 reported by its line number and the names of its bad fields, never their values; a bad header by
@@ -17,16 +17,16 @@ from pathlib import Path
 from redis.exceptions import RedisError
 from tqdm import tqdm
 
-from services.common import clock
 from services.common.broker_users import uri_for
 from services.common.errors import Conflict, ValidationError
 from services.common.outbox import Bus, Outbox
+from services.common.requests import Request
 from services.common.schemas import load
 from services.common.settings import require_setting
 from services.common.redis_ha import redis_client
 from services.common.settings import load_config
 
-from . import domain
+from . import domain, usecases
 from .schemas import RegisterUnitArgs
 from .store import PairingStore
 
@@ -150,14 +150,14 @@ def import_rows(store, rows, dry_run=False, say=print):
 
 
 def _register(store, unit, planned, dry_run):
-    existing = planned.get(unit["code"]) or store.load(store.unit_key(unit["code"]))
+    existing = planned.get(unit["code"]) or store.find_unit(unit["code"])
     if existing is not None:
         return "skipped" if domain.same_unit(existing, unit) else "refused"
     planned[unit["code"]] = unit
     if dry_run:
         return "registered"
     try:
-        store.register_unit(unit, clock.now())
+        usecases.register_unit(store, unit, Request("register_unit", "committee", None, unit))
     except Conflict:
         # Registered meanwhile by someone else: the same verdict as if it had been there before.
         return _register(store, unit, {}, dry_run)

@@ -8,9 +8,8 @@ from services.common.records import created, revised
 from services.common.vocabulary import BEIJING, BEIJING_DISTRICTS, PRIVATE_KINDS
 
 from .domain import is_late, mask_name, mask_phone
+from .records import APPROVED, REJECTED, REPORTED, VALID, WITHDRAWN
 
-REPORTED, APPROVED, REJECTED, WITHDRAWN = "reported", "approved", "rejected", "withdrawn"
-VALID = (REPORTED, APPROVED)
 # The statuses `reporting_progress` counts from its maintained sets (withdrawn = not reported).
 COUNTED = (REPORTED, APPROVED, REJECTED)
 DECIDED = {"approve": APPROVED, "reject": REJECTED}
@@ -39,7 +38,20 @@ def check_may_report(campaign, unit, latest):
 def new_pairing(pairing_id, campaign, unit_code, target, now):
     return created(pairing_id, now, campaign_id=campaign["id"], unit_code=unit_code, target=target,
                    status=REPORTED, reported_at=clock.iso(now), late=is_late(campaign, now),
-                   reviewed_at=None, review_comment=None, withdrawn_at=None)
+                   reviewed_at=None, review_comment=None, withdrawn_at=None, carried_over_from=None)
+
+
+def carried_over_units(approved_units, campaign):
+    """Issue 17: the units whose latest pairing in the earlier campaign is approved and that take
+    part in the new one; each gets its target again (sorted, so ids follow a stable order)."""
+    return sorted(set(approved_units) & set(campaign["participants"]))
+
+
+def carried_over(pairing_id, campaign, earlier, now):
+    """The earlier approved pairing's target reported again in `campaign` for the committee's
+    review: on time whatever the date (the unit reported nothing late), marked with its origin."""
+    return dict(new_pairing(pairing_id, campaign, earlier["unit_code"], earlier["target"], now),
+                late=False, carried_over_from=earlier["id"])
 
 
 def _moved(pairing, status, now, **fields):

@@ -3,21 +3,19 @@ from marshmallow import ValidationError as MarshmallowError
 from marshmallow import fields, validate, validates, validates_schema
 
 from services.common import schemas as common
+from services.common.calls import ChangeArgs
 from services.common.schemas import (
     BaseSchema, PageArgs, choice, distinct, email, flag, many, phone, record_id, text, unit_code,
 )
 from services.common.vocabulary import BEIJING, SERVICE_TYPES, TARGET_CATEGORIES, TARGET_KINDS
 
+from .records import STATUSES
+
 DECISIONS = ("approve", "reject")
-STATUSES = ("reported", "approved", "rejected", "withdrawn")
 
 
 def days(minimum, maximum, **kw):
     return fields.Integer(strict=True, validate=validate.Range(min=minimum, max=maximum), **kw)
-
-
-def optional_id():
-    return record_id(load_default=None, allow_none=True)
 
 
 class CampaignChanges(BaseSchema):
@@ -63,20 +61,26 @@ class Campaign(BaseSchema):
             raise MarshmallowError("年度须与报送截止日期的年份一致(Year must be the deadline's year).", "year")
 
 
-class CreateCampaignArgs(BaseSchema):
+class CreateCampaignArgs(ChangeArgs):
     campaign = fields.Nested(Campaign, required=True)
-    request_id = optional_id()
 
 
-class UpdateCampaignArgs(BaseSchema):
-    campaign_id = record_id(required=True)
+class UpdateCampaignArgs(ChangeArgs):
+    campaign_id = record_id("campaign", required=True)
     changes = fields.Nested(CampaignChanges, required=True)
+
+
+class CarryOverCampaignArgs(ChangeArgs):
+    """`carry_over_campaign`: the earlier campaign and the new one's terms, as for `create_campaign`."""
+
+    campaign_id = record_id("campaign", required=True)
+    campaign = fields.Nested(Campaign, required=True)
 
 
 class CampaignArgs(BaseSchema):
     """`get_campaign` and `reporting_progress`."""
 
-    campaign_id = record_id(required=True)
+    campaign_id = record_id("campaign", required=True)
 
 
 class ListCampaignsArgs(PageArgs):
@@ -92,14 +96,18 @@ class Unit(BaseSchema):
     contact_email = email(required=True)
 
 
-class RegisterUnitArgs(BaseSchema):
+class RegisterUnitArgs(ChangeArgs):
     unit = fields.Nested(Unit, required=True)
 
 
 class UnitArgs(BaseSchema):
-    """`get_unit` and `deactivate_unit`."""
+    """`get_unit`."""
 
     code = unit_code(required=True)
+
+
+class DeactivateUnitArgs(UnitArgs, ChangeArgs):
+    pass
 
 
 class ListUnitsArgs(PageArgs):
@@ -123,26 +131,29 @@ class Target(BaseSchema):
         distinct(value)
 
 
-class ReportPairingArgs(BaseSchema):
-    campaign_id = record_id(required=True)
+class ReportPairingArgs(ChangeArgs):
+    campaign_id = record_id("campaign", required=True)
     unit_code = unit_code(required=True)
     target = fields.Nested(Target, required=True)
-    request_id = optional_id()
 
 
 class PairingArgs(BaseSchema):
-    """`withdraw_pairing` and `get_pairing`."""
+    """`get_pairing`."""
 
-    pairing_id = record_id(required=True)
+    pairing_id = record_id("pairing", required=True)
 
 
-class ReviewPairingArgs(BaseSchema):
-    pairing_id = record_id(required=True)
+class WithdrawPairingArgs(PairingArgs, ChangeArgs):
+    pass
+
+
+class ReviewPairingArgs(ChangeArgs):
+    pairing_id = record_id("pairing", required=True)
     decision = choice(DECISIONS, required=True)
     comment = text(allow_none=True)
 
 
 class ListPairingsArgs(PageArgs):
-    campaign_id = record_id(required=True)
+    campaign_id = record_id("campaign", required=True)
     status = choice(STATUSES, load_default=None, allow_none=True)
     unit_code = unit_code(load_default=None, allow_none=True)

@@ -1,35 +1,47 @@
-"""Pairing (结对): campaigns, units, pairing reports and their review, deadline reminders."""
-from nameko.dependency_providers import Config
-from services.common.rpc_queue import rpc
+"""Pairing (结对): campaigns, units, pairing reports and their review, deadline reminders.
 
-from services.common import clock, web
+Each entrypoint loads its arguments with its schema, calls one use case (or read) and returns."""
+from services.common.rpc import rpc
+
+# Mixins by module: `nameko run` takes every class with entrypoints in this module's namespace for a service.
+from services.common import deadlines, web
 from services.common.auth import COMMITTEE, DEPARTMENT, OPS, UNIT, Auth, allow
+from services.common.calls import load_call
 from services.common.schemas import load
 from services.common.storage import Storage
-from services.common.timers import configured_timer, effective_now
 
-from . import domain, pairings, schemas
+from . import domain, pairings, schemas, usecases
 from .store import PairingStore
 
 
-class PairingService(web.Observable):
+class PairingService(deadlines.DeadlineEntrypoints, web.Observable):
     name = "pairing"
 
     auth = Auth()
     store = Storage(PairingStore)
-    config = Config()
 
     @rpc
     @allow(COMMITTEE)
     def create_campaign(self, campaign, request_id=None):
-        args = load(schemas.CreateCampaignArgs, {"campaign": campaign, "request_id": request_id})
-        return self.store.create_campaign(args["campaign"], args["request_id"], clock.now())
+        args, request = self._load(
+            "create_campaign", schemas.CreateCampaignArgs, campaign=campaign, request_id=request_id)
+        return usecases.create_campaign(self.store, args["campaign"], request)
 
     @rpc
     @allow(COMMITTEE)
-    def update_campaign(self, campaign_id, changes):
-        args = load(schemas.UpdateCampaignArgs, {"campaign_id": campaign_id, "changes": changes})
-        return self.store.update_campaign(args["campaign_id"], args["changes"], clock.now())
+    def carry_over_campaign(self, campaign_id, campaign, request_id=None):
+        args, request = self._load(
+            "carry_over_campaign", schemas.CarryOverCampaignArgs, campaign_id=campaign_id, campaign=campaign,
+            request_id=request_id)
+        return usecases.carry_over_campaign(self.store, args["campaign_id"], args["campaign"], request)
+
+    @rpc
+    @allow(COMMITTEE)
+    def update_campaign(self, campaign_id, changes, request_id=None):
+        args, request = self._load(
+            "update_campaign", schemas.UpdateCampaignArgs, campaign_id=campaign_id, changes=changes,
+            request_id=request_id)
+        return usecases.update_campaign(self.store, args["campaign_id"], args["changes"], request)
 
     @rpc
     @allow(COMMITTEE, UNIT, DEPARTMENT, OPS)
@@ -44,13 +56,17 @@ class PairingService(web.Observable):
 
     @rpc
     @allow(COMMITTEE)
-    def register_unit(self, unit):
-        return self.store.register_unit(load(schemas.RegisterUnitArgs, {"unit": unit})["unit"], clock.now())
+    def register_unit(self, unit, request_id=None):
+        args, request = self._load(
+            "register_unit", schemas.RegisterUnitArgs, unit=unit, request_id=request_id)
+        return usecases.register_unit(self.store, args["unit"], request)
 
     @rpc
     @allow(COMMITTEE)
-    def deactivate_unit(self, code):
-        return self.store.deactivate_unit(load(schemas.UnitArgs, {"code": code})["code"], clock.now())
+    def deactivate_unit(self, code, request_id=None):
+        args, request = self._load(
+            "deactivate_unit", schemas.DeactivateUnitArgs, code=code, request_id=request_id)
+        return usecases.deactivate_unit(self.store, args["code"], request)
 
     @rpc
     @allow(COMMITTEE, OPS, unit="own")
@@ -73,32 +89,33 @@ class PairingService(web.Observable):
     @rpc
     @allow(COMMITTEE, unit="own")
     def report_pairing(self, campaign_id, unit_code, target, request_id=None):
-        args = load(schemas.ReportPairingArgs, {"campaign_id": campaign_id, "unit_code": unit_code,
-                                                "target": target, "request_id": request_id})
-        # Deliberately out of the contract's order (docs/pairing.md): the valid districts depend on the
-        # campaign's region, so the campaign is loaded (NotFound) before `target.district` is checked.
-        pairings.check_district(self.store.campaign(args["campaign_id"]), args["target"])
-        self.auth.caller.require_owner(unit=args["unit_code"])
-        return self.store.report_pairing(args["campaign_id"], args["unit_code"], args["target"],
-                                         args["request_id"], clock.now())
+        args, request = self._load(
+            "report_pairing", schemas.ReportPairingArgs, campaign_id=campaign_id, unit_code=unit_code, target=target,
+            request_id=request_id)
+        return usecases.report_pairing(self.store, self.auth.caller, args["campaign_id"], args["unit_code"],
+                                       args["target"], request)
 
     @rpc
     @allow(COMMITTEE, unit="own")
-    def withdraw_pairing(self, pairing_id):
-        pairing_id = self._owned_pairing(load(schemas.PairingArgs, {"pairing_id": pairing_id}))["id"]
-        return self.store.withdraw_pairing(pairing_id, clock.now())
+    def withdraw_pairing(self, pairing_id, request_id=None):
+        args, request = self._load(
+            "withdraw_pairing", schemas.WithdrawPairingArgs, pairing_id=pairing_id, request_id=request_id)
+        return usecases.withdraw_pairing(self.store, self.auth.caller, args["pairing_id"], request)
 
     @rpc
     @allow(COMMITTEE)
-    def review_pairing(self, pairing_id, decision, comment=""):
-        args = load(schemas.ReviewPairingArgs, {"pairing_id": pairing_id, "decision": decision, "comment": comment})
-        self.store.pairing(args["pairing_id"])
-        return self.store.review_pairing(args["pairing_id"], args["decision"], args["comment"], clock.now())
+    def review_pairing(self, pairing_id, decision, comment="", request_id=None):
+        args, request = self._load(
+            "review_pairing", schemas.ReviewPairingArgs, pairing_id=pairing_id, decision=decision, comment=comment,
+            request_id=request_id)
+        return usecases.review_pairing(self.store, args["pairing_id"], args["decision"], args["comment"],
+                                       request)
 
     @rpc
     @allow(COMMITTEE, OPS, unit="own")
     def get_pairing(self, pairing_id):
-        pairing = self._owned_pairing(load(schemas.PairingArgs, {"pairing_id": pairing_id}))
+        pairing = self.store.pairing(load(schemas.PairingArgs, {"pairing_id": pairing_id})["pairing_id"])
+        self.auth.caller.require_owner(unit=pairing["unit_code"])
         return pairings.view(pairing, self.auth.caller.sees_personal_data(pairing["unit_code"]))
 
     @rpc
@@ -114,21 +131,21 @@ class PairingService(web.Observable):
     @rpc
     @allow(COMMITTEE, OPS)
     def reporting_progress(self, campaign_id):
-        return self.store.progress(load(schemas.CampaignArgs, {"campaign_id": campaign_id})["campaign_id"])
+        args = load(schemas.CampaignArgs, {"campaign_id": campaign_id})
+        campaign, sets = self.store.progress_sets(args["campaign_id"])
+        return domain.progress(campaign, *sets)
 
-    @rpc
-    @allow(COMMITTEE, OPS)
-    def check_deadlines(self, now=None):
-        return self.store.check_deadlines(effective_now(self.config, now))
+    def run_deadline_checks(self, now):
+        """`check_deadlines` and its timer (DeadlineEntrypoints)."""
+        return usecases.check_deadlines(self.store, now)
 
-    @configured_timer("DEADLINE_CHECK_INTERVAL", 60)
-    def deadline_timer(self):
-        self.store.check_deadlines(clock.now())
+    def _load(self, method, schema, **arguments):
+        return load_call(method, schema, self.auth.caller, arguments)
 
-    def _owned_pairing(self, args):
-        pairing = self.store.pairing(args["pairing_id"])
-        self.auth.caller.require_owner(unit=pairing["unit_code"])
-        return pairing
+    def check_unit_active(self, caller):
+        """Called by `@allow` before the input of every state-changing method (contract §3 v2): a
+        deactivated unit's token is `Forbidden` at once here, from this service's own unit records."""
+        usecases.refuse_deactivated(self.store, caller)
 
     def _shown(self, page, view, owner_field):
         """A page with each record as this caller may see it."""

@@ -1,18 +1,17 @@
-"""Summaries (活动总结), departments and routing: the campaign's rules as plain functions on dicts.
+"""Summaries (活动总结) and campaign terms: the campaign's rules as plain functions on dicts
+(departments and routing are in departments.py, an issue's life in issues.py).
 
 Times come in as aware datetimes and are stored as ISO text in +08:00. Every change returns a new
 record whose `revision` grew by one: it is the `seq` of the event that announces the change."""
-from services.common import clock
+from services.common import clock, projection
 from services.common.errors import Conflict, NotFound
 from services.common.records import created, revised
+
+from .records import REQUESTED, SUBMITTED
 
 # Contract §3 create_campaign defaults: the terms of a campaign event that leaves one out, and of
 # an RPC on a record whose campaign is unknown here.
 DEFAULT_TERMS = {"summary_due_days": 7, "issue_ack_days": 2, "issue_answer_days": 15}
-REQUESTED, SUBMITTED = "requested", "submitted"
-SUMMARY_STATUSES = (REQUESTED, SUBMITTED)
-# Contract §1: `other` has no department; its issues stay with the committee's triage.
-TRIAGE_CATEGORY = "other"
 
 
 class CampaignNotYetKnown(NotFound):
@@ -28,7 +27,7 @@ def matches(record, **filters):
 
 def project_campaign(current, data, seq):
     """The new projection of a campaign event, or None when `current` already holds a newer one."""
-    if current is not None and current["seq"] >= seq:
+    if not projection.is_newer(seq, current):
         return None
     return {"id": data["id"], "name": data["name"], "seq": seq,
             **{term: data.get(term, default) for term, default in DEFAULT_TERMS.items()}}
@@ -49,38 +48,17 @@ def known_campaign_terms(campaign):
     return campaign_terms(campaign)
 
 
-# Departments (业务司局) and the categories they handle.
-
-def department_conflict(department, existing, routes):
-    """Why `department` cannot be registered (Chinese text), or None.
-
-    `routes` maps each handled category to the code of its department."""
-    if existing is not None:
-        return "司局代码已存在(Department code already registered)."
-    if any(routes.get(c) not in (None, department["code"]) for c in department["categories"]):
-        return "问题类别已由其他司局办理(Category already handled by another department)."
-    return None
-
-
-def new_department(department, existing, routes, at):
-    reason = department_conflict(department, existing, routes)
-    if reason:
-        raise Conflict(reason)
-    # Not records.created: the code is the department's id, the record has no separate `id`.
-    stamp = clock.iso(at)
-    return {**department, "created_at": stamp, "updated_at": stamp, "revision": 1}
-
-
-def route(category, routes):
-    """The department that handles `category`, or None for the committee's triage."""
-    return routes.get(category)
-
-
 # Summaries.
 
+def first_request(requested_id):
+    """One summary request per activity (contract §4), however often its completion is announced:
+    `requested_id` is the request already made for it, if any."""
+    return requested_id is None
+
+
 def request_summary(summary_id, activity, terms, at):
-    """The summary request that completing `activity` sends to its unit."""
-    due = clock.days_later(activity["completed_at"], terms["summary_due_days"])
+    """The summary request that completing `activity` (its `activity_completed` data) sends to its unit."""
+    due = clock.days_later(clock.parse(activity["completed_at"]), terms["summary_due_days"])
     return created(summary_id, at, activity_id=activity["id"], campaign_id=activity["campaign_id"],
                    unit_code=activity["unit_code"], status=REQUESTED, due_at=clock.iso(due),
                    submitted_at=None, late=False, overdue=False, content=None, issue_ids=[])

@@ -3,17 +3,14 @@
 triage → forwarded → acknowledged → answered → closed, with transfer (转办) and 重办 (an unsatisfied
 rating sends the issue back to its department). Each step returns `(issue, event_type)`.
 
-Besides the contract's fields an issue keeps the facts the campaign report counts once per issue:
-`assignment` (how many times it was assigned to a department), `first_ack_due_at`,
-`first_acknowledged_at` and `acknowledged_on_time`, `ever_answered` / `answer_count`,
-`rating_count`, `closed_at`, `previous_department` and `overdue_notices`."""
+Besides the contract's fields an issue keeps the facts the campaign report counts once per issue
+(records.Issue names them all)."""
 from services.common import clock
 from services.common.errors import Conflict
 from services.common.records import created, revised
 
-TRIAGE, FORWARDED, ACKNOWLEDGED, ANSWERED, CLOSED = "triage", "forwarded", "acknowledged", "answered", "closed"
-STATUSES = (TRIAGE, FORWARDED, ACKNOWLEDGED, ANSWERED, CLOSED)
-ACK, ANSWER = "ack", "answer"
+from .records import ACK, ACKNOWLEDGED, ANSWER, ANSWERED, CLOSED, FORWARDED, TRIAGE, Issue
+
 SYSTEM = "system"
 
 
@@ -40,7 +37,7 @@ def _step(issue, at, by, action, note="", **fields):
     return after, f"issue_{action}"
 
 
-def open_issue(issue_id, origin, department, terms, at, by=SYSTEM):
+def open_issue(issue_id, origin, department, terms, at, by=SYSTEM) -> tuple[Issue, str]:
     """A new issue from `origin` ({campaign_id, unit_code, source, description, category,
     countermeasure}), forwarded to `department` or, when None, to the committee's triage."""
     issue = created(issue_id, at, **origin, answer=None, answered_at=None, rating=None, rated_at=None,

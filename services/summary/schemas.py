@@ -1,16 +1,31 @@
-"""The summary service's RPC arguments (one schema per RPC) and the event data it consumes."""
-from marshmallow import ValidationError as MarshmallowError, fields, validate
+"""The summary service's RPC arguments: one `...Args` schema per RPC (the campaign report's is
+defined in report/schemas.py and named here too), and the campaign terms it reads from events.
 
+Every state-changing RPC takes an optional `request_id` (contract §3 v2); `without_request(args)`
+is what binds it (the validated arguments without it)."""
+from marshmallow import ValidationError as MarshmallowError, fields, validate, validates_schema
+
+from services.common.idfields import request_id_field
 from services.common.schemas import (LIST_MAX, BaseSchema, LenientSchema, PageArgs, choice, count, department_code,
-                                     distinct, email, flag, many, moment, name, record_id, text, unit_code)
+                                     distinct, email, flag, many, name, record_id, text, unit_code)
 from services.common.vocabulary import ISSUE_CATEGORIES
 
-from .domain import SUMMARY_STATUSES, TRIAGE_CATEGORY
-from .issues import STATUSES as ISSUE_STATUSES
+from .departments import TRIAGE_CATEGORY
+from .records import ISSUE_STATUSES, SUMMARY_STATUSES
+from .report.schemas import CampaignReportArgs  # noqa: F401  (every RPC's schema in one module)
 
 
 def optional(field_builder, **kw):
     return field_builder(load_default=None, allow_none=True, **kw)
+
+
+class Idempotent(BaseSchema):
+    """A state-changing RPC's arguments: its optional `request_id`."""
+    request_id = optional(request_id_field)
+
+
+def without_request(args):
+    return {name: value for name, value in args.items() if name != "request_id"}
 
 
 def routable(category):
@@ -19,17 +34,41 @@ def routable(category):
         raise MarshmallowError("该类别由委员会分拣, 不能由司局办理(Category `other` stays with the committee's triage).")
 
 
+def categories(**kw):
+    """The categories a department handles: known, routable, each once (registration and update)."""
+    return fields.List(fields.String(validate=[validate.OneOf(list(ISSUE_CATEGORIES)), routable]),
+                       validate=[validate.Length(max=LIST_MAX), distinct], **kw)
+
+
 class Department(BaseSchema):
     code = department_code(required=True)
     name = name(required=True)
-    categories = fields.List(fields.String(validate=[validate.OneOf(list(ISSUE_CATEGORIES)), routable]),
-                             required=True, validate=[validate.Length(max=LIST_MAX), distinct])
+    categories = categories(required=True)
     contact_email = email(required=True)
 
 
-class RegisterDepartmentArgs(BaseSchema):
+class RegisterDepartmentArgs(Idempotent):
     department = fields.Nested(Department, required=True)
-    request_id = optional(record_id)
+
+
+class DepartmentChanges(BaseSchema):
+    name = name()
+    categories = categories()
+    contact_email = email()
+
+    @validates_schema
+    def not_empty(self, data, **kwargs):
+        if not data:
+            raise MarshmallowError("至少修改一项(Name at least one of name, categories, contact_email).")
+
+
+class DepartmentArgs(Idempotent):
+    """deactivate_department."""
+    code = department_code(required=True)
+
+
+class UpdateDepartmentArgs(DepartmentArgs):
+    changes = fields.Nested(DepartmentChanges, required=True)
 
 
 class ListDepartmentsArgs(PageArgs):
@@ -38,11 +77,11 @@ class ListDepartmentsArgs(PageArgs):
 
 class SummaryArgs(BaseSchema):
     """get_summary."""
-    summary_id = record_id(required=True)
+    summary_id = record_id("summary", required=True)
 
 
 class ListSummariesArgs(PageArgs):
-    campaign_id = optional(record_id)
+    campaign_id = optional(record_id, kind="campaign")
     unit_code = optional(unit_code)
     status = optional(choice, options=SUMMARY_STATUSES)
 
@@ -60,19 +99,23 @@ class SummaryContent(BaseSchema):
     business_issues = many(fields.Nested(BusinessIssue), load_default=list)
 
 
-class SubmitSummaryArgs(SummaryArgs):
+class SubmitSummaryArgs(SummaryArgs, Idempotent):
     summary = fields.Nested(SummaryContent, required=True)
 
 
 class IssueArgs(BaseSchema):
-    """get_issue and acknowledge_issue."""
-    issue_id = record_id(required=True)
+    """get_issue."""
+    issue_id = record_id("issue", required=True)
+
+
+class AcknowledgeIssueArgs(IssueArgs, Idempotent):
+    pass
 
 
 class ListIssuesArgs(PageArgs):
     department = optional(department_code)
     unit_code = optional(unit_code)
-    campaign_id = optional(record_id)
+    campaign_id = optional(record_id, kind="campaign")
     status = optional(choice, options=ISSUE_STATUSES)
 
 
@@ -81,11 +124,11 @@ class Answer(BaseSchema):
     resolved = flag(required=True)
 
 
-class AnswerIssueArgs(IssueArgs):
+class AnswerIssueArgs(IssueArgs, Idempotent):
     answer = fields.Nested(Answer, required=True)
 
 
-class TransferIssueArgs(IssueArgs):
+class TransferIssueArgs(IssueArgs, Idempotent):
     # None (given explicitly) sends the issue back to the committee's triage.
     department = department_code(required=True, allow_none=True)
     reason = text(required=True)
@@ -96,11 +139,12 @@ class Rating(BaseSchema):
     comment = text()
 
 
-class RateIssueArgs(IssueArgs):
+class RateIssueArgs(IssueArgs, Idempotent):
     rating = fields.Nested(Rating, required=True)
 
 
-# Events from other services: read leniently, only what this service uses.
+# Events from other services (their payloads are described in services/common/events.py): the
+# campaign terms this service projects, read leniently.
 
 class CampaignTerms(LenientSchema):
     id = fields.String(required=True)
@@ -109,22 +153,3 @@ class CampaignTerms(LenientSchema):
     summary_due_days = count()
     issue_ack_days = count()
     issue_answer_days = count()
-
-
-class Problem(LenientSchema):
-    description = fields.String(required=True)
-    category = fields.String(required=True)
-    business_related = fields.Boolean(required=True)
-    resolved_on_site = fields.Boolean(load_default=False)
-
-
-class CompletionReport(LenientSchema):
-    problems = fields.List(fields.Nested(Problem), load_default=list)
-
-
-class CompletedActivity(LenientSchema):
-    id = fields.String(required=True)
-    campaign_id = fields.String(required=True)
-    unit_code = fields.String(required=True)
-    completed_at = moment(required=True)
-    report = fields.Nested(CompletionReport, required=True)

@@ -1,126 +1,176 @@
-"""Summary's state changes in Redis (prefix `summary:`), each one transaction with its events
-(transactional outbox). The key layout, the saves that keep the indexes and the plain reads are in
-keys.py; the deadline checks in deadline_store.py.
+"""Summary's keys in Redis (prefix `summary:`), the saves that keep their indexes, and plain reads.
+The state changes are in usecases.py; the campaign report's keys in report/store.py. A `*_key`
+method names a key; every other read returns data.
 
-Ownership is checked inside the transaction, on the record read under WATCH: `authorize(record)`
-raises `Forbidden` when the caller may not change it."""
-from services.common import clock
-from services.common.errors import NotFound, require_found
+    department:<code>             a department          departments            its list index
+    routes                        hash category → code of the active department that handles it
+    seeded                        hash department code → when the seed file's entry was loaded
+    campaign:<id>                 the campaign terms projected from pairing's events
+    activity:<activity id>        the id of the summary requested for that activity
+    summary:<id>, issue:<id>      the records
+    summaries[:unit:<code>|:campaign:<id>]                               list indexes
+    issues[:unit:<code>|:campaign:<id>|:department:<code>|:status:<s>]   list indexes
+    due:summary, due:ack, due:answer    sorted sets of ids scored by due time (epoch SECONDS): only
+                                        what may still fall due, so a deadline check never scans
+    request:<method>:<scope>:<request_id>   idempotent calls (services.common.requests)
 
-from . import domain, issues
-from .deadline_store import DeadlineChecks
+Due scores were epoch milliseconds before; `migrate_due_scores` rescales an old index once."""
+from services.common import clock, listing
+from services.common.deadlines import due_score, rescale_ms_scores
+from services.common.store import Store
+
+from . import departments, domain, issues
+from .records import ACK, ANSWER
+
+SUMMARY_DUE = "summary"
+DUE_SETS = (SUMMARY_DUE, ACK, ANSWER)
 
 
-class SummaryStore(DeadlineChecks):
-    def load_found(self, key, what):
-        return require_found(self.load(key), what)
+class SummaryStore(Store):
+    def department_key(self, code):
+        return self.key("department", code)
 
-    # Campaign terms, projected from pairing's events.
+    @property
+    def routes_key(self):
+        return self.key("routes")
 
-    def project_campaign(self, data, seq):
-        key = self.campaign(data["id"])
+    @property
+    def seeded_key(self):
+        return self.key("seeded")
 
-        def work(tx):
-            projection = domain.project_campaign(tx.get(key), data, seq)
-            if projection is not None:
-                tx.put(key, projection)
+    def campaign_key(self, campaign_id):
+        return self.key("campaign", campaign_id)
 
-        self.transact(work)
+    def activity_summary_key(self, activity_id):
+        return self.key("activity", activity_id)
 
-    def _terms(self, tx, campaign_id):
-        return domain.campaign_terms(tx.get(self.campaign(campaign_id)))
+    def summary_key(self, summary_id):
+        return self.key("summary", summary_id)
 
-    # A completed activity: one summary request and its business problems forwarded.
+    def issue_key(self, issue_id):
+        return self.key("issue", issue_id)
 
-    def request_summary(self, activity):
-        """The summary request of a completed activity, once per activity; `CampaignNotYetKnown`
-        while its campaign's terms have not arrived (the event is retried)."""
-        def work(tx):
-            requested = self.activity_summary(activity["id"])
-            tx.watch(requested)
-            if tx.reader.exists(requested):
-                return  # the same completion announced again under another event_id
-            terms = domain.known_campaign_terms(tx.get(self.campaign(activity["campaign_id"])))
-            at = clock.now()
-            summary = domain.request_summary(self.next_id(tx, "summary"), activity, terms, at)
-            self.save_summary(tx, summary)
-            tx.emit("summary_requested", summary["id"], summary["revision"], summary)
-            self._forward(tx, domain.activity_issues(activity), terms, at, issues.SYSTEM)
+    def due_key(self, kind):
+        return self.key("due", kind)
 
-        self.transact(work)
+    # Reads inside a transaction (watched).
 
-    def _forward(self, tx, origins, terms, at, by):
-        """Open one issue per origin, routed by category; the issues."""
-        routes = self.read_routes(tx)
-        opened = []
-        for origin in origins:
-            issue, event_type = issues.open_issue(self.next_id(tx, "issue"), origin,
-                                                  domain.route(origin["category"], routes), terms, at, by)
-            self.save_issue(tx, issue)
-            tx.emit(event_type, issue["id"], issue["revision"], issue)
-            opened.append(issue)
-        return opened
+    def read_routes(self, tx):
+        tx.watch(self.routes_key)
+        return tx.reader.hgetall(self.routes_key)
 
-    # Departments.
+    def requested_summary(self, tx, activity_id):
+        key = self.activity_summary_key(activity_id)
+        tx.watch(key)
+        return tx.reader.get(key)
 
-    def register_department(self, data, request_id):
-        def work(tx):
-            earlier = tx.remembered("register_department", request_id)
-            if earlier:
-                return tx.get(self.department(earlier))
-            existing = tx.get(self.department(data["code"]))
-            record = domain.new_department(data, existing, self.read_routes(tx), clock.now())
-            self.add_department(tx, record)
-            tx.remember("register_department", request_id, record["code"])
-            return record
+    def terms(self, tx, campaign_id):
+        return domain.campaign_terms(tx.get(self.campaign_key(campaign_id)))
 
-        return self.transact(work)
+    # Saves: the record, its indexes, its due times.
 
-    # Summaries.
+    def save_department(self, tx, department, before=None):
+        """Store a department and route its categories (an inactive one routes none)."""
+        code = department["code"]
+        tx.put(self.department_key(code), department)
+        stop, start = departments.rerouted(before, department)
 
-    def submit_summary(self, summary_id, content, authorize, by):
-        def work(tx):
-            before = require_found(tx.get(self.summary(summary_id)), "总结")
-            authorize(before)
-            at = clock.now()
-            submitted, origins = domain.submit_summary(before, content, at)
-            opened = self._forward(tx, origins, self._terms(tx, before["campaign_id"]), at, by)
-            submitted["issue_ids"] = [issue["id"] for issue in opened]
-            self.save_summary(tx, submitted, before)
-            tx.emit("summary_submitted", submitted["id"], submitted["revision"], submitted)
-            return submitted
+        def index(pipe):
+            if before is None:
+                pipe.zadd(self.key("departments"), {listing.member(department["created_at"], code): 0})
+            if stop:
+                pipe.hdel(self.routes_key, *stop)
+            for category in start:
+                pipe.hset(self.routes_key, category, code)
+        tx.write(index)
 
-        return self.transact(work)
+    def save_summary(self, tx, summary, before=None):
+        tx.put(self.summary_key(summary["id"]), summary)
 
-    # Issues: each step returns `(issue, event_type)`.
+        def index(pipe):
+            if before is None:
+                pipe.set(self.activity_summary_key(summary["activity_id"]), summary["id"])
+                for key in self._summary_indexes(summary):
+                    listing.add(pipe, key, summary)
+            self._watch_due(pipe, SUMMARY_DUE, summary["id"], domain.summary_pending_due(summary))
+        tx.write(index)
 
-    def acknowledge_issue(self, issue_id, authorize, by):
-        return self._change_issue(issue_id, authorize, lambda tx, issue, at: issues.acknowledge(issue, by, at))
+    def save_issue(self, tx, issue, before=None):
+        tx.put(self.issue_key(issue["id"]), issue)
 
-    def answer_issue(self, issue_id, reply, authorize, by):
-        return self._change_issue(issue_id, authorize, lambda tx, issue, at: issues.answer(issue, reply, by, at))
+        def index(pipe):
+            old = set() if before is None else set(self._issue_indexes(before))
+            new = set(self._issue_indexes(issue))
+            for key in old - new:
+                listing.remove(pipe, key, issue)
+            for key in new - old:
+                listing.add(pipe, key, issue)
+            pending = issues.pending_deadlines(issue)
+            for kind in (ACK, ANSWER):
+                self._watch_due(pipe, kind, issue["id"], pending.get(kind))
+        tx.write(index)
 
-    def transfer_issue(self, issue_id, department, reason, authorize, by):
-        """To `department`, or with None back to the committee's triage."""
-        def step(tx, issue, at):
-            if department is not None and tx.get(self.department(department)) is None:
-                raise NotFound("司局不存在(Department not found).")
-            return issues.transfer(issue, department, reason, self._terms(tx, issue["campaign_id"]), by, at)
+    def _watch_due(self, pipe, kind, record_id, due_at):
+        if due_at is None:
+            pipe.zrem(self.due_key(kind), record_id)
+        else:
+            pipe.zadd(self.due_key(kind), {record_id: due_score(clock.parse(due_at))})
 
-        return self._change_issue(issue_id, authorize, step)
+    def migrate_due_scores(self):
+        """Rescale due sets scored in epoch milliseconds (before v2) to seconds; idempotent (also
+        `python -m services.ops rescale-due-scores`)."""
+        for kind in DUE_SETS:
+            rescale_ms_scores(self.client, self.due_key(kind))
 
-    def rate_issue(self, issue_id, rating, authorize, by):
-        return self._change_issue(issue_id, authorize, lambda tx, issue, at: issues.rate(
-            issue, rating, self._terms(tx, issue["campaign_id"]), by, at))
+    def fallen_due(self, kind, now, batch=200):
+        """Ids in the `kind` due set whose due time is before `now`, a batch at a time.
 
-    def _change_issue(self, issue_id, authorize, step):
-        """Apply `step(tx, issue, at) -> (issue, event_type)` once `authorize(issue)` has passed."""
-        def work(tx):
-            before = require_found(tx.get(self.issue(issue_id)), "问题")
-            authorize(before)
-            issue, event_type = step(tx, before, clock.now())
-            self.save_issue(tx, issue, before)
-            tx.emit(event_type, issue["id"], issue["revision"], issue)
-            return issue
+        The caller settles each id (its save removes it from the set or moves it later), so the
+        next batch starts from the front again; a batch that made no progress ends the walk."""
+        upper, previous = f"({due_score(now)}", None
+        while True:
+            ids = self.client.zrangebyscore(self.due_key(kind), "-inf", upper, start=0, num=batch)
+            if not ids or ids == previous:
+                return
+            yield from ids
+            previous = ids
 
-        return self.transact(work)
+    def _summary_indexes(self, summary):
+        return [self.key("summaries"), self.key("summaries", "unit", summary["unit_code"]),
+                self.key("summaries", "campaign", summary["campaign_id"])]
+
+    def _issue_indexes(self, issue):
+        keys = [self.key("issues"), self.key("issues", "unit", issue["unit_code"]),
+                self.key("issues", "campaign", issue["campaign_id"]),
+                self.key("issues", "status", issue["status"])]
+        if issue["department"] is not None:
+            keys.append(self.key("issues", "department", issue["department"]))
+        return keys
+
+    # Plain reads.
+
+    def was_requested(self, request):
+        """Whether a first call with this request's id was made (its arguments are checked later,
+        in the transaction: `tx.replayed`)."""
+        return bool(request and request.given and self.client.exists(self.key(*request.key_parts())))
+
+    def summary_index(self, unit_code=None, campaign_id=None):
+        if unit_code is not None:
+            return self.key("summaries", "unit", unit_code)
+        if campaign_id is not None:
+            return self.key("summaries", "campaign", campaign_id)
+        return self.key("summaries")
+
+    def issue_index(self, department=None, unit_code=None, campaign_id=None, status=None):
+        """The narrowest index for these filters; the page keeps only records matching the rest."""
+        for name, value in (("department", department), ("unit", unit_code), ("campaign", campaign_id),
+                            ("status", status)):
+            if value is not None:
+                return self.key("issues", name, value)
+        return self.key("issues")
+
+    def page(self, index, record_key, limit, cursor, keep=None):
+        return listing.page(self, index, record_key, limit, cursor, keep)
+
+    def departments_page(self, limit, cursor):
+        return self.page(self.key("departments"), self.department_key, limit, cursor)

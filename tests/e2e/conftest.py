@@ -1,6 +1,7 @@
-"""The e2e tier: the four processes started exactly as `make run` starts them (scripts/run.sh, which
-provisions this run's broker users and starts each service as its own), on a vhost and Redis
-database of their own, called by RPC as the `rpc-client` user like any other trusted back end."""
+"""The e2e tier: the four processes and the HTTP gateway started exactly as `make run` starts them
+(scripts/run.sh, which provisions this run's broker users and starts each service as its own), on a
+vhost and Redis database of their own, called by RPC as the `rpc-client` user like any other trusted
+back end, or over HTTP like any other department's system."""
 import os
 import signal
 import subprocess
@@ -20,6 +21,8 @@ from tests.helpers import free_port, wait_until
 ROOT = Path(__file__).resolve().parents[2]
 E2E_REDIS_URL = os.environ.get("LEIFENG_E2E_REDIS_URL", "redis://127.0.0.1:6379/14")
 SERVICES = ("pairing", "activity", "summary", "notification")
+# Started by `make run` too; its /health follows its broker only (it keeps nothing in Redis).
+GATEWAY = "gateway"
 
 
 class System:
@@ -46,7 +49,7 @@ class System:
 
     def healthy(self):
         try:
-            return all(requests.get(self.url(s), timeout=2).status_code == 200 for s in SERVICES)
+            return all(requests.get(self.url(s), timeout=2).status_code == 200 for s in (*SERVICES, GATEWAY))
         except requests.RequestException:
             return False
 
@@ -98,7 +101,7 @@ def running_system(rabbit_manager, workdir, redis_url, **settings):
     rabbit_manager.create_vhost(vhost)
     rabbit_manager.set_vhost_permissions(vhost, "guest", ".*", ".*", ".*")
     private, public = auth.keygen(workdir / "keys")
-    ports = {service: free_port() for service in SERVICES}
+    ports = {service: free_port() for service in (*SERVICES, GATEWAY)}
     amqp_uri = f"pyamqp://guest:guest@127.0.0.1:5672/{vhost}"
     env = {**os.environ, "AMQP_URI": amqp_uri, "REDIS_URL": redis_url, "JWT_PUBLIC_KEY_FILE": str(public),
            **{f"{service.upper()}_PORT": str(port) for service, port in ports.items()}, **settings}
@@ -109,7 +112,7 @@ def running_system(rabbit_manager, workdir, redis_url, **settings):
     system.processes = processes
     try:
         wait_until(lambda: processes.process.poll() is not None or system.healthy(), timeout=60,
-                   message="the four services to answer /health")
+                   message="the four services and the gateway to answer /health")
         assert processes.process.poll() is None, f"make run exited: {processes.log()[-2000:]}"
         yield system
     finally:

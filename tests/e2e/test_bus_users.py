@@ -3,7 +3,7 @@ import requests
 
 from services.common import broker_users
 from tests import helpers
-from tests.e2e.conftest import SERVICES
+from tests.e2e.conftest import GATEWAY, SERVICES
 from tests.helpers import wait_until
 
 
@@ -14,9 +14,9 @@ def connected_users(vhost):
 
 
 def test_each_service_connects_as_its_own_broker_user_and_none_as_guest(system):
-    """Nothing but the services has connected to this run's vhost yet (the management API's
-    connection list lags a little behind, hence the wait)."""
-    own = {helpers.bus_users.prefix + service for service in SERVICES}
+    """Nothing but the services and the gateway has connected to this run's vhost yet (the
+    management API's connection list lags a little behind, hence the wait)."""
+    own = {helpers.bus_users.prefix + service for service in (*SERVICES, GATEWAY)}
     vhost = broker_users.vhost(system.config["AMQP_URI"])
     users = wait_until(lambda: (lambda found: found if own <= found else None)(connected_users(vhost)),
                        timeout=30, message="every service's connection")

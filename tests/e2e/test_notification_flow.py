@@ -1,6 +1,7 @@
 """A whole campaign through the four processes, driven by RPC as the committee, the units and a
 department would: every notification lands in the right inboxes exactly once, also when every
-event of the run is delivered a second time."""
+event of the run is delivered a second time; and each webhook gets exactly its recipient's events."""
+import json
 import uuid
 from collections import Counter
 from datetime import timedelta
@@ -9,8 +10,10 @@ import pytest
 import requests
 
 from services.common import clock
+from services.notification import domain_webhooks
 from tests.helpers import EventListener, publish_envelope, wait_until
-from tests.service.notification_support import contract_recipients
+from tests.service.notification.events import contract_recipients
+from tests.service.notification.receiver import Receiver
 
 SOURCES = ("pairing", "activity", "summary")
 
@@ -146,3 +149,69 @@ def test_a_campaign_run_notifies_each_inbox_exactly_once_even_when_every_event_c
     again = inboxes_of(system, story)
     assert {r: sorted(n["id"] for n in items) for r, items in again.items()} == {
         r: sorted(n["id"] for n in items) for r, items in inboxes.items()}
+
+
+@pytest.fixture
+def receiver():
+    with Receiver.running() as server:
+        yield server
+
+
+def test_each_webhook_gets_exactly_its_recipients_events_signed(system, receiver):
+    """Two departments, the committee's triage and a unit, each with a webhook: a department never
+    receives another's issue, and every delivery is signed with its own webhook's secret."""
+    tag = uuid.uuid4().hex[:6]
+    code = f"NW{tag}"
+    committee = system.rpc()
+    own = system.rpc("unit", unit=code)
+    recipients = {"committee": None, f"unit:{code}": None, "department:elderly-care": None,
+                  "department:child-welfare": None}
+    for recipient in recipients:
+        secret = f"secret-of-{recipient}-{tag}"
+        hook = committee.notification.register_webhook(
+            {"recipient": recipient, "url": receiver.url(f"/{recipient}"), "secret": secret})
+        recipients[recipient] = (hook["id"], secret)
+
+    committee.pairing.register_unit(unit(code, "民政部办公厅"))
+    deadline = (clock.now() + timedelta(days=30)).date()
+    campaign = committee.pairing.create_campaign({
+        "name": f"学雷锋结对帮扶志愿服务活动{tag}", "year": deadline.year, "report_deadline": deadline.isoformat(),
+        "unit_codes": [code]})
+    pairing = own.pairing.report_pairing(campaign["id"], code, TARGET)
+    committee.pairing.review_pairing(pairing["id"], "approve", "同意")
+    yesterday = clock.now() - timedelta(days=1)
+    activity = own.activity.plan_activity({
+        "pairing_id": pairing["id"], "title": "走访慰问困难家庭", "service_types": ["visit_condolence"],
+        "scheduled_start": clock.iso(yesterday), "scheduled_end": clock.iso(yesterday + timedelta(hours=2)),
+        "location": "朝阳区", "planned_volunteers": 3})
+    completion = report(yesterday, yesterday + timedelta(hours=2))
+    completion["problems"].append({**completion["problems"][0], "description": "儿童之家活动场地不足",
+                                   "category": "child_welfare"})
+    own.activity.complete_activity(activity["id"], completion)
+    issues_of(committee, code, 3)
+
+    story = {"committee": 2, f"unit:{code}": 2, "department:elderly-care": 1, "department:child-welfare": 1}
+
+    def received():
+        found = {r: [request for request in receiver.at(f"/{r}")
+                     if json.loads(request["body"])["data"].get("campaign_id") == campaign["id"]] for r in story}
+        return found if {r: len(requests_) for r, requests_ in found.items()} == story else None
+
+    deliveries = wait_until(received, timeout=30, message="every webhook's deliveries")
+    inboxes = inboxes_of(system, story)
+    for recipient, requests_ in deliveries.items():
+        hook_id, secret = recipients[recipient]
+        bodies = [json.loads(request["body"]) for request in requests_]
+        # The webhook was made for this test: its log holds exactly what it received, all delivered.
+        def logged(hook_id=hook_id, count=len(bodies)):
+            items = committee.notification.list_deliveries(hook_id)["items"]
+            return items if [d["status"] for d in items] == ["delivered"] * count else None
+
+        log = wait_until(logged, message="the delivery log")
+        assert sorted(d["event_id"] for d in log) == sorted(body["event_id"] for body in bodies)
+        assert {body["event_id"] for body in bodies} <= {n["event_id"] for n in inboxes[recipient]}
+        for request, body in zip(requests_, bodies):
+            assert request["headers"]["X-Leifeng-Signature-256"] == domain_webhooks.signature(request["body"], secret)
+            assert recipient in contract_recipients(body["event_type"], body["data"])
+    assert [json.loads(r["body"])["data"]["department"] for r in deliveries["department:child-welfare"]] == \
+        ["child-welfare"]

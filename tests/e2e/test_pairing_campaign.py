@@ -1,6 +1,7 @@
 """A pairing campaign from creation to every unit approved, on the system as `make run` starts it:
 one unit withdraws and reports again, one is missing (reminded once and flagged overdue once
-however often the check runs) and then reports late."""
+however often the check runs) and then reports late; then the committee carries it over to next
+year, where every unit's approved target is reported again for review."""
 import json
 import uuid
 from datetime import timedelta
@@ -99,6 +100,24 @@ def run_campaign(system, events, today):
                                 "on_time_until": f"{deadline + timedelta(days=1)}T00:00:00+08:00"}
     [reported_home] = [e for e in mine if e["event_type"] == "pairing_reported" and e["subject"] == home["id"]]
     assert "name" not in reported_home["data"]["target"]
+    carry_over(committee, events, campaign_id, codes, deadline)
     bus_text = json.dumps(events.events(), ensure_ascii=False)
     for value in PERSONAL:
         assert value not in bus_text
+
+
+def carry_over(committee, events, campaign_id, codes, deadline):
+    next_deadline = deadline + timedelta(days=365)
+    terms = {"name": "下一年度学雷锋结对帮扶", "year": next_deadline.year,
+             "report_deadline": next_deadline.isoformat(), "unit_codes": codes}
+    carried = committee.carry_over_campaign(campaign_id, terms, request_id=f"e2e-next-{campaign_id}")
+    assert committee.carry_over_campaign(campaign_id, terms, request_id=f"e2e-next-{campaign_id}") == carried
+    approved = {p["id"] for p in committee.list_pairings(campaign_id, status="approved")["items"]}
+    reported = committee.list_pairings(carried["id"])["items"]
+    assert {p["carried_over_from"] for p in reported} == approved
+    assert {(p["status"], p["late"]) for p in reported} == {("reported", False)}
+    assert committee.reporting_progress(carried["id"])["pending_review"] == len(codes)
+    ours = lambda event: event["data"].get("campaign_id", event["subject"]) == carried["id"]  # noqa: E731
+    [created] = events.wait_for("campaign_created", where=ours)
+    assert created["data"]["carried_over_from"] == campaign_id
+    events.wait_for("pairing_reported", len(codes), where=ours)

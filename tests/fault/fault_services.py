@@ -16,7 +16,7 @@ from functools import partial
 
 import eventlet
 from marshmallow import fields
-from services.common.rpc_queue import rpc
+from services.common.rpc import rpc
 
 from services.common import events, web
 from services.common.auth import COMMITTEE, Auth, allow

@@ -2,7 +2,7 @@
 from records the test puts in PAIRINGS. It never publishes an event: activity can learn of an
 approval only by asking it."""
 import eventlet
-from services.common.rpc_queue import rpc
+from services.common.rpc import rpc
 
 from services.common.auth import COMMITTEE, OPS, Auth, allow
 from services.common.errors import NotFound
@@ -10,10 +10,10 @@ from services.common.errors import NotFound
 PAIRINGS = {}
 # The callers get_pairing saw: proof that activity asked in its caller's name.
 CALLERS = []
-SLOW = "slow-pairing"
+SLOW = "p5555555555555555"  # a pairing id get_pairing answers late
 
 
-def pairing_record(pairing_id, unit_code="U001", status="approved", campaign_id="c1", revision=2):
+def pairing_record(pairing_id, unit_code="U001", status="approved", campaign_id="c0000000000000001", revision=2):
     return {
         "id": pairing_id, "campaign_id": campaign_id, "unit_code": unit_code, "status": status,
         "late": False, "reported_at": "2026-03-01T09:00:00+08:00", "reviewed_at": "2026-03-02T10:00:00+08:00",

@@ -8,7 +8,7 @@ from nameko.rpc import RpcProxy
 from services.common import correlation, events, records, web
 from services.common.auth import COMMITTEE, OPS, Auth, allow
 from services.common.consumer import handles
-from services.common.rpc_queue import rpc
+from services.common.rpc import rpc
 from services.common.deadlines import DeadlineEntrypoints
 from services.common.errors import NotFound
 from services.common.idfields import request_id_field

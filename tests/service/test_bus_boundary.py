@@ -19,7 +19,7 @@ from services.summary.service import SummaryService
 from tests.helpers import publish_envelope, queue_depth, take_message, wait_until
 from tests.service.fake_pairing import event_data, pairing_record
 from tests.service.probe import ProbeConsumer
-from tests.service.summary_support import activity, campaign, wait_for_seed
+from tests.service.summary.helpers import activity, campaign, wait_for_seed
 
 REPLY_ID = str(uuid.uuid4())
 EVERY_SERVICE = (PairingService, ActivityService, SummaryService, NotificationService)
@@ -140,9 +140,12 @@ PERMISSIONS = [
     ("activity", consume("rpc-pairing"), "refused"),
     ("activity", declare_exchange("pairing.events"), "refused"),
     ("summary", publish("pairing.events", "campaign_updated"), "refused"),
-    ("summary", bind("evt-pairing-campaign_updated--summary.on_campaign_updated", "pairing.events",
-                     "pairing_deadline_approaching", declare=False), "refused"),
-    ("summary", bind("evt-pairing-campaign_updated--summary.on_campaign_updated", "pairing.events",
+    # summary handles every pairing event type (the report counts them all), but only by name.
+    ("summary", bind("evt-pairing-campaign_updated--summary.on_campaign_event", "pairing.events",
+                     "#", declare=False), "refused"),
+    ("notification", bind("evt-pairing-campaign_updated--notification.keep_directory", "pairing.events",
+                          "pairing_withdrawn", declare=False), "refused"),
+    ("summary", bind("evt-pairing-campaign_updated--summary.on_campaign_event", "pairing.events",
                      "campaign_updated", declare=False), "ok"),
     ("summary", consume("evt-activity-activity_completed--summary.on_activity_completed"), "ok"),
     ("summary", consume("evt-pairing-pairing_approved--activity.on_pairing_changed"), "refused"),

@@ -50,12 +50,6 @@ def test_the_pairing_view_keeps_no_name_or_contact_data():
                     "target": {"category": "group_in_difficulty", "kind": "person", "district": "朝阳区"}}
 
 
-@pytest.mark.parametrize("seq, known_seq, newer", [(1, None, True), (3, 2, True), (2, 2, False), (1, 2, False)])
-def test_only_a_later_seq_replaces_the_pairing_view(seq, known_seq, newer):
-    known = None if known_seq is None else view(seq=known_seq)
-    assert domain.is_newer(seq, known) is newer
-
-
 def test_planning_with_an_approved_pairing_makes_a_planned_activity():
     activity = planned_activity()
     assert {k: activity[k] for k in ("id", "campaign_id", "unit_code", "pairing_id", "status", "revision")} == {

@@ -9,8 +9,10 @@ from services.common import clock
 from services.common.errors import ValidationError
 from services.common.schemas import load
 
+# Ids of the shapes the server issues (services.common.ids).
+PAIRING_ID, ACTIVITY_ID = "p" + "0" * 16, "0" * 32
 ACTIVITY = {
-    "pairing_id": "p1", "title": "走访慰问张大爷", "service_types": ["visit_condolence", "home_repair"],
+    "pairing_id": PAIRING_ID, "title": "走访慰问张大爷", "service_types": ["visit_condolence", "home_repair"],
     "scheduled_start": "2026-03-05T09:00:00+08:00", "scheduled_end": "2026-03-05T11:00:00+08:00",
     "location": "朝阳区某社区", "planned_volunteers": 5,
 }
@@ -38,7 +40,7 @@ def plan_args(**changes):
 
 def report_args(**changes):
     report = {**REPORT, **changes}
-    return {"activity_id": "a1", "report": {k: v for k, v in report.items() if v is not MISSING}}
+    return {"activity_id": ACTIVITY_ID, "report": {k: v for k, v in report.items() if v is not MISSING}}
 
 
 MISSING = object()
@@ -102,7 +104,8 @@ def test_a_bad_plan_argument_is_named(args, path):
 @pytest.mark.parametrize("changes", [{"title": "新标题"}, {"planned_volunteers": 8},
                                      {"scheduled_start": "2026-03-05T10:00:00+08:00"}])
 def test_changes_may_name_any_single_field(changes):
-    assert set(load(schemas.UpdateActivityArgs, {"activity_id": "a1", "changes": changes})["changes"]) == set(changes)
+    args = {"activity_id": ACTIVITY_ID, "changes": changes}
+    assert set(load(schemas.UpdateActivityArgs, args)["changes"]) == set(changes)
 
 
 @pytest.mark.parametrize("changes, path", [
@@ -119,7 +122,7 @@ def test_changes_may_name_any_single_field(changes):
      "changes.scheduled_end"),
 ])
 def test_bad_changes_are_named(changes, path):
-    assert list(errors(schemas.UpdateActivityArgs, {"activity_id": "a1", "changes": changes})) == [path]
+    assert list(errors(schemas.UpdateActivityArgs, {"activity_id": ACTIVITY_ID, "changes": changes})) == [path]
 
 
 def test_a_good_report_loads_with_defaults_for_problems_and_opinions():
@@ -207,7 +210,7 @@ def test_a_report_that_ends_just_now_is_accepted():
 
 @pytest.mark.parametrize("reason", [None, "", "  ", "因" * 2001, 5])
 def test_a_cancellation_needs_a_reason(reason):
-    assert list(errors(schemas.CancelActivityArgs, {"activity_id": "a1", "reason": reason})) == ["reason"]
+    assert list(errors(schemas.CancelActivityArgs, {"activity_id": ACTIVITY_ID, "reason": reason})) == ["reason"]
 
 
 @pytest.mark.parametrize("activity_id", [None, "", "a" * 101, 12])
@@ -222,3 +225,24 @@ def test_a_bad_activity_id_is_named(activity_id):
 def test_bad_list_arguments_are_named(field, value):
     args = {"campaign_id": None, "unit_code": None, "status": None, "limit": 50, "cursor": None, field: value}
     assert list(errors(schemas.ListActivitiesArgs, args)) == [field]
+
+
+@pytest.mark.parametrize("schema, args, path", [
+    (schemas.PlanActivityArgs, plan_args(planned_volunteers=10_001), "activity.planned_volunteers"),
+    (schemas.CompleteActivityArgs, report_args(beneficiaries=100_001), "report.beneficiaries"),
+    (schemas.CompleteActivityArgs, report_args(beneficiaries=2**63 - 1), "report.beneficiaries"),
+    (schemas.CompleteActivityArgs, report_args(volunteers=[{**VOLUNTEER, "hours": 24.5}]), "report.volunteers.0.hours"),
+    (schemas.PlanActivityArgs, plan_args(pairing_id=PAIRING_ID + ":x"), "activity.pairing_id"),
+    (schemas.CompleteActivityArgs, {**report_args(), "activity_id": "a1"}, "activity_id"),
+    (schemas.ActivityIdArgs, {"activity_id": ACTIVITY_ID + "\n"}, "activity_id"),
+    (schemas.ListActivitiesArgs, {"campaign_id": "c1:unit:U001"}, "campaign_id"),
+])
+def test_bounds_and_id_shapes_of_contract_v2_are_named(schema, args, path):
+    assert list(errors(schema, args)) == [path]
+
+
+def test_the_bounds_themselves_are_accepted():
+    activity = load(schemas.PlanActivityArgs, plan_args(planned_volunteers=10_000))["activity"]
+    assert activity["planned_volunteers"] == 10_000
+    report = load(schemas.CompleteActivityArgs, report_args(beneficiaries=100_000))["report"]
+    assert report["beneficiaries"] == 100_000

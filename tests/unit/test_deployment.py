@@ -22,6 +22,8 @@ from tests.helpers import free_port, wait_until
 ROOT = Path(__file__).resolve().parents[2]
 # Contract §2: the port of each service's WEB_SERVER_ADDRESS.
 CONTRACT_PORTS = {"pairing": 8001, "activity": 8002, "summary": 8003, "notification": 8004}
+# Contract §7: the HTTP gateway's GATEWAY_PORT default; it runs like a service.
+PROCESS_PORTS = {**CONTRACT_PORTS, "gateway": 8080}
 # What a service cannot start or work without; the rest of config.yml's variables are optional here.
 REQUIRED_SETTINGS = {"AMQP_URI", "REDIS_URL", "JWT_PUBLIC_KEY_FILE", "WEB_SERVER_ADDRESS", "SMTP_HOST",
                      "SMTP_PORT", "SMTP_FROM", "COMMITTEE_EMAILS", "ALLOW_CLOCK_OVERRIDE"}
@@ -78,11 +80,11 @@ def test_compose_file_is_valid(compose_file):
 
 
 def test_procfile_runs_each_service_on_its_contract_port(procfile):
-    assert procfile == {name: (port, run_command(name)) for name, port in CONTRACT_PORTS.items()}
+    assert procfile == {name: (port, run_command(name)) for name, port in PROCESS_PORTS.items()}
 
 
-def test_compose_runs_the_infrastructure_the_topology_step_and_the_four_services(compose):
-    assert {"rabbitmq", "redis", "topology", *CONTRACT_PORTS} <= set(compose["services"])
+def test_compose_runs_the_infrastructure_the_topology_step_the_four_services_and_the_gateway(compose):
+    assert set(compose["services"]) == {"rabbitmq", "redis", "topology", *PROCESS_PORTS}
     assert compose["services"]["rabbitmq"]["image"] == "rabbitmq:3.10-management"
     assert compose["services"]["redis"]["image"] == "redis:7.0"
 
@@ -128,10 +130,10 @@ def test_topology_is_declared_once_rabbitmq_is_healthy_as_each_services_user(com
         f"/run/secrets/amqp/{name}" for name in CONTRACT_PORTS}
 
 
-@pytest.mark.parametrize("name", sorted(CONTRACT_PORTS))
+@pytest.mark.parametrize("name", sorted(PROCESS_PORTS))
 def test_each_service_runs_as_make_run_does_on_its_contract_port(compose, procfile, name):
     service = compose["services"][name]
-    port = CONTRACT_PORTS[name]
+    port = PROCESS_PORTS[name]
     assert service["build"] == "."
     assert service["command"] == procfile[name][1] == run_command(name)
     assert service["environment"]["WEB_SERVER_ADDRESS"] == f"0.0.0.0:{port}"
@@ -143,7 +145,7 @@ def test_each_service_runs_as_make_run_does_on_its_contract_port(compose, procfi
     }
 
 
-@pytest.mark.parametrize("name", sorted(CONTRACT_PORTS))
+@pytest.mark.parametrize("name", sorted(PROCESS_PORTS))
 def test_each_service_gets_the_settings_of_config_yml(compose, config_variables, name):
     environment = compose["services"][name]["environment"]
     assert REQUIRED_SETTINGS <= set(environment)
@@ -156,7 +158,7 @@ def test_each_service_gets_the_settings_of_config_yml(compose, config_variables,
     assert environment["BUS_PROVISIONED"] == "1"
 
 
-@pytest.mark.parametrize("name", sorted(CONTRACT_PORTS))
+@pytest.mark.parametrize("name", sorted(PROCESS_PORTS))
 def test_the_keys_and_passwords_are_mounted_secrets(compose, name):
     service = compose["services"][name]
     environment = service["environment"]
@@ -257,7 +259,7 @@ def health_server():
     server.server_close()
 
 
-@pytest.mark.parametrize("name", sorted(CONTRACT_PORTS))
+@pytest.mark.parametrize("name", sorted(PROCESS_PORTS))
 @pytest.mark.parametrize("status, healthy", [(200, True), (503, False)])
 def test_service_health_check_follows_its_own_health_endpoint(compose, health_server, name, status, healthy):
     """Runs the compose health check as Docker would, against a stand-in /health on this machine."""

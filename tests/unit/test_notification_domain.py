@@ -9,7 +9,7 @@ import pytest
 from services.common import clock
 from services.notification import domain
 from services.notification.mail import MailSettings, SendTimeout, compose, describe
-from tests.service import notification_support as s
+from tests.service.notification import events as s
 
 NOW = datetime(2025, 3, 10, 9, 0, tzinfo=clock.CAMPAIGN_TZ)
 LATER = datetime(2025, 3, 10, 9, 5, tzinfo=clock.CAMPAIGN_TZ)
@@ -37,12 +37,6 @@ def notification(email=domain.PENDING):
 ])
 def test_the_directory_keeps_only_what_texts_and_mail_need(event_type, data, kind, key, kept):
     assert domain.directory_entry(event(event_type, data, seq=3)) == (kind, key, {**kept, "seq": 3})
-
-
-@pytest.mark.parametrize("current, seq, applies", [(None, 1, True), ({"seq": 2}, 3, True),
-                                                   ({"seq": 2}, 2, True), ({"seq": 2}, 1, False)])
-def test_an_older_event_does_not_overwrite_a_newer_entry(current, seq, applies):
-    assert domain.supersedes({"seq": seq}, current) is applies
 
 
 @pytest.mark.parametrize("data, refs", [

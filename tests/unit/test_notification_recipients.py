@@ -4,7 +4,7 @@ import pytest
 from services.common.events import SCHEMAS
 from services.notification import texts
 from services.notification.recipients import RECIPIENTS, recipients_of
-from tests.service import notification_support as s
+from tests.service.notification import events as s
 
 UNIT_DATA = {"campaign_id": "c1", "unit_code": "U001"}
 ASSIGNED = {**UNIT_DATA, "department": "elderly-care"}

@@ -4,7 +4,7 @@ import pytest
 
 from services.notification import domain, texts
 from services.notification.recipients import RECIPIENTS, recipients_of
-from tests.service import notification_support as s
+from tests.service.notification import events as s
 
 DIRECTORY = {
     "campaign": {"name": s.CAMPAIGN_NAME, "region": "北京市", "report_deadline": "2025-03-09"},

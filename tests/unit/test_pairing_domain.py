@@ -2,13 +2,10 @@
 from datetime import date, datetime, timedelta, timezone
 
 import pytest
-from nameko.testing.services import worker_factory
 
-from services.common.auth import Caller
 from services.common.clock import CAMPAIGN_TZ
-from services.common.errors import Conflict, Forbidden, NotFound, ValidationError
+from services.common.errors import Conflict, NotFound, ValidationError
 from services.pairing import domain, pairings
-from services.pairing.service import PairingService
 
 NOW = datetime(2026, 3, 1, 10, 0, tzinfo=CAMPAIGN_TZ)
 CAMPAIGN_INPUT = {"name": "2026年学雷锋", "year": 2026, "region": "北京市", "report_deadline": date(2026, 3, 9),
@@ -35,6 +32,7 @@ def pairing(status="reported", late=False, **target):
 
 def test_a_new_campaign_carries_its_participants_and_windows():
     assert CAMPAIGN["participants"] == ["U1", "U2", "U3"]
+    assert CAMPAIGN["carried_over_from"] is None
     assert (CAMPAIGN["report_deadline"], CAMPAIGN["revision"]) == ("2026-03-09", 1)
     assert CAMPAIGN["reminders_from"] == "2026-03-06T00:00:00+08:00"
     assert CAMPAIGN["on_time_until"] == "2026-03-10T00:00:00+08:00"
@@ -169,26 +167,6 @@ def test_an_unknown_unit_is_not_found():
         pairings.check_may_report(CAMPAIGN, None, None)
 
 
-class FakeIdentity:
-    def __init__(self, caller):
-        self.caller = caller
-
-    def authenticate(self):
-        return self.caller
-
-
-def test_a_unit_acts_only_for_itself():
-    service = worker_factory(PairingService, auth=FakeIdentity(Caller(sub="u2", role="unit", unit="U2")))
-    service.store.campaign.return_value = CAMPAIGN
-    with pytest.raises(Forbidden):
-        service.report_pairing("c1", "U1", TARGET)
-    service.store.report_pairing.assert_not_called()
-    service.store.pairing.return_value = pairing()
-    with pytest.raises(Forbidden):
-        service.withdraw_pairing("p1")
-    service.store.withdraw_pairing.assert_not_called()
-
-
 @pytest.mark.parametrize("status", ["approved", "rejected", "withdrawn"])
 def test_only_a_reported_pairing_can_be_reviewed_or_withdrawn(status):
     for change in (lambda p: pairings.withdrawn(p, NOW), lambda p: pairings.reviewed(p, "approve", "", NOW),
@@ -243,7 +221,7 @@ def test_phones_keep_only_their_first_three_and_last_four_digits(number, masked)
     assert domain.mask_phone(number) == masked
 
 
-# -- progress and deadline notices -----------------------------------------------------------------
+# -- progress -----------------------------------------------------------------
 
 def test_progress_counts_each_taking_part_unit_once():
     campaign = dict(CAMPAIGN, participants=["U1", "U2", "U3", "U4", "U5"])
@@ -253,25 +231,27 @@ def test_progress_counts_each_taking_part_unit_once():
                         "missing": ["U1", "U4", "U5"]}
 
 
-@pytest.mark.parametrize("moment, phase", [
-    ("2026-03-05T23:59:59+08:00", None),
-    ("2026-03-06T00:00:00+08:00", domain.REMIND),
-    ("2026-03-09T23:59:59+08:00", domain.REMIND),
-    ("2026-03-10T00:00:00+08:00", domain.OVERDUE),
-    ("2026-03-09T16:00:00+00:00", domain.OVERDUE),
-])
-def test_reminders_start_remind_days_before_and_overdue_the_day_after_the_deadline(moment, phase):
-    assert domain.notice_phase(CAMPAIGN, at(moment)) == phase
-
-
-def test_a_deadline_notice_names_the_campaign_unit_and_deadline():
-    assert domain.deadline_notice(CAMPAIGN, "U2") == {
-        "campaign_id": "c1", "unit_code": "U2", "deadline": "2026-03-09",
-        "on_time_until": "2026-03-10T00:00:00+08:00"}
-    assert domain.notice_subject("c1", "U2") == "c1:U2"
-    assert domain.NOTICE_SEQ[domain.REMIND] < domain.NOTICE_SEQ[domain.OVERDUE]
-
-
 def test_times_are_compared_as_instants():
     utc = datetime(2026, 3, 9, 16, 0, tzinfo=timezone.utc)
     assert domain.deadline_passed(CAMPAIGN, utc)
+
+
+# -- carrying a campaign over (issue 17) -----------------------------------------------------------
+
+def test_units_approved_before_and_taking_part_now_are_carried_over():
+    assert pairings.carried_over_units({"U3", "U1", "U9"}, CAMPAIGN) == ["U1", "U3"]
+    assert pairings.carried_over_units(set(), CAMPAIGN) == []
+
+
+def test_a_carried_over_pairing_is_reported_on_time_with_its_origin():
+    later = domain.new_campaign("c2", {**CAMPAIGN_INPUT, "year": 2027, "report_deadline": date(2027, 3, 9)},
+                                ["U1"], NOW, carried_over_from="c1")
+    earlier = pairing("approved", late=True)
+    carried = pairings.carried_over("p2", later, earlier, NOW + timedelta(days=400))
+    assert later["carried_over_from"] == "c1"
+    assert (carried["id"], carried["campaign_id"], carried["unit_code"], carried["target"]) == (
+        "p2", "c2", "U1", earlier["target"])
+    assert (carried["status"], carried["late"], carried["carried_over_from"], carried["revision"]) == (
+        "reported", False, "p1", 1)
+    assert carried["reported_at"] == carried["created_at"]
+    assert earlier["carried_over_from"] is None

@@ -16,6 +16,9 @@ TARGET = {"name": "张大爷家", "category": "group_in_difficulty", "kind": "ho
           "address": "东城区和平里街道1号", "contact_name": "张建国", "contact_phone": "010-64212345",
           "needs": ["visit_condolence"], "notes": ""}
 
+# Ids of the shapes the server issues (services.common.ids).
+CAMPAIGN_ID, PAIRING_ID, ACTIVITY_ID = "c" + "0" * 16, "p" + "0" * 16, "0" * 32
+
 
 def refused(schema, data):
     with pytest.raises(ValidationError) as exc:
@@ -32,7 +35,7 @@ def create(**changes):
 
 
 def report(**changes):
-    return {"campaign_id": "c1", "unit_code": "U1", "target": {**TARGET, **changes}}
+    return {"campaign_id": CAMPAIGN_ID, "unit_code": "U1", "target": {**TARGET, **changes}}
 
 
 def test_a_campaign_gets_the_contract_defaults():
@@ -84,13 +87,13 @@ def test_a_campaign_that_is_not_an_object_is_refused(data):
     ({"name": None}, "changes.name"),
 ])
 def test_bad_campaign_changes_are_refused(changes, field):
-    error = refused(schemas.UpdateCampaignArgs, {"campaign_id": "c1", "changes": changes})
+    error = refused(schemas.UpdateCampaignArgs, {"campaign_id": CAMPAIGN_ID, "changes": changes})
     assert fields_of(error) == {field}
 
 
 def test_unit_codes_null_is_a_valid_change():
-    assert load(schemas.UpdateCampaignArgs, {"campaign_id": "c1", "changes": {"unit_codes": None}})["changes"] == {
-        "unit_codes": None}
+    args = {"campaign_id": CAMPAIGN_ID, "changes": {"unit_codes": None}}
+    assert load(schemas.UpdateCampaignArgs, args)["changes"] == {"unit_codes": None}
 
 
 @pytest.mark.parametrize("code", ["U1", "a" * 32, "dept_01-x", "0"])
@@ -160,9 +163,9 @@ def test_bad_targets_are_refused_naming_the_field(changes, field):
 
 @pytest.mark.parametrize("args, field", [
     ({"campaign_id": "", "unit_code": "U1", "target": TARGET}, "campaign_id"),
-    ({"campaign_id": "c1", "unit_code": "U 1", "target": TARGET}, "unit_code"),
-    ({"campaign_id": "c1", "unit_code": "U1", "target": [TARGET]}, "target"),
-    ({"campaign_id": "c1", "unit_code": "U1", "target": TARGET, "request_id": ""}, "request_id"),
+    ({"campaign_id": CAMPAIGN_ID, "unit_code": "U 1", "target": TARGET}, "unit_code"),
+    ({"campaign_id": CAMPAIGN_ID, "unit_code": "U1", "target": [TARGET]}, "target"),
+    ({"campaign_id": CAMPAIGN_ID, "unit_code": "U1", "target": TARGET, "request_id": ""}, "request_id"),
     ({"campaign_id": 5, "unit_code": "U1", "target": TARGET}, "campaign_id"),
 ])
 def test_bad_report_arguments_are_refused(args, field):
@@ -192,9 +195,9 @@ def test_another_region_takes_its_own_districts():
 
 
 @pytest.mark.parametrize("args, field", [
-    ({"pairing_id": "p1", "decision": "approved"}, "decision"),
-    ({"pairing_id": "p1", "decision": None}, "decision"),
-    ({"pairing_id": "p1", "decision": "approve", "comment": "意" * 2001}, "comment"),
+    ({"pairing_id": PAIRING_ID, "decision": "approved"}, "decision"),
+    ({"pairing_id": PAIRING_ID, "decision": None}, "decision"),
+    ({"pairing_id": PAIRING_ID, "decision": "approve", "comment": "意" * 2001}, "comment"),
     ({"pairing_id": "", "decision": "approve"}, "pairing_id"),
 ])
 def test_bad_reviews_are_refused(args, field):
@@ -202,10 +205,10 @@ def test_bad_reviews_are_refused(args, field):
 
 
 @pytest.mark.parametrize("args, field", [
-    ({"campaign_id": "c1", "status": "lost"}, "status"),
-    ({"campaign_id": "c1", "unit_code": "U 1"}, "unit_code"),
-    ({"campaign_id": "c1", "limit": 0}, "limit"),
-    ({"campaign_id": "c1", "limit": "10"}, "limit"),
+    ({"campaign_id": CAMPAIGN_ID, "status": "lost"}, "status"),
+    ({"campaign_id": CAMPAIGN_ID, "unit_code": "U 1"}, "unit_code"),
+    ({"campaign_id": CAMPAIGN_ID, "limit": 0}, "limit"),
+    ({"campaign_id": CAMPAIGN_ID, "limit": "10"}, "limit"),
     ({"campaign_id": None}, "campaign_id"),
 ])
 def test_bad_list_arguments_are_refused(args, field):
@@ -229,3 +232,24 @@ def test_check_deadlines_now_is_forbidden_without_the_override():
         effective_now({"ALLOW_CLOCK_OVERRIDE": False}, "2026-03-01T10:00:00+08:00")
     assert effective_now({"ALLOW_CLOCK_OVERRIDE": True}, "2026-03-01T02:00:00Z").isoformat() == (
         "2026-03-01T10:00:00+08:00")
+
+
+@pytest.mark.parametrize("schema, args, path", [
+    (schemas.CampaignArgs, {"campaign_id": CAMPAIGN_ID + ":unit:U001"}, "campaign_id"),
+    (schemas.CampaignArgs, {"campaign_id": PAIRING_ID}, "campaign_id"),
+    (schemas.PairingArgs, {"pairing_id": "p1"}, "pairing_id"),
+    (schemas.WithdrawPairingArgs, {"pairing_id": PAIRING_ID + "\n"}, "pairing_id"),
+    (schemas.CarryOverCampaignArgs, {"campaign_id": "*", "campaign": {"name": "x", "year": 2027,
+                                                                      "report_deadline": "2027-03-09"}}, "campaign_id"),
+    (schemas.ListPairingsArgs, {"campaign_id": "c1"}, "campaign_id"),
+])
+def test_an_id_of_the_wrong_shape_is_named_by_its_argument(schema, args, path):
+    assert fields_of(refused(schema, args)) == {path}
+
+
+def test_carry_over_takes_the_new_campaign_like_create_campaign():
+    args = {"campaign_id": CAMPAIGN_ID, "campaign": {"name": "2027年", "year": 2026, "report_deadline": "2027-03-09"}}
+    assert fields_of(refused(schemas.CarryOverCampaignArgs, args)) == {"campaign.year"}
+    args["campaign"]["year"] = 2027
+    loaded = load(schemas.CarryOverCampaignArgs, args)
+    assert (loaded["campaign"]["remind_days"], loaded["request_id"]) == (3, None)

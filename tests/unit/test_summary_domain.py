@@ -1,4 +1,4 @@
-"""Summary rules: campaign terms, departments and routing, summary requests, submission, overdue."""
+"""Summary rules: campaign terms, summary requests, submission, overdue."""
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -6,15 +6,13 @@ import pytest
 from services.common import clock, events
 from services.common.errors import Conflict, NotFound
 from services.summary import domain
+from services.summary.records import CampaignTerms, Summary
 
 NOW = datetime(2026, 3, 20, 10, 0, tzinfo=clock.CAMPAIGN_TZ)
-ROUTES = {"elderly_care": "elderly-care", "child_welfare": "child-welfare"}
-ELDERLY = {"code": "elderly-care", "name": "养老服务司", "categories": ["elderly_care"],
-           "contact_email": "elderly-care@example.org"}
 
 
 def activity(problems=(), completed_at=datetime(2026, 3, 15, 2, 30, tzinfo=timezone.utc)):
-    return {"id": "a1", "campaign_id": "c1", "unit_code": "U001", "completed_at": completed_at,
+    return {"id": "a1", "campaign_id": "c1", "unit_code": "U001", "completed_at": completed_at.isoformat(),
             "report": {"problems": list(problems)}}
 
 
@@ -37,6 +35,17 @@ CONTENT = {"experience": "经验", "shortcomings": "不足", "improvements": "�
 def test_a_campaign_projection_keeps_its_terms_and_its_seq():
     data = {"id": "c1", "name": "2026年学雷锋", "summary_due_days": 10, "issue_ack_days": 3, "issue_answer_days": 20}
     assert domain.project_campaign(None, data, 1) == {**data, "seq": 1}
+
+
+def test_every_field_of_a_summary_and_a_campaign_projection_is_named_in_its_record_type():
+    assert set(requested()) == set(Summary.__annotations__)
+    submitted, _ = domain.submit_summary(requested(), CONTENT, NOW)
+    assert set(submitted) == set(Summary.__annotations__)
+    assert set(domain.project_campaign(None, {"id": "c1", "name": "活动"}, 1)) == set(CampaignTerms.__annotations__)
+
+
+def test_one_summary_request_per_activity():
+    assert domain.first_request(None) and not domain.first_request("s0123456789abcdef")
 
 
 def test_a_campaign_without_terms_takes_the_contract_defaults():
@@ -63,36 +72,6 @@ def test_a_stale_or_repeated_campaign_event_is_dropped(seq, applied):
     assert (newer is not None) == applied
     if applied:
         assert newer["summary_due_days"] == 9 and newer["seq"] == 3
-
-
-# Departments and routing.
-
-def test_a_new_department_is_a_record():
-    record = domain.new_department(ELDERLY, None, {}, NOW)
-    assert {k: record[k] for k in ELDERLY} == ELDERLY
-    assert (record["code"], record["revision"], record["created_at"]) == ("elderly-care", 1, clock.iso(NOW))
-    events.Department().load(record)
-
-
-def test_a_department_code_registered_twice_is_a_conflict():
-    existing = domain.new_department(ELDERLY, None, {}, NOW)
-    with pytest.raises(Conflict):
-        domain.new_department(ELDERLY, existing, ROUTES, NOW)
-
-
-def test_a_category_handled_by_another_department_is_a_conflict():
-    other = {**ELDERLY, "code": "elderly-two", "categories": ["social_assistance", "elderly_care"]}
-    with pytest.raises(Conflict) as exc:
-        domain.new_department(other, None, ROUTES, NOW)
-    # The caller's categories are not echoed back.
-    assert "elderly_care" not in str(exc.value) and "social_assistance" not in str(exc.value)
-
-
-@pytest.mark.parametrize("category, department", [
-    ("elderly_care", "elderly-care"), ("child_welfare", "child-welfare"), ("other", None),
-    ("social_assistance", None)])
-def test_a_category_is_routed_to_its_department_or_to_triage(category, department):
-    assert domain.route(category, ROUTES) == department
 
 
 # Summary requests.

@@ -6,6 +6,7 @@ import pytest
 from services.common import clock, events
 from services.common.errors import Conflict
 from services.summary import issues
+from services.summary.records import Issue
 
 T0 = datetime(2026, 3, 20, 10, 0, tzinfo=clock.CAMPAIGN_TZ)
 TERMS = {"summary_due_days": 7, "issue_ack_days": 2, "issue_answer_days": 15}
@@ -53,6 +54,12 @@ def test_an_issue_forwarded_to_a_department_has_due_dates_from_its_assignment():
                                  "department": DEPT}]
     assert issue["revision"] == 1
     events.Issue().load(issue)
+
+
+@pytest.mark.parametrize("status", ["triage", "forwarded", "acknowledged", "answered", "closed"])
+def test_every_field_of_an_issue_is_named_in_its_record_type(status):
+    assert set(in_status(status)) == set(Issue.__annotations__)
+    assert len(Issue.__annotations__) == 32
 
 
 def test_an_issue_without_department_waits_in_triage_without_due_dates():

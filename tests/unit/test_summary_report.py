@@ -1,5 +1,6 @@
-"""The campaign report's counter logic (services/summary/report.py), without Redis: events folded
-into subject states, differences applied to in-memory counters, the report built from them."""
+"""The campaign report's counter logic (services/summary/report/counters.py and view.py), without
+Redis: events folded into subject states, differences applied to in-memory counters, the report
+built from them."""
 from collections import Counter
 
 import pytest
@@ -8,19 +9,24 @@ from hypothesis import strategies as st
 
 from services.common.vocabulary import SERVICE_TYPES
 from services.summary import issues as issue_rules
-from services.summary import report, report_view
+from services.summary.report import counters as report
+from services.summary.report import view as report_view
 from tests import report_scenario as scenario
 from tests.report_scenario import at
 
 
-
 class Counters:
-    """What ReportStore keeps, in memory: subject states, the three counter hashes and the names."""
+    """What ReportStore keeps, in memory: subject states, the three counter hashes per campaign,
+    each campaign's `as_of` and the names."""
 
     def __init__(self):
         self.states = {}
-        self.tables = {report.TOTALS: Counter(), report.UNITS: Counter(), report.DEPARTMENTS: Counter()}
+        self.tables = {}
+        self.as_of = {}
         self.names = {"unit": {}, "department": {}}
+
+    def table(self, campaign_id, table):
+        return self.tables.setdefault((campaign_id, table), Counter())
 
     def handle(self, event):
         """One delivery, as the handlers take it; returns the counter changes."""
@@ -31,17 +37,32 @@ class Counters:
         subject = report.subject_of(event)
         changed, changes = report.count({subject: self.states.get(subject)}, [event])
         self.states.update(changed)
-        for (_, table, field), delta in changes.items():
-            self.tables[table][field] += delta
+        for (campaign_id, table, field), delta in changes.items():
+            self.table(campaign_id, table)[field] += delta
+        for campaign_id, occurred_at in report.newest([event]).items():
+            self.as_of[campaign_id] = report.later(self.as_of.get(campaign_id), occurred_at)
         return changes
 
+    def text(self, campaign_id, table):
+        return {field: str(value) for field, value in self.table(campaign_id, table).items()}
+
+    def counted(self, campaign_id):
+        return {"campaign_id": campaign_id, "state": self.states.get((campaign_id, "campaign", campaign_id)),
+                "totals": self.text(campaign_id, report.TOTALS)}
+
     def report(self, campaign_id=scenario.CAMPAIGN):
-        text = {table: {field: str(value) for field, value in counter.items()}
-                for table, counter in self.tables.items()}
-        campaign = self.states.get((campaign_id, "campaign", campaign_id))
-        return report_view.build(campaign_id, campaign and campaign["name"], text[report.TOTALS],
-                                 text[report.UNITS], text[report.DEPARTMENTS], self.names["unit"],
-                                 self.names["department"])
+        read = self.counted(campaign_id)
+        earlier = read["state"] and read["state"]["carried_over_from"]
+        return report_view.build({
+            **read, "units": self.text(campaign_id, report.UNITS),
+            "departments": self.text(campaign_id, report.DEPARTMENTS), "unit_names": self.names["unit"],
+            "department_names": self.names["department"], "as_of": self.as_of.get(campaign_id),
+            "earlier": self.counted(earlier) if earlier else None})
+
+
+def unit_totals(built):
+    """`units` without its `by_status` rows."""
+    return {name: value for name, value in built["units"].items() if name != "by_status"}
 
 
 def counted(events):
@@ -63,9 +84,8 @@ def test_the_scripted_campaign_gives_the_golden_report(golden_events):
 def test_one_batch_and_one_event_at_a_time_give_the_same_counters(golden_events):
     _, changes = report.count({}, [e for e in golden_events if (e["source"], e["event_type"]) in report.KINDS])
     one_by_one = counted(golden_events).tables
-    in_one_batch = {(table, field): delta for (_, table, field), delta in changes.items()}
-    assert in_one_batch == {(table, field): value for table, counter in one_by_one.items()
-                            for field, value in counter.items() if value}
+    assert changes == {(campaign_id, table, field): value for (campaign_id, table), counter in one_by_one.items()
+                       for field, value in counter.items() if value}
 
 
 @settings(max_examples=40, deadline=None)
@@ -103,7 +123,7 @@ def test_a_unit_counts_by_its_latest_pairing_whatever_arrives_last():
     created, reported, rejected, again = events_of(*script.emitted)
     for event in (created, again, reported, rejected):
         counters.handle(event)
-    assert counters.report()["units"] == {"total": 4, "reported": 1, "reported_on_time": 0, "approved": 0}
+    assert unit_totals(counters.report()) == {"total": 4, "reported": 1, "reported_on_time": 0, "approved": 0}
 
 
 def test_a_withdrawn_pairing_is_not_reported():
@@ -111,7 +131,7 @@ def test_a_withdrawn_pairing_is_not_reported():
     campaign = scenario.campaign(script)
     scenario.move_pairing(script, scenario.report_pairing(script, campaign, "U4", "P4", "03-05T10:00:00"),
                           "03-06T10:00:00")
-    assert counted(events_of(*script.emitted)).report()["units"] == {
+    assert unit_totals(counted(events_of(*script.emitted)).report()) == {
         "total": 4, "reported": 0, "reported_on_time": 0, "approved": 0}
 
 
@@ -123,9 +143,9 @@ def test_a_unit_that_leaves_the_campaign_no_longer_counts_its_pairing():
     script.emit("pairing", "campaign_updated", left)
     created, reported, updated = events_of(*script.emitted)
     counters = counted([reported, created])
-    assert counters.report()["units"] == {"total": 4, "reported": 1, "reported_on_time": 1, "approved": 0}
+    assert unit_totals(counters.report()) == {"total": 4, "reported": 1, "reported_on_time": 1, "approved": 0}
     counters.handle(updated)
-    assert counters.report()["units"] == {"total": 3, "reported": 0, "reported_on_time": 0, "approved": 0}
+    assert unit_totals(counters.report()) == {"total": 3, "reported": 0, "reported_on_time": 0, "approved": 0}
     assert [row["unit_code"] for row in counters.report()["by_unit"]] == ["U1", "U2", "U4"]
 
 
@@ -135,9 +155,9 @@ def test_pairings_that_overtake_their_campaign_count_once_it_arrives():
     scenario.report_pairing(script, campaign, "U1", "P1", "03-01T10:00:00")
     created, reported = events_of(*script.emitted)
     counters = counted([reported])
-    assert counters.report()["units"] == {"total": 0, "reported": 0, "reported_on_time": 0, "approved": 0}
+    assert unit_totals(counters.report()) == {"total": 0, "reported": 0, "reported_on_time": 0, "approved": 0}
     counters.handle(created)
-    assert counters.report()["units"] == {"total": 4, "reported": 1, "reported_on_time": 1, "approved": 0}
+    assert unit_totals(counters.report()) == {"total": 4, "reported": 1, "reported_on_time": 1, "approved": 0}
 
 
 def test_a_completion_that_overtakes_its_planning_counts_once_as_completed(golden_events):
@@ -165,8 +185,8 @@ def test_an_overdue_summary_stays_overdue_until_submitted(golden_events):
     assert counters.report()["summaries"] == {"requested": 1, "submitted": 1, "submitted_on_time": 0, "overdue": 0}
 
 
-def department_rows(counters):
-    return {row["department"]: row for row in counters.report()["by_department"]}
+def department_rows(counters, campaign_id=scenario.CAMPAIGN):
+    return {row["department"]: row for row in counters.report(campaign_id)["by_department"]}
 
 
 def test_a_transfer_moves_the_issue_and_its_figures_to_the_new_department():
@@ -202,10 +222,10 @@ def test_an_overdue_issue_stops_counting_as_overdue_once_acknowledged():
     issue = scenario.open_issue(script, "I9", origin, "child-welfare", "03-18T15:00:00")
     issue = scenario.issue_step(script, issue_rules.mark_overdue(issue, issue_rules.ACK, at("03-20T15:01:00")))
     counters = counted(events_of(*script.emitted))
-    assert department_rows(counters)["child-welfare"]["overdue"] == 1
+    assert department_rows(counters, "C1")["child-welfare"]["overdue"] == 1
     scenario.issue_step(script, issue_rules.acknowledge(issue, "department:child-welfare", at("03-21T09:00:00")))
     counters.handle(script.emitted[-1].envelope())
-    row = department_rows(counters)["child-welfare"]
+    row = department_rows(counters, "C1")["child-welfare"]
     assert (row["overdue"], row["acknowledged_on_time"]) == (0, 0)
 
 
@@ -242,3 +262,79 @@ def test_an_empty_campaign_has_zero_counts_and_null_rates():
     assert built["volunteers"]["hours"] == 0
     assert built["services"] == dict.fromkeys(SERVICE_TYPES, 0)
     assert built["by_department"] == [] and len(built["by_unit"]) == 4
+
+
+def test_as_of_is_the_newest_counted_event_whatever_the_order(golden_events):
+    last = scenario.golden_campaign()[-1]
+    assert (last.event_type, last.occurred_at) == ("summary_overdue", "2024-03-28T00:00:00+08:00")
+    assert counted(golden_events[::-1]).report()["as_of"] == last.occurred_at
+
+
+def test_a_report_before_any_event_of_its_own_has_no_as_of():
+    built = counted([]).report()
+    assert built["as_of"] is None and built["units"]["by_status"] == []
+
+
+def notices(unit_code="U2"):
+    script = scenario.Script()
+    campaign = scenario.campaign(script)
+    scenario.deadline_notice(script, campaign, "pairing_deadline_approaching", unit_code, "03-06T08:00:00")
+    scenario.deadline_notice(script, campaign, "pairing_overdue", unit_code, "03-10T00:00:30")
+    return events_of(*script.emitted)
+
+
+def by_status(built):
+    return {row["unit_code"]: (row["status"], row["late"], row["reminders"]) for row in built["units"]["by_status"]}
+
+
+def test_every_taking_part_unit_is_listed_once_never_reported_ones_too():
+    created, *_ = notices()
+    assert by_status(counted([created]).report()) == dict.fromkeys(("U1", "U2", "U3", "U4"),
+                                                                   ("not_reported", False, 0))
+
+
+def test_each_deadline_notice_counts_once_however_often_it_is_announced():
+    created, approaching, overdue = notices()
+    # The same notice again under a new event_id (pairing's relay after a crash) is the same fact.
+    again = {**overdue, "event_id": "another"}
+    counters = counted([approaching, overdue, again, approaching, created])
+    assert by_status(counters.report())["U2"] == ("not_reported", False, 2)
+    assert counters.handle(again) == {}
+
+
+def test_a_notice_that_overtakes_its_campaign_counts_once_it_arrives():
+    created, approaching, _ = notices("U3")
+    counters = counted([approaching])
+    assert counters.report()["units"]["by_status"] == []
+    counters.handle(created)
+    assert by_status(counters.report())["U3"] == ("not_reported", False, 1)
+
+
+def carried_over(earlier_id=scenario.CAMPAIGN, new_id="C-2025"):
+    """`campaign_created` of next year's campaign as pairing's carry_over_campaign announces it."""
+    script = scenario.Script()
+    record = scenario.campaign(script)
+    script.emitted[0].data = {**record, "id": new_id, "name": "2025年学雷锋结对帮扶志愿服务活动",
+                              "carried_over_from": earlier_id}
+    script.emitted[0].subject = new_id
+    return script.emitted[0].envelope()
+
+
+def test_a_carried_over_campaign_is_compared_with_the_earlier_one(golden_events):
+    counters = counted(golden_events)
+    counters.handle(carried_over())
+    built = counters.report("C-2025")
+    golden = scenario.golden_report()
+    assert set(built["compared_with"]) == {"campaign_id", *report_view.COMPARED}
+    assert scenario.mismatches(built["compared_with"], {
+        "campaign_id": scenario.CAMPAIGN, **{name: golden[name] for name in report_view.COMPARED}}) == []
+    assert unit_totals(built) == {"total": 4, "reported": 0, "reported_on_time": 0, "approved": 0}
+    assert counters.report()["compared_with"] is None
+
+
+def test_an_earlier_campaign_not_counted_here_compares_as_zeros():
+    counters = counted([carried_over("C-unknown")])
+    compared = counters.report("C-2025")["compared_with"]
+    assert compared["campaign_id"] == "C-unknown"
+    assert compared["units"] == {"total": 0, "reported": 0, "reported_on_time": 0, "approved": 0, "by_status": []}
+    assert compared["issues"]["response_rate"] is None and compared["beneficiaries"] == 0

@@ -10,6 +10,7 @@ from services.summary.seed import read_seed
 
 DEPARTMENT = {"code": "elderly-care", "name": "养老服务司", "categories": ["elderly_care"],
               "contact_email": "elderly-care@example.org"}
+SUMMARY_ID, ISSUE_ID = "s0123456789abcdef", "i0123456789abcdef"
 CONTENT = {"experience": "经验", "shortcomings": "不足", "improvements": "改进",
            "business_issues": [{"description": "床位不足", "category": "elderly_care", "countermeasure": "增床"}]}
 
@@ -61,14 +62,14 @@ def test_register_department_takes_an_optional_request_id():
     ("experience", ""), ("shortcomings", "   "), ("improvements", None), ("experience", "长" * 2001),
     ("business_issues", "床位不足"), ("business_issues", CONTENT["business_issues"] * 101)])
 def test_submit_summary_refuses(field, value):
-    assert refused(schemas.SubmitSummaryArgs, {"summary_id": "S1", "summary": {**CONTENT, field: value}}) == {
+    assert refused(schemas.SubmitSummaryArgs, {"summary_id": SUMMARY_ID, "summary": {**CONTENT, field: value}}) == {
         f"summary.{field}"}
 
 
 @pytest.mark.parametrize("missing", ["experience", "shortcomings", "improvements"])
 def test_submit_summary_requires_the_three_texts(missing):
     content = {k: v for k, v in CONTENT.items() if k != missing}
-    assert refused(schemas.SubmitSummaryArgs, {"summary_id": "S1", "summary": content}) == {f"summary.{missing}"}
+    assert refused(schemas.SubmitSummaryArgs, {"summary_id": SUMMARY_ID, "summary": content}) == {f"summary.{missing}"}
 
 
 @pytest.mark.parametrize("change, field", [
@@ -77,18 +78,25 @@ def test_submit_summary_requires_the_three_texts(missing):
 def test_submit_summary_checks_each_business_issue(change, field):
     content = {**CONTENT, "business_issues": [CONTENT["business_issues"][0],
                                               {**CONTENT["business_issues"][0], **change}]}
-    assert refused(schemas.SubmitSummaryArgs, {"summary_id": "S1", "summary": content}) == {
+    assert refused(schemas.SubmitSummaryArgs, {"summary_id": SUMMARY_ID, "summary": content}) == {
         f"summary.business_issues.1.{field}"}
 
 
 def test_business_issues_may_be_left_out():
     content = {k: v for k, v in CONTENT.items() if k != "business_issues"}
-    assert load(schemas.SubmitSummaryArgs, {"summary_id": "S1", "summary": content})["summary"]["business_issues"] == []
+    loaded = load(schemas.SubmitSummaryArgs, {"summary_id": SUMMARY_ID, "summary": content})
+    assert loaded["summary"]["business_issues"] == []
 
 
 @pytest.mark.parametrize("schema, data, field", [
     (schemas.SummaryArgs, {"summary_id": ""}, "summary_id"),
     (schemas.SummaryArgs, {"summary_id": 7}, "summary_id"),
+    (schemas.SummaryArgs, {"summary_id": "c0123456789abcdef:unit:U001"}, "summary_id"),
+    (schemas.SummaryArgs, {"summary_id": f"{SUMMARY_ID}\n"}, "summary_id"),
+    (schemas.IssueArgs, {"issue_id": SUMMARY_ID}, "issue_id"),
+    (schemas.ListSummariesArgs, {"campaign_id": "C-2024"}, "campaign_id"),
+    (schemas.ListIssuesArgs, {"campaign_id": "c1"}, "campaign_id"),
+    (schemas.CampaignReportArgs, {"campaign_id": "c0123456789abcdef*"}, "campaign_id"),
     (schemas.IssueArgs, {"issue_id": None}, "issue_id"),
     (schemas.ListSummariesArgs, {"status": "late"}, "status"),
     (schemas.ListSummariesArgs, {"unit_code": "bad code!"}, "unit_code"),
@@ -98,18 +106,19 @@ def test_business_issues_may_be_left_out():
     (schemas.ListIssuesArgs, {"department": "Elderly"}, "department"),
     (schemas.ListIssuesArgs, {"limit": "10"}, "limit"),
     (schemas.ListDepartmentsArgs, {"cursor": 5}, "cursor"),
-    (schemas.AnswerIssueArgs, {"issue_id": "I1", "answer": {"measures": "", "resolved": True}}, "answer.measures"),
-    (schemas.AnswerIssueArgs, {"issue_id": "I1", "answer": {"measures": "办", "resolved": "yes"}}, "answer.resolved"),
-    (schemas.AnswerIssueArgs, {"issue_id": "I1", "answer": {"measures": "办"}}, "answer.resolved"),
-    (schemas.AnswerIssueArgs, {"issue_id": "I1", "answer": None}, "answer"),
-    (schemas.TransferIssueArgs, {"issue_id": "I1", "department": "Bad Code", "reason": "转"}, "department"),
-    (schemas.TransferIssueArgs, {"issue_id": "I1", "department": None, "reason": ""}, "reason"),
-    (schemas.TransferIssueArgs, {"issue_id": "I1", "reason": "转"}, "department"),
-    (schemas.RateIssueArgs, {"issue_id": "I1", "rating": {"satisfied": 1}}, "rating.satisfied"),
-    (schemas.RateIssueArgs, {"issue_id": "I1", "rating": {"satisfied": "false"}}, "rating.satisfied"),
-    (schemas.AnswerIssueArgs, {"issue_id": "I1", "answer": {"measures": "办", "resolved": 0}}, "answer.resolved"),
-    (schemas.RateIssueArgs, {"issue_id": "I1", "rating": {"comment": "好"}}, "rating.satisfied"),
-    (schemas.RateIssueArgs, {"issue_id": "I1", "rating": {"satisfied": True, "comment": "长" * 2001}},
+    (schemas.AnswerIssueArgs, {"issue_id": ISSUE_ID, "answer": {"measures": "", "resolved": True}}, "answer.measures"),
+    (schemas.AnswerIssueArgs, {"issue_id": ISSUE_ID, "answer": {"measures": "办", "resolved": "yes"}},
+     "answer.resolved"),
+    (schemas.AnswerIssueArgs, {"issue_id": ISSUE_ID, "answer": {"measures": "办"}}, "answer.resolved"),
+    (schemas.AnswerIssueArgs, {"issue_id": ISSUE_ID, "answer": None}, "answer"),
+    (schemas.TransferIssueArgs, {"issue_id": ISSUE_ID, "department": "Bad Code", "reason": "转"}, "department"),
+    (schemas.TransferIssueArgs, {"issue_id": ISSUE_ID, "department": None, "reason": ""}, "reason"),
+    (schemas.TransferIssueArgs, {"issue_id": ISSUE_ID, "reason": "转"}, "department"),
+    (schemas.RateIssueArgs, {"issue_id": ISSUE_ID, "rating": {"satisfied": 1}}, "rating.satisfied"),
+    (schemas.RateIssueArgs, {"issue_id": ISSUE_ID, "rating": {"satisfied": "false"}}, "rating.satisfied"),
+    (schemas.AnswerIssueArgs, {"issue_id": ISSUE_ID, "answer": {"measures": "办", "resolved": 0}}, "answer.resolved"),
+    (schemas.RateIssueArgs, {"issue_id": ISSUE_ID, "rating": {"comment": "好"}}, "rating.satisfied"),
+    (schemas.RateIssueArgs, {"issue_id": ISSUE_ID, "rating": {"satisfied": True, "comment": "长" * 2001}},
      "rating.comment"),
 ])
 def test_rpc_arguments_are_refused_naming_the_field(schema, data, field):
@@ -117,8 +126,9 @@ def test_rpc_arguments_are_refused_naming_the_field(schema, data, field):
 
 
 def test_transfer_to_none_means_triage_and_a_rating_comment_is_optional():
-    assert load(schemas.TransferIssueArgs, {"issue_id": "I1", "department": None, "reason": "转"})["department"] is None
-    assert load(schemas.RateIssueArgs, {"issue_id": "I1", "rating": {"satisfied": True}})["rating"]["comment"] == ""
+    to_triage = {"issue_id": ISSUE_ID, "department": None, "reason": "转"}
+    assert load(schemas.TransferIssueArgs, to_triage)["department"] is None
+    assert load(schemas.RateIssueArgs, {"issue_id": ISSUE_ID, "rating": {"satisfied": True}})["rating"]["comment"] == ""
 
 
 def test_the_seed_file_holds_the_contracts_seven_departments():
@@ -135,3 +145,55 @@ def test_a_seed_file_with_a_bad_entry_is_refused(tmp_path):
     path.write_text(json.dumps([{**DEPARTMENT, "contact_email": "nope"}]), encoding="utf-8")
     with pytest.raises(ValidationError):
         read_seed(path)
+
+
+@pytest.mark.parametrize("schema, data", [
+    (schemas.SummaryArgs, {"summary_id": "S0000042"}),  # issued by an earlier version (a counter)
+    (schemas.IssueArgs, {"issue_id": "I0000042"}),
+    (schemas.ListIssuesArgs, {"campaign_id": "c0123456789abcdef"}),
+])
+def test_every_id_shape_ever_issued_is_accepted(schema, data):
+    assert load(schema, data)
+
+
+CHANGING = {
+    schemas.RegisterDepartmentArgs: {"department": DEPARTMENT},
+    schemas.UpdateDepartmentArgs: {"code": "elderly-care", "changes": {"name": "养老服务司"}},
+    schemas.DepartmentArgs: {"code": "elderly-care"},
+    schemas.SubmitSummaryArgs: {"summary_id": SUMMARY_ID, "summary": CONTENT},
+    schemas.AcknowledgeIssueArgs: {"issue_id": ISSUE_ID},
+    schemas.AnswerIssueArgs: {"issue_id": ISSUE_ID, "answer": {"measures": "办", "resolved": True}},
+    schemas.TransferIssueArgs: {"issue_id": ISSUE_ID, "department": None, "reason": "转"},
+    schemas.RateIssueArgs: {"issue_id": ISSUE_ID, "rating": {"satisfied": True}},
+}
+
+
+@pytest.mark.parametrize("schema", CHANGING)
+def test_every_state_change_takes_an_optional_request_id_bound_without_it(schema):
+    args = load(schema, {**CHANGING[schema], "request_id": "retry-1"})
+    assert args["request_id"] == "retry-1" and "request_id" not in schemas.without_request(args)
+    assert load(schema, CHANGING[schema])["request_id"] is None
+    assert refused(schema, {**CHANGING[schema], "request_id": "bad\x00id"}) == {"request_id"}
+
+
+@pytest.mark.parametrize("changes, field", [
+    ({}, "changes"),
+    ({"name": " "}, "changes.name"),
+    ({"categories": ["other"]}, "changes.categories.0"),
+    ({"categories": ["elderly_care", "elderly_care"]}, "changes.categories"),
+    ({"contact_email": "nope"}, "changes.contact_email"),
+    ({"code": "new-code"}, "changes.code"),
+    ("养老", "changes"),
+])
+def test_update_department_refuses(changes, field):
+    assert refused(schemas.UpdateDepartmentArgs, {"code": "elderly-care", "changes": changes}) == {field}
+
+
+def test_update_department_takes_any_of_its_three_fields():
+    changes = {"name": "养老服务司", "categories": [], "contact_email": "yl@mca.example"}
+    assert load(schemas.UpdateDepartmentArgs, {"code": "elderly-care", "changes": changes})["changes"] == changes
+
+
+@pytest.mark.parametrize("code", ["Elderly", "", None, "a" * 33])
+def test_a_department_is_named_by_a_department_code(code):
+    assert refused(schemas.DepartmentArgs, {"code": code}) == {"code"}

@@ -1,0 +1,171 @@
+"""The RPC boundary (contract §3 and §6): `@rpc`, nameko's entrypoint with hostile messages refused
+at once, and what `@allow` checks of every call's arguments.
+
+Every RPC method of a service (and the topology step) declares its `rpc-<service>` queue with the
+same quorum arguments (`amqp_names.rpc_queue`).
+
+A request whose body is larger than 4 MiB (checked before decoding), is not a JSON object
+(`services.common.raw_messages`: compressed bodies and other content types included), has no
+`args` (a list) and `kwargs` (an object), is nested deeper than any valid call, or has no
+`reply_to` is never acted on: the caller gets a `ValidationError` (`_schema`) reply at once instead
+of waiting for its timeout, and one log line names the reason and the size, never the body.
+nameko's own consumer would log the whole body of an undecodable message and never answer it."""
+import logging
+import traceback
+import uuid
+from functools import partial
+
+import amqp.exceptions
+import kombu.exceptions
+import redis.exceptions
+from nameko import rpc as nameko_rpc
+from nameko.amqp.publish import Publisher
+from nameko.constants import AMQP_SSL_CONFIG_KEY, LOGIN_METHOD_CONFIG_KEY
+from nameko.exceptions import serialize
+
+from . import amqp_names
+from .errors import InternalError, ServiceError, Unavailable, ValidationError
+from .raw_messages import RawQueueConsumer, Refused, json_object
+from .redis_ha import NotReplicated
+from .schemas import SURROGATES, safe_key
+
+log = logging.getLogger(__name__)
+
+# A valid call nests a handful of levels (report -> volunteers -> item -> field).
+MAX_DEPTH = 32
+READ_ONLY_PREFIXES = ("get_", "list_")
+READ_ONLY_METHODS = ("reporting_progress", "campaign_report")
+# Redis or the broker out of reach (contract §3 v2 `Unavailable`): builtin ConnectionError and
+# TimeoutError cover sockets refused, reset or timed out under kombu and nameko's publisher;
+# NotReplicated is a write no Redis replica confirmed in time (the retry finds it if it was kept).
+OUTAGES = (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError, NotReplicated,
+           kombu.exceptions.OperationalError, amqp.exceptions.ConnectionError, ConnectionError, TimeoutError)
+
+
+def is_read_only(method):
+    """Contract §7's read-only methods; every other method changes state (and is audited)."""
+    return method.startswith(READ_ONLY_PREFIXES) or method in READ_ONLY_METHODS
+
+
+def nesting_depth(value):
+    """How deep lists and objects nest in `value`, without recursion."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, (dict, list)):
+            deepest = max(deepest, depth)
+            if depth > MAX_DEPTH:
+                return depth
+            children = item.values() if isinstance(item, dict) else item
+            stack.extend((child, depth + 1) for child in children)
+    return deepest
+
+
+def admitted_body(message):
+    """The request's decoded body, or `Refused` naming why it is not acted on."""
+    body = json_object(message)
+    if not isinstance(body.get("args"), list) or not isinstance(body.get("kwargs"), dict):
+        raise Refused("not an object with args and kwargs")
+    if nesting_depth(body) > MAX_DEPTH:
+        raise Refused("nested too deeply")
+    return body
+
+
+class GuardedQueueConsumer(RawQueueConsumer):
+    """Takes each request undecoded, so its size is checked first."""
+
+    def screen(self, provider, message):
+        try:
+            if not isinstance(message.properties.get("reply_to"), str):
+                raise Refused("no reply_to")
+            body = admitted_body(message)
+        except Refused as refusal:
+            self.container.spawn_managed_thread(partial(provider.refuse, message, str(refusal)))
+            return
+        self.handle_message(provider, body, message)
+
+
+class GuardedRpcConsumer(nameko_rpc.RpcConsumer):
+    queue_consumer = GuardedQueueConsumer()
+
+    def setup(self):
+        """`rpc-<service>` as a quorum queue (`amqp_names.rpc_queue`): nameko's own is a classic
+        queue without arguments, and a queue's arguments cannot differ between declarations."""
+        if self.queue is None:
+            self.queue = amqp_names.rpc_queue(self.container.service_name,
+                                              nameko_rpc.get_rpc_exchange(self.container.config))
+            self.queue_consumer.register_provider(self)
+            self._registered = True
+
+    def refuse(self, message, reason):
+        log.warning("rpc request refused: %s (%d bytes)", reason, len(message.body))
+        reply_to = message.properties.get("reply_to")
+        if isinstance(reply_to, str):
+            self.reply_refusal(message, reply_to)
+        try:
+            self.queue_consumer.ack_message(message)
+        except OSError as exc:  # the connection just died: the broker redelivers, we refuse again
+            log.warning("refused rpc request not acked (%s)", type(exc).__name__)
+
+    def reply_refusal(self, message, reply_to):
+        """Always JSON: the request's own content type may be anything."""
+        config = self.container.config
+        error = ValidationError.field("_schema", "请求不是有效的 JSON 对象或过大(Not a valid JSON object or too large).")
+        publisher = Publisher(self.container.config[nameko_rpc.AMQP_URI_CONFIG_KEY],
+                              ssl=config.get(AMQP_SSL_CONFIG_KEY), login_method=config.get(LOGIN_METHOD_CONFIG_KEY))
+        try:
+            publisher.publish({"result": None, "error": serialize(error)}, serializer="json",
+                              exchange=nameko_rpc.get_rpc_exchange(config), routing_key=reply_to,
+                              correlation_id=message.properties.get("correlation_id"))
+        except Exception as exc:
+            log.warning("rpc refusal not sent (%s)", type(exc).__name__)
+
+
+class Rpc(nameko_rpc.Rpc):
+    rpc_consumer = GuardedRpcConsumer()
+
+
+rpc = Rpc.decorator
+
+
+def check_unicode(signature, args, kwargs):
+    """`ValidationError` naming the argument path of the first lone surrogate in a string or an
+    object's key (it could not be encoded for Redis, a log line or a reply)."""
+    stack = list(arguments(signature, args, kwargs).items())
+    while stack:
+        path, value = stack.pop()
+        if isinstance(value, str):
+            if SURROGATES.search(value):
+                raise ValidationError.field(path, "含有无效的 Unicode 字符(Invalid Unicode).")
+        elif isinstance(value, dict):
+            if any(not isinstance(key, str) or SURROGATES.search(key) for key in value):
+                raise ValidationError.field(path, "键名含有无效的 Unicode 字符(Invalid Unicode in a key).")
+            stack.extend((f"{path}.{safe_key(key)}", item) for key, item in value.items())
+        elif isinstance(value, list):
+            stack.extend((f"{path}.{index}", item) for index, item in enumerate(value))
+
+
+def arguments(signature, args, kwargs):
+    """The call's arguments by name (nameko has already checked they fit the signature)."""
+    return dict(list(signature.bind(None, *args, **kwargs).arguments.items())[1:])
+
+
+def answer_for(exc, where):
+    """What the caller gets for an exception raised in `where` ("service.method"): our own errors
+    as they are, an outage as `Unavailable` (one warning line), anything else as `InternalError`."""
+    if isinstance(exc, ServiceError):
+        return exc
+    if isinstance(exc, OUTAGES):
+        log.warning("%s unavailable: %s", where, type(exc).__name__)
+        return Unavailable("服务暂时不可用, 请稍后用同一 request_id 重试(Temporarily unavailable, retry).")
+    return internal_error(exc)
+
+
+def internal_error(exc):
+    """Log where it failed under a fresh reference; the caller gets only the reference.
+
+    The frames are logged, not the exception's text, which may quote the data being handled."""
+    ref = uuid.uuid4().hex[:12]
+    frames = "".join(traceback.format_tb(exc.__traceback__))
+    log.error("internal error ref=%s: %s\n%s", ref, type(exc).__name__, frames)
+    return InternalError(ref)

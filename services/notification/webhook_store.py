@@ -1,0 +1,132 @@
+"""The webhook half of NotificationStore (its keys are listed in store.py): webhooks, their
+secrets kept apart from them, deliveries and the envelopes they post."""
+import json
+
+from services.common import listing
+
+
+class WebhookStore:
+    def webhook_key(self, webhook_id):
+        return self.key("webhook", webhook_id)
+
+    def secret_key(self, webhook_id):
+        return self.key("webhook-secret", webhook_id)
+
+    def webhook_index(self, recipient=None):
+        return self.key("webhooks", recipient or "all")
+
+    def delivery_key(self, delivery_id):
+        return self.key("delivery", delivery_id)
+
+    def deliveries_index(self, webhook_id):
+        return self.key("deliveries", webhook_id)
+
+    def envelope_key(self, event_id):
+        return self.key("envelope", event_id)
+
+    # Webhooks
+
+    def webhook(self, webhook_id):
+        return self.load(self.webhook_key(webhook_id))
+
+    def webhook_in(self, tx, webhook_id):
+        return tx.get(self.webhook_key(webhook_id))
+
+    def webhooks_of(self, tx, recipient):
+        """Every webhook of a recipient, read under WATCH (a registration meanwhile retries the caller)."""
+        index = self.webhook_index(recipient)
+        tx.watch(index)
+        keys = [self.webhook_key(listing.record_id(m)) for m in tx.reader.zrange(index, 0, -1)]
+        if not keys:
+            return []
+        tx.watch(*keys)
+        return [hook for hook in (self.decode(raw) for raw in tx.reader.mget(keys))
+                if hook is not None and not hook.get("deleted_at")]
+
+    def save_new_webhook(self, tx, webhook, secret):
+        tx.put(self.webhook_key(webhook["id"]), webhook)
+
+        def index(pipe):
+            pipe.set(self.secret_key(webhook["id"]), secret)
+            listing.add(pipe, self.webhook_index(), webhook)
+            listing.add(pipe, self.webhook_index(webhook["recipient"]), webhook)
+
+        tx.write(index)
+
+    def delete_webhook(self, tx, webhook):
+        """Keep the deleted record; drop its secret, its indexes and its delivery log. Jobs still
+        queued find the secret gone and end."""
+        hook_id = webhook["id"]
+        deliveries = [self.delivery_key(listing.record_id(m))
+                      for m in tx.reader.zrange(self.deliveries_index(hook_id), 0, -1)]
+        tx.put(self.webhook_key(hook_id), webhook)
+
+        def remove(pipe):
+            pipe.delete(self.secret_key(hook_id), self.deliveries_index(hook_id), *deliveries)
+            listing.remove(pipe, self.webhook_index(), webhook)
+            listing.remove(pipe, self.webhook_index(webhook["recipient"]), webhook)
+
+        tx.write(remove)
+
+    def list_webhooks(self, recipient, limit, cursor):
+        return listing.page(self, self.webhook_index(recipient), self.webhook_key, limit, cursor)
+
+    # Deliveries
+
+    def delivery(self, delivery_id):
+        return self.load(self.delivery_key(delivery_id))
+
+    def delivery_in(self, tx, delivery_id):
+        return tx.get(self.delivery_key(delivery_id))
+
+    def save_new_delivery(self, tx, delivery, envelope):
+        tx.put(self.delivery_key(delivery["id"]), delivery)
+
+        def index(pipe):
+            # The exact bytes every attempt posts and signs: a redelivery is byte for byte the same.
+            pipe.set(self.envelope_key(delivery["event_id"]), json.dumps(envelope, ensure_ascii=False), nx=True)
+            listing.add(pipe, self.deliveries_index(delivery["webhook_id"]), delivery)
+            self.schedule(pipe, "delivery", delivery["id"], 0)
+
+        tx.write(index)
+
+    def save_delivery(self, tx, delivery, delay):
+        """Save a delivery and queue its next attempt in `delay` seconds (None: no further attempt)."""
+        tx.put(self.delivery_key(delivery["id"]), delivery)
+        if delay is None:
+            tx.write(lambda pipe: self.unschedule(pipe, "delivery", delivery["id"]))
+        else:
+            tx.write(lambda pipe: self.schedule(pipe, "delivery", delivery["id"], delay))
+
+    def list_deliveries(self, webhook_id, status, limit, cursor):
+        keep = None if status is None else (lambda delivery: delivery["status"] == status)
+        return listing.page(self, self.deliveries_index(webhook_id), self.delivery_key, limit, cursor, keep)
+
+    def delivery_job(self, delivery_id):
+        """(delivery, url, secret, body bytes) for one attempt, or None when it or its webhook is gone."""
+        delivery = self.delivery(delivery_id)
+        if delivery is None:
+            return None
+        hook_id = delivery["webhook_id"]
+        hook, secret, body = self.client.mget([self.webhook_key(hook_id), self.secret_key(hook_id),
+                                               self.envelope_key(delivery["event_id"])])
+        if hook is None or secret is None or body is None:
+            return None
+        return delivery, self.decode(hook)["url"], secret, body.encode()
+
+    def drop_delivery_job(self, delivery_id):
+        self.client.zrem(self.due_key("delivery"), delivery_id)
+
+    def record_delivery_attempt(self, delivery_id, outcome):
+        """Apply `outcome(delivery) -> (delivery, seconds to the next attempt or None)`; None when gone."""
+        def work(tx):
+            delivery = self.delivery_in(tx, delivery_id)
+            hook = None if delivery is None else self.webhook_in(tx, delivery["webhook_id"])
+            if hook is None or hook.get("deleted_at"):
+                tx.write(lambda pipe: self.unschedule(pipe, "delivery", delivery_id))
+                return None
+            updated, delay = outcome(delivery)
+            self.save_delivery(tx, updated, delay)
+            return updated
+
+        return self.transact(work)

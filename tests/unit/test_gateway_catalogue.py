@@ -1,0 +1,79 @@
+"""The gateway's catalogue (services/gateway/catalogue.py) names every RPC of every service, each with
+the schema of exactly that method's arguments, and its OpenAPI document is valid OpenAPI 3.1."""
+import inspect
+
+import pytest
+from nameko.rpc import Rpc
+from openapi_spec_validator import validate
+
+from services.common import topology
+from services.gateway import catalogue, openapi
+
+
+def rpc_methods(service_cls):
+    """{method name: function} of the @rpc entrypoints of a service class, as nameko sees them."""
+    return {name: method for name, method in inspect.getmembers(service_cls, callable)
+            if any(isinstance(entrypoint, Rpc) for entrypoint in getattr(method, "nameko_entrypoints", ()))}
+
+
+SERVICES = {name: topology.service_class(name) for name in topology.SERVICES}
+
+
+def test_every_rpc_of_every_service_has_an_entry_and_nothing_else_does():
+    served = {(service, method) for service, cls in SERVICES.items() for method in rpc_methods(cls)}
+    assert served and set(catalogue.OPERATIONS) == served
+
+
+@pytest.mark.parametrize("service, method", sorted(catalogue.OPERATIONS))
+def test_each_schema_declares_exactly_the_methods_arguments(service, method):
+    function = rpc_methods(SERVICES[service])[method]
+    parameters = set(inspect.signature(function).parameters) - {"self"}
+    assert set(catalogue.OPERATIONS[(service, method)].schema._declared_fields) == parameters
+
+
+@pytest.mark.parametrize("method, read_only", [
+    ("get_campaign", True), ("list_inbox", True), ("reporting_progress", True), ("campaign_report", True),
+    ("create_campaign", False), ("check_deadlines", False), ("mark_read", False), ("register_unit", False),
+])
+def test_get_is_for_the_contracts_read_only_methods(method, read_only):
+    assert catalogue.is_read_only(method) is read_only
+
+
+@pytest.fixture(scope="module")
+def document():
+    return openapi.document()
+
+
+def test_the_openapi_document_is_valid_openapi_3_1(document):
+    assert document["openapi"] == "3.1.0"
+    validate(document)
+
+
+def test_the_document_names_every_operation_with_its_http_methods(document):
+    for op in catalogue.OPERATIONS.values():
+        assert set(document["paths"][f"/api/v1/{op.service}/{op.method}"]) == {m.lower() for m in op.http_methods}
+    assert set(document["paths"]["/api/v1/summary/export_report"]) == {"get"}
+
+
+def test_every_operation_is_behind_the_bearer_scheme_and_documents_its_errors(document):
+    assert document["components"]["securitySchemes"]["bearer"] == {
+        "type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
+    assert document["security"] == [{"bearer": []}]
+    for path in document["paths"].values():
+        for operation in path.values():
+            assert {"200", "401", "403", "404", "409", "422", "500", "503", "504"} <= set(operation["responses"])
+
+
+def test_query_parameters_come_from_the_methods_schema(document):
+    parameters = {p["name"]: p for p in document["paths"]["/api/v1/pairing/list_pairings"]["get"]["parameters"]}
+    assert parameters["limit"]["schema"]["type"] == "integer"
+    assert parameters["campaign_id"]["required"] is True
+    assert parameters["status"]["schema"] == {"type": "string", "enum": ["reported", "approved", "rejected",
+                                                                        "withdrawn"]}
+
+
+def test_request_bodies_refer_to_the_services_schemas(document):
+    body = document["paths"]["/api/v1/pairing/report_pairing"]["post"]["requestBody"]
+    assert body["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/pairing.ReportPairingArgs"}
+    target = document["components"]["schemas"]["pairing.Target"]
+    assert "district" in target["required"] and target["additionalProperties"] is False
