@@ -54,7 +54,7 @@ def own_entities(cls, delays):
     service = cls.name
     declared = [retry_exchange(service), redeliver_exchange(service), dead_letter_queue(service)]
     declared += [retry_queue(service, seconds) for seconds in delays]
-    if serves_rpc(cls):  # nameko would declare it too, with the same arguments (rpc_queue)
+    if serves_rpc(cls):  # services.common.rpc declares it too, with the same arguments
         declared.append(rpc_queue(service, get_rpc_exchange({})))
     return declared + [consumer_queue(source, event_type, service, method)
                        for source, event_type, method in handlers_of(cls)]
