@@ -137,7 +137,8 @@ def queue_depth(amqp_uri, queue_name):
 def take_message(amqp_uri, queue_name):
     """Take one message off a queue: (payload, headers), or None when it is empty."""
     with Connection(amqp_uri) as connection:
-        message = connection.SimpleQueue(queue_name, no_ack=True).queue.get(no_ack=True)
+        # Not SimpleQueue: it would declare the queue, with arguments other than the quorum ones.
+        message = Queue(queue_name, no_declare=True)(connection.default_channel).get(no_ack=True)
         return None if message is None else (message.payload, message.headers)
 
 

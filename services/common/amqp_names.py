@@ -4,6 +4,22 @@ from kombu import Exchange, Queue, binding
 from nameko.standalone.events import get_event_exchange
 
 DEFAULT_DELAYS = [1, 2, 4, 8, 16]
+# RPC queues' name (nameko's RPC_QUEUE_TEMPLATE).
+RPC_QUEUE = "rpc-{}"
+# A message the broker has handed out this many times without an ack (a consumer crashing on it,
+# or requeueing it) is dead-lettered instead of looping; node losses and restarts redeliver a
+# message a few times, so the limit is far above that.
+DELIVERY_LIMIT = 20
+
+
+def quorum(**arguments):
+    """Arguments of every durable queue (replicated on a RabbitMQ cluster, one copy on one node).
+    `reject-publish` makes a full queue refuse (the publisher's confirm fails, the outbox retries)
+    and is what at-least-once dead-lettering needs: a retry queue's expired message is removed
+    only once its dead-letter target confirmed it, so no node loss drops it between the two."""
+    return {"x-queue-type": "quorum", "x-delivery-limit": DELIVERY_LIMIT, "x-overflow": "reject-publish",
+            **({"x-dead-letter-strategy": "at-least-once"} if "x-dead-letter-exchange" in arguments else {}),
+            **arguments}
 
 # Headers a retried or dead-lettered event carries (never the caller's token or the body's data).
 ATTEMPTS = "x-attempts"
@@ -39,7 +55,7 @@ def retry_queue(service, seconds):
     ms = delay_ms(seconds)
     return Queue(
         f"{service}.retry.{ms}ms", exchange=retry_exchange(service), routing_key=f"{ms}.#", durable=True,
-        queue_arguments={"x-message-ttl": ms, "x-dead-letter-exchange": f"{service}.redeliver"})
+        queue_arguments=quorum(**{"x-message-ttl": ms, "x-dead-letter-exchange": f"{service}.redeliver"}))
 
 
 def dead_letter_exchange(service):
@@ -49,7 +65,20 @@ def dead_letter_exchange(service):
 
 def dead_letter_queue(service):
     return Queue(f"{service}.dead-letter", exchange=dead_letter_exchange(service),
-                 routing_key=f"{service}.dead-letter", durable=True, no_declare=False)
+                 routing_key=f"{service}.dead-letter", durable=True, no_declare=False,
+                 queue_arguments=quorum())
+
+
+def to_dead_letters(service):
+    """A consumer queue's broker-side dead-lettering (past DELIVERY_LIMIT) into the service's own
+    dead-letter queue; `x-death` there names the queue it came from."""
+    return {"x-dead-letter-exchange": f"{service}.dead-letter", "x-dead-letter-routing-key": f"{service}.dead-letter"}
+
+
+def rpc_queue(service, exchange):
+    """A service's RPC queue: no dead-lettering (its caller has long timed out by the limit)."""
+    return Queue(RPC_QUEUE.format(service), exchange=exchange, routing_key=f"{service}.*", durable=True,
+                 queue_arguments=quorum())
 
 
 def consumer_queue_name(source, event_type, service, method):
@@ -60,7 +89,7 @@ def consumer_queue_name(source, event_type, service, method):
 def consumer_queue(source, event_type, service, method):
     name = consumer_queue_name(source, event_type, service, method)
     # kombu ignores `exchange=` once `bindings` are given, so both bindings are listed.
-    return Queue(name, durable=True, bindings=[
+    return Queue(name, durable=True, queue_arguments=quorum(**to_dead_letters(service)), bindings=[
         binding(event_exchange(source, declare=source == service), routing_key=event_type),
         binding(redeliver_exchange(service), routing_key=f"*.{name}"),
     ])

@@ -126,20 +126,27 @@ def trusted(properties, headers, source_user, own_user):
     return user_id == source_user or (user_id == own_user and first == source_user)
 
 
+def nodes(amqp_uri):
+    """The broker nodes of an AMQP_URI: kombu's failover list `uri;uri;...` (one user and vhost)."""
+    return [node.strip() for node in amqp_uri.split(";") if node.strip()]
+
+
 def login(amqp_uri):
     """The user an AMQP URI connects as."""
-    return unquote(urlsplit(amqp_uri).username or "guest")
+    return unquote(urlsplit(nodes(amqp_uri)[0]).username or "guest")
 
 
 def with_credentials(amqp_uri, user, password):
-    """`amqp_uri` (same broker, same vhost) connecting as `user`."""
-    parts = urlsplit(amqp_uri)
-    host = parts.netloc.rpartition("@")[2]
-    return urlunsplit(parts._replace(netloc=f"{quote(user, safe='')}:{quote(password, safe='')}@{host}"))
+    """`amqp_uri` (same brokers, same vhost) connecting as `user`."""
+    def one(node):
+        parts = urlsplit(node)
+        host = parts.netloc.rpartition("@")[2]
+        return urlunsplit(parts._replace(netloc=f"{quote(user, safe='')}:{quote(password, safe='')}@{host}"))
+    return ";".join(one(node) for node in nodes(amqp_uri))
 
 
 def vhost(amqp_uri):
-    path = urlsplit(amqp_uri).path
+    path = urlsplit(nodes(amqp_uri)[0]).path
     return unquote(path[1:]) if len(path) > 1 else "/"
 
 

@@ -1,6 +1,9 @@
 """The RPC boundary (contract §3 and §6): `@rpc`, nameko's entrypoint with hostile messages refused
 at once, and what `@allow` checks of every call's arguments.
 
+Every RPC method of a service (and the topology step) declares its `rpc-<service>` queue with the
+same quorum arguments (`amqp_names.rpc_queue`).
+
 A request whose body is larger than 4 MiB (checked before decoding), is not a JSON object
 (`services.common.raw_messages`: compressed bodies and other content types included), has no
 `args` (a list) and `kwargs` (an object), is nested deeper than any valid call, or has no
@@ -20,8 +23,10 @@ from nameko.amqp.publish import Publisher
 from nameko.constants import AMQP_SSL_CONFIG_KEY, LOGIN_METHOD_CONFIG_KEY
 from nameko.exceptions import serialize
 
+from . import amqp_names
 from .errors import InternalError, ServiceError, Unavailable, ValidationError
 from .raw_messages import RawQueueConsumer, Refused, json_object
+from .redis_ha import NotReplicated
 from .schemas import SURROGATES, safe_key
 
 log = logging.getLogger(__name__)
@@ -31,9 +36,10 @@ MAX_DEPTH = 32
 READ_ONLY_PREFIXES = ("get_", "list_")
 READ_ONLY_METHODS = ("reporting_progress", "campaign_report")
 # Redis or the broker out of reach (contract §3 v2 `Unavailable`): builtin ConnectionError and
-# TimeoutError cover sockets refused, reset or timed out under kombu and nameko's publisher.
-OUTAGES = (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError, kombu.exceptions.OperationalError,
-           amqp.exceptions.ConnectionError, ConnectionError, TimeoutError)
+# TimeoutError cover sockets refused, reset or timed out under kombu and nameko's publisher;
+# NotReplicated is a write no Redis replica confirmed in time (the retry finds it if it was kept).
+OUTAGES = (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError, NotReplicated,
+           kombu.exceptions.OperationalError, amqp.exceptions.ConnectionError, ConnectionError, TimeoutError)
 
 
 def is_read_only(method):
@@ -81,6 +87,15 @@ class GuardedQueueConsumer(RawQueueConsumer):
 
 class GuardedRpcConsumer(nameko_rpc.RpcConsumer):
     queue_consumer = GuardedQueueConsumer()
+
+    def setup(self):
+        """`rpc-<service>` as a quorum queue (`amqp_names.rpc_queue`): nameko's own is a classic
+        queue without arguments, and a queue's arguments cannot differ between declarations."""
+        if self.queue is None:
+            self.queue = amqp_names.rpc_queue(self.container.service_name,
+                                              nameko_rpc.get_rpc_exchange(self.container.config))
+            self.queue_consumer.register_provider(self)
+            self._registered = True
 
     def refuse(self, message, reason):
         log.warning("rpc request refused: %s (%d bytes)", reason, len(message.body))

@@ -6,26 +6,19 @@ import logging
 from dataclasses import dataclass
 
 import eventlet
-import redis
 from nameko.extensions import DependencyProvider
 
 from . import correlation, metrics, readiness
 from .outbox import Bus, Outbox
+from .redis_ha import redis_client
 from .settings import flag, number, require_setting
 
 log = logging.getLogger(__name__)
 
 
-def redis_client(url):
-    # Short timeouts: a stopped Redis must show in /health within seconds, not hang a worker.
-    return redis.Redis.from_url(
-        url, decode_responses=True, socket_connect_timeout=2, socket_timeout=3,
-        health_check_interval=5, retry_on_timeout=False)
-
-
 @dataclass
 class Resources:
-    client: redis.Redis
+    client: object  # redis.Redis (redis_ha)
     bus: Bus
     outbox: Outbox
     relaying: bool = False
@@ -38,7 +31,7 @@ def resources(container):
     shared = getattr(container, "leifeng_resources", None)
     if shared is None:
         config = container.config
-        client = redis_client(require_setting(config, "REDIS_URL"))
+        client = redis_client(config)
         bus = Bus(require_setting(config, "AMQP_URI"))
         outbox = Outbox(client, f"{container.service_name}:", container.service_name, bus)
         shared = container.leifeng_resources = Resources(client, bus, outbox)

@@ -10,9 +10,10 @@ import inspect
 import sys
 
 from kombu import Connection, Queue
+from nameko.rpc import Rpc, get_rpc_exchange
 
 from .amqp_names import (DEFAULT_DELAYS, consumer_queue, dead_letter_queue, event_exchange, redeliver_exchange,
-                   retry_exchange, retry_queue)
+                         retry_exchange, retry_queue, rpc_queue)
 from .consumer import ReliableEventHandler
 from .settings import delays, load_config
 
@@ -27,6 +28,11 @@ def handlers_of(service_cls):
             if isinstance(entrypoint, ReliableEventHandler):
                 found.append((entrypoint.source_service, entrypoint.event_type, method_name))
     return sorted(found)
+
+
+def serves_rpc(service_cls):
+    return any(isinstance(entrypoint, Rpc) for _, method in inspect.getmembers(service_cls, callable)
+               for entrypoint in getattr(method, "nameko_entrypoints", ()))
 
 
 def service_class(name):
@@ -48,6 +54,8 @@ def own_entities(cls, delays):
     service = cls.name
     declared = [retry_exchange(service), redeliver_exchange(service), dead_letter_queue(service)]
     declared += [retry_queue(service, seconds) for seconds in delays]
+    if serves_rpc(cls):  # services.common.rpc declares it too, with the same arguments
+        declared.append(rpc_queue(service, get_rpc_exchange({})))
     return declared + [consumer_queue(source, event_type, service, method)
                        for source, event_type, method in handlers_of(cls)]
 

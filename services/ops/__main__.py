@@ -5,12 +5,14 @@ python -m services.ops [--config config.yml] dead-letters replay SERVICE (EVENT_
 python -m services.ops [--config config.yml] dead-letters drop SERVICE (EVENT_ID | --all)
 python -m services.ops [--config config.yml] rescale-due-scores [--key KEY ...]
 python -m services.ops [--config config.yml] audit [--service S] [--who SUB] [--record ID] [--since T]
+python -m services.ops [--config config.yml] migrate-queues [--service-class MODULE:CLASS ...]
 python -m services.ops [--config config.yml] trace CORRELATION_ID [--log FILE ...] [--since T]"""
 import argparse
 import importlib
 import sys
 import warnings
 
+from amqp.exceptions import AMQPError
 from redis.exceptions import RedisError
 
 # eventlet and pkg_resources announce their deprecation on import: noise in an operator's terminal.
@@ -19,10 +21,11 @@ warnings.filterwarnings("ignore", message="pkg_resources is deprecated")
 
 from services.common import topology  # noqa: E402
 from services.common.deadlines import rescale_ms_scores  # noqa: E402
-from services.common.settings import load_config, require_setting  # noqa: E402
-from services.common.storage import redis_client  # noqa: E402
+from services.common.amqp_names import DEFAULT_DELAYS  # noqa: E402
+from services.common.settings import delays, load_config  # noqa: E402
+from services.common.redis_ha import redis_client  # noqa: E402
 
-from . import audit, queues, trace  # noqa: E402
+from . import audit, migrate_queues, queues, trace  # noqa: E402
 from .broker import Broker, OpsError  # noqa: E402
 from .dead_letters import DeadLetterQueue  # noqa: E402
 from .provision import uri_for  # noqa: E402
@@ -70,6 +73,10 @@ def parser():
     rescale = commands.add_parser("rescale-due-scores",
                                   help="one-shot v2 migration: due sets scored in milliseconds to seconds")
     rescale.add_argument("--key", action="append", metavar="KEY", help=f"a due set (default: {' '.join(MS_DUE_SETS)})")
+    migration = commands.add_parser("migrate-queues", help="classic queues of an earlier deployment to quorum "
+                                    "queues, messages kept (services stopped first)")
+    migration.add_argument("--service-class", action="append", metavar="MODULE:CLASS",
+                           help="the queues of this service class instead of the four services'")
     audit.add_parser(commands)
     trace.add_parser(commands)
     return main
@@ -89,7 +96,7 @@ MS_DUE_SETS = ("summary:due:summary", "summary:due:ack", "summary:due:answer")
 
 
 def rescale_due_scores(config, keys):
-    client = redis_client(require_setting(config, "REDIS_URL"))
+    client = redis_client(config)
     return [f"{key}: {rescale_ms_scores(client, key)} rescaled" for key in keys or MS_DUE_SETS]
 
 
@@ -97,6 +104,11 @@ def run(args):
     config = load_config(args.config)
     if args.command == "rescale-due-scores":
         print("\n".join(rescale_due_scores(config, args.key)))
+        return 0
+    if args.command == "migrate-queues":
+        retry_delays = delays(config, "EVENT_RETRY_DELAYS", DEFAULT_DELAYS)
+        print("\n".join(migrate_queues.migrate_all(config["AMQP_URI"], service_classes(args.service_class),
+                                                   retry_delays)))
         return 0
     if args.command == "audit":
         return audit.run(config, args)
@@ -128,7 +140,7 @@ def main(argv=None):
         command_line.error(f"{args.action}: give one EVENT_ID or --all")
     try:
         return run(args)
-    except (OpsError, OSError, RedisError) as exc:
+    except (OpsError, OSError, RedisError, AMQPError) as exc:
         print(f"ops: {exc}", file=sys.stderr)
         return 1
 

@@ -3,7 +3,7 @@ the audit trail (services/common/audit.py) of each service, oldest first, as a t
 import redis
 
 from services.common import audit, clock, topology
-from services.common.storage import redis_client
+from services.common.redis_ha import redis_client
 
 from .broker import OpsError
 from .output import table
@@ -34,7 +34,7 @@ def since_ms(text):
 
 def run(config, args):
     start = since_ms(args.since)
-    client = redis_client(config["REDIS_URL"])
+    client = redis_client(config)
     rows = []
     try:
         for service in args.service or topology.SERVICES:

@@ -9,7 +9,8 @@
   `guest` user is ever made;
 - `<dir>/redis/<name>` and `<dir>/redis-users.acl`: a Redis ACL user per service limited to its own
   key prefix, `ops` (read-only, for the audit and queue commands), `admin` (everything: maintenance
-  and tests) and `health` (PING only, no password, for the healthcheck); the default user is off,
+  and tests), `health` (PING only, no password, for the healthcheck), `replication` and `sentinel`
+  (docker-compose.cluster.yml's replica and sentinels); the default user is off,
   so Redis requires a password.
 Passwords are mode 600 in mode 700 directories (git-ignored, never in the image): compose runs the
 service containers as the user owning them (LEIFENG_UID). The definitions and the ACL file hold only
@@ -32,6 +33,14 @@ REDIS_USERS = ("pairing", "activity", "summary", "notification", "gateway")
 # A service's Redis user: its own keys, every command but the server-wide and dangerous ones.
 SERVICE_ACL = ("on #{hash} ~{name}:* resetchannels "
                "-@all +@read +@write +@transaction +@scripting +@connection -@dangerous")
+
+# docker-compose.cluster.yml: the replica's and the sentinels' users (the commands Redis's ACL
+# guide lists for replication and for Sentinel), no keys.
+CLUSTER_ACL = {
+    "replication": "on #{hash} resetchannels -@all +psync +replconf +ping",
+    "sentinel": "on #{hash} allchannels -@all +multi +slaveof +ping +exec +subscribe +config|rewrite +role "
+                "+publish +info +client|setname +client|kill +script|kill",
+}
 
 
 def rabbit_hash(secret):
@@ -60,6 +69,7 @@ def redis_acl(redis_dir):
     lines = ["user default off", "user health on nopass resetchannels -@all +ping",
              f"user admin on #{digest('admin')} ~* &* +@all",
              f"user ops on #{digest('ops')} ~* resetchannels -@all +@read +@connection -@dangerous"]
+    lines += [f"user {name} {acl.format(hash=digest(name))}" for name, acl in CLUSTER_ACL.items()]
     lines += [f"user {name} {SERVICE_ACL.format(hash=digest(name), name=name)}" for name in REDIS_USERS]
     return "\n".join(lines) + "\n"
 
@@ -78,6 +88,7 @@ def main(argv=None):
     base.mkdir(mode=0o700, parents=True, exist_ok=True)
     write_hashes(base / "rabbitmq-definitions.json", json.dumps(definitions(base / "amqp"), indent=2))
     write_hashes(base / "redis-users.acl", redis_acl(base / "redis"))
+    password(".erlang.cookie", base / "rabbitmq")  # docker-compose.cluster.yml's nodes share it
     print(f"compose secrets ready in {base}/ (amqp/, redis/, rabbitmq-definitions.json, redis-users.acl)")
     return 0
 

@@ -17,8 +17,8 @@ import sys
 from urllib.parse import quote, urlsplit
 
 import requests
-from amqp.exceptions import AMQPError
-from nameko.rpc import Rpc, RpcProxy
+from amqp.exceptions import AMQPError, PreconditionFailed
+from nameko.rpc import RpcProxy
 
 from services.common import broker_users as users
 from services.common.broker_users import password, uri_for
@@ -34,7 +34,8 @@ class Unanswered(Exception):
 
 
 def api_uri(amqp_uri):
-    host = urlsplit(amqp_uri).hostname or "127.0.0.1"
+    # Users, permissions and vhosts are the whole cluster's: any node's API will do.
+    host = urlsplit(users.nodes(amqp_uri)[0]).hostname or "127.0.0.1"
     return os.environ.get("RABBIT_API_URI") or f"http://guest:guest@{host}:15672"
 
 
@@ -42,9 +43,7 @@ def needs_of(service_cls):
     """What a service class does on the bus, read off its entrypoints and RPC proxies."""
     calls = sorted({dep.target_service for _, dep in inspect.getmembers(service_cls)
                     if isinstance(dep, RpcProxy)})
-    serves = any(isinstance(entrypoint, Rpc) for _, method in inspect.getmembers(service_cls, callable)
-                 for entrypoint in getattr(method, "nameko_entrypoints", ()))
-    return users.Needs(service_cls.name, serves_rpc=serves, handlers=tuple(topology.handlers_of(service_cls)),
+    return users.Needs(service_cls.name, serves_rpc=topology.serves_rpc(service_cls), handlers=tuple(topology.handlers_of(service_cls)),
                        calls=tuple(calls))
 
 
@@ -105,6 +104,11 @@ def provision(amqp_uri, names=users.USERS, prefix=None, keys_dir=None, managemen
     return [prefix + name for name in names]
 
 
+# The one line `make run` prints when an earlier deployment's classic queues are in the way.
+OUTDATED = ("queues of an earlier deployment are classic queues: stop the services and run "
+            "`python -m services.ops migrate-queues` (docs/operations.md, \"Quorum queues\")")
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m services.ops.provision", description=__doc__.split("\n")[0])
     parser.add_argument("--config", default="config.yml")
@@ -128,6 +132,9 @@ def main(argv=None):
             declare_topology(amqp_uri, delays(config, "EVENT_RETRY_DELAYS", DEFAULT_DELAYS))
     except Unanswered as exc:
         print(f"provision: {exc}", file=sys.stderr)
+        return 1
+    except PreconditionFailed as exc:
+        print(f"provision: {OUTDATED} ({exc.reply_text.split(' for ')[-1].split(' in vhost')[0]})", file=sys.stderr)
         return 1
     except (OSError, AMQPError) as exc:
         print(f"provision: RabbitMQ at {amqp_uri.split('@')[-1]} refused the topology ({type(exc).__name__}: "

@@ -19,7 +19,7 @@ import redis
 
 from services.common import audit, clock, topology
 from services.common.correlation import is_valid
-from services.common.storage import redis_client
+from services.common.redis_ha import redis_client
 
 from .audit import since_ms
 from .broker import OpsError
@@ -97,7 +97,7 @@ def chain(client, correlation_id, log_paths, since=None):
 def run(config, args):
     if not is_valid(args.correlation_id):
         raise OpsError("不是关联编号(not a correlation id): 1-64 of A-Z a-z 0-9 . _ ~ -")
-    steps = chain(redis_client(config["REDIS_URL"]), args.correlation_id, args.log, since_ms(args.since))
+    steps = chain(redis_client(config), args.correlation_id, args.log, since_ms(args.since))
     rows = [(moment.isoformat(timespec="milliseconds").replace("+00:00", "Z"), *rest) for moment, *rest in steps]
     print(table(COLUMNS, rows) if rows else "没有记录(no entries)")
     return 0

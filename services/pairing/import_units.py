@@ -23,7 +23,7 @@ from services.common.outbox import Bus, Outbox
 from services.common.requests import Request
 from services.common.schemas import load
 from services.common.settings import require_setting
-from services.common.storage import redis_client
+from services.common.redis_ha import redis_client
 from services.common.settings import load_config
 
 from . import domain, usecases
@@ -120,7 +120,7 @@ def bus_uri(config):
 
 
 def open_store(config):
-    client = redis_client(require_setting(config, "REDIS_URL"))
+    client = redis_client(config)
     outbox = Outbox(client, f"{SERVICE}:", SERVICE, Bus(bus_uri(config)))
     return PairingStore(client, f"{SERVICE}:", SERVICE, outbox)
 

@@ -159,9 +159,10 @@ class RabbitNode:
 
     NAME = "faultrabbit@localhost"
 
-    def __init__(self):
-        self.port = free_port()
-        self.base = Path(tempfile.mkdtemp(prefix="faultrabbit-"))
+    def __init__(self, name=NAME, port=None, dist_port=None):
+        self.NAME = name
+        self.port = port or free_port()
+        self.base = Path(tempfile.mkdtemp(prefix=f"{name.split('@')[0]}-"))
         (self.base / "enabled_plugins").write_text("[].\n")
         (self.base / "rabbitmq.conf").write_text(f"listeners.tcp.local = 127.0.0.1:{self.port}\n")
         self.env = {
@@ -169,7 +170,7 @@ class RabbitNode:
             "RABBITMQ_NODENAME": self.NAME,
             "RABBITMQ_NODE_IP_ADDRESS": "127.0.0.1",
             "RABBITMQ_NODE_PORT": str(self.port),
-            "RABBITMQ_DIST_PORT": str(free_port()),
+            "RABBITMQ_DIST_PORT": str(dist_port or free_port()),
             "RABBITMQ_CONFIG_FILE": str(self.base / "rabbitmq.conf"),
             "RABBITMQ_ENABLED_PLUGINS_FILE": str(self.base / "enabled_plugins"),
             "RABBITMQ_MNESIA_BASE": str(self.base / "mnesia"),
@@ -203,11 +204,15 @@ class RabbitNode:
                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         wait_until(lambda: not self.answers(), timeout=30, message=f"RabbitMQ node {self.NAME} to stop")
 
+    def kill(self):
+        """The node's machine lost: SIGKILL, no goodbye to the cluster."""
+        os.kill(int((self.base / "node.pid").read_text().strip()), signal.SIGKILL)
+        wait_until(lambda: not self.answers(), timeout=30, message=f"RabbitMQ node {self.NAME} to die")
+
     def kill_leftover(self):
         """If `rabbitmqctl stop` failed, end the node by the pid it wrote."""
-        pid_file = self.base / "node.pid"
-        if self.answers() and pid_file.exists():
-            os.kill(int(pid_file.read_text().strip()), signal.SIGKILL)
+        if self.answers() and (self.base / "node.pid").exists():
+            self.kill()
 
     def remove(self):
         shutil.rmtree(self.base, ignore_errors=True)

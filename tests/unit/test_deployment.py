@@ -69,12 +69,13 @@ def procfile():
     return entries
 
 
-def test_compose_file_is_valid():
+@pytest.mark.parametrize("compose_file", ["docker-compose.yml", "docker-compose.cluster.yml"])
+def test_compose_file_is_valid(compose_file):
     if shutil.which("docker-compose") is None:
-        pytest.fail("docker-compose is not installed, so docker-compose.yml cannot be validated: "
+        pytest.fail("docker-compose is not installed, so the compose files cannot be validated: "
                     "apt-get install docker-compose (.ci/run does)")
-    result = subprocess.run(["docker-compose", "config", "-q"], cwd=ROOT, capture_output=True, text=True,
-                            timeout=60)
+    result = subprocess.run(["docker-compose", "-f", compose_file, "config", "-q"], cwd=ROOT, capture_output=True,
+                            text=True, timeout=60)
     assert result.returncode == 0, result.stderr
 
 

@@ -1,0 +1,103 @@
+"""A three-node RabbitMQ cluster and a Redis primary + replica + three sentinels, of the fault
+tier's own (names, ports and data directories of this tier's cluster tests: 5700-5799 for AMQP
+and Erlang distribution, 6400-6499 for Redis, 26400-26499 for the sentinels)."""
+import shutil
+import signal
+import subprocess
+import tempfile
+from pathlib import Path
+
+import redis
+
+from tests.fault.support import RabbitNode
+from tests.helpers import wait_until
+
+RABBIT_PORTS = (5701, 5702, 5703)
+REDIS_PORTS = (6401, 6402)
+SENTINEL_PORTS = (26401, 26402, 26403)
+SENTINEL_SERVICE = "faultredis"
+
+
+class RabbitCluster:
+    """Three nodes joined into one cluster; `amqp_uri` names all three (kombu's failover list)."""
+
+    def __init__(self):
+        self.nodes = [RabbitNode(f"faultcluster{n}@localhost", port, port + 50)
+                      for n, port in enumerate(RABBIT_PORTS, 1)]
+        self.amqp_uri = ";".join(node.amqp_uri for node in self.nodes)
+
+    def start(self):
+        for node in self.nodes:
+            node.start()
+        for node in self.nodes[1:]:
+            node.ctl("stop_app")
+            node.ctl("join_cluster", self.nodes[0].NAME)
+            node.ctl("start_app")
+            wait_until(node.answers, timeout=60, interval=0.2, message=f"{node.NAME} to rejoin")
+
+    def close(self):
+        for node in self.nodes:
+            try:
+                node.kill_leftover()
+            finally:
+                node.remove()
+
+
+class RedisProcess:
+    def __init__(self, port, base, *argv):
+        self.port = port
+        self.process = None
+        self.client = redis.Redis(port=port, socket_connect_timeout=1, socket_timeout=2, decode_responses=True)
+        assert not self.answers(), f"port {port} is taken (a Redis left over by an interrupted run?)"
+        self.process = subprocess.Popen(["redis-server", *argv], cwd=base, stdout=subprocess.DEVNULL,
+                                        stderr=subprocess.DEVNULL)
+        wait_until(self.answers, timeout=20, interval=0.05, message=f"redis on {port}")
+
+    def answers(self):
+        try:
+            return self.client.ping() and (self.process is None or self.process.poll() is None)
+        except redis.RedisError:
+            return False
+
+    def kill(self):
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGKILL)
+        self.process.wait()
+
+
+class SentinelRedis:
+    """A primary, its replica and three sentinels (quorum 2) that fail over after 1 s of silence."""
+
+    def __init__(self):
+        self.base = Path(tempfile.mkdtemp(prefix="faultsentinel-"))
+        primary, replica = REDIS_PORTS
+        common = ["--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
+        self.primary = RedisProcess(primary, self.base, "--port", str(primary), *common)
+        self.replica = RedisProcess(replica, self.base, "--port", str(replica), *common,
+                                    "--replicaof", "127.0.0.1", str(primary))
+        self.sentinels = [self._sentinel(port, primary) for port in SENTINEL_PORTS]
+        self.setting = ",".join(f"127.0.0.1:{port}" for port in SENTINEL_PORTS)
+        wait_until(self.ready, timeout=30, interval=0.2, message="the replica in sync, seen by every sentinel")
+
+    def ready(self):
+        """A failover can happen: the replica is online and the sentinels know it and each other."""
+        online = self.primary.client.info("replication").get("slave0", {}).get("state") == "online"
+        return online and all(len(sentinel.client.sentinel_slaves(SENTINEL_SERVICE)) == 1
+                              and sentinel.client.sentinel_master(SENTINEL_SERVICE)["num-other-sentinels"] == 2
+                              for sentinel in self.sentinels)
+
+    def _sentinel(self, port, primary):
+        conf = self.base / f"sentinel-{port}.conf"
+        conf.write_text(f"port {port}\nbind 127.0.0.1\n"
+                        f"sentinel monitor {SENTINEL_SERVICE} 127.0.0.1 {primary} 2\n"
+                        f"sentinel down-after-milliseconds {SENTINEL_SERVICE} 1000\n"
+                        f"sentinel failover-timeout {SENTINEL_SERVICE} 5000\n")
+        return RedisProcess(port, self.base, str(conf), "--sentinel")
+
+    def primary_port(self):
+        return self.sentinels[0].client.sentinel_get_master_addr_by_name(SENTINEL_SERVICE)[1]
+
+    def close(self):
+        for process in (self.primary, self.replica, *self.sentinels):
+            process.kill()
+        shutil.rmtree(self.base, ignore_errors=True)
