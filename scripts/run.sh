@@ -19,5 +19,8 @@ if [[ -z ${JWT_PUBLIC_KEY_FILE:-} ]]; then
   fi
 fi
 
+# The console's development sign-in picker (the gateway then listens on 127.0.0.1 only).
+export DEV_SIGN_IN="${DEV_SIGN_IN:-true}"
+
 python -m services.common.topology --config config.yml
 exec honcho start -f Procfile
