@@ -3,7 +3,7 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | md5sum | cut -c1-12)
 
-.PHONY: install run test test-unit test-service test-e2e test-fault topology bench clean
+.PHONY: install run test test-unit test-service test-e2e test-fault test-browser topology bench clean
 
 install: $(STAMP)
 
@@ -17,13 +17,15 @@ run: install
 
 test: install
 	@bash scripts/ensure-infra.sh --for-tests
+	@bash scripts/test-tools.sh
 	$(VENV)/bin/pytest
 
 test-unit: install
 	$(VENV)/bin/pytest tests/unit
 
-test-service test-e2e test-fault: install
+test-service test-e2e test-fault test-browser: install
 	@bash scripts/ensure-infra.sh --for-tests
+	@bash scripts/test-tools.sh
 	$(VENV)/bin/pytest tests/$(subst test-,,$@)
 
 topology: install

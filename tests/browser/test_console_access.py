@@ -1,0 +1,109 @@
+"""What the console refuses, in a real headless Chromium: a unit cannot open another unit's pages
+(the API decides, with the unit's own token) nor the committee's; a form with bad input shows the
+API's ValidationError next to the field it names and keeps what was typed; a post without the
+session's CSRF token changes nothing; sign-out ends the session; the cookie is HttpOnly and Strict."""
+import socket
+
+import pytest
+import requests
+from selenium.webdriver.common.by import By
+
+from tests.service.gateway.support import TARGET, activity_input, campaign_input, code, unit_input
+
+
+def unit_with_activity(system):
+    """A unit with an approved pairing and a planned activity, set up over RPC."""
+    unit = code()
+    committee = system.rpc()
+    committee.pairing.register_unit(unit=unit_input(unit))
+    campaign = committee.pairing.create_campaign(campaign=campaign_input([unit]))
+    pairing = system.rpc("unit", unit=unit).pairing.report_pairing(campaign_id=campaign["id"], unit_code=unit,
+                                                                    target=TARGET)
+    committee.pairing.review_pairing(pairing_id=pairing["id"], decision="approve", comment="")
+    activity = system.rpc("unit", unit=unit).activity.plan_activity(activity=activity_input(pairing["id"]))
+    return unit, activity
+
+
+def test_a_unit_cannot_open_another_units_pages(console, system):
+    owner, activity = unit_with_activity(system)
+    console.sign_in("unit", owner)
+    console.open(f"activity?id={activity['id']}")
+    assert console.all('form[data-action="complete_activity"]')
+
+    console.sign_in("unit", code())
+    console.open(f"activity?id={activity['id']}")
+    assert console.all('.alert[data-status="403"]') and not console.all('form[data-action="complete_activity"]')
+    assert activity["title"] not in console.text()
+    console.open("campaigns")  # a committee page
+    assert console.all('.alert[data-status="404"]')
+
+
+def test_a_bad_form_shows_the_field_error(console):
+    console.sign_in("committee")
+    console.open("units").fill("register_unit", {
+        "unit.code": code(), "unit.name": "测试单位", "unit.party_org": "测试党支部", "unit.contact_name": "王芳",
+        "unit.contact_phone": "12345", "unit.contact_email": "not-an-address"})
+    assert console.field_errors("unit.contact_phone") and console.field_errors("unit.contact_email")
+    assert not console.field_errors("unit.name")
+    form = console.form("register_unit")
+    assert form.find_element(By.NAME, "unit.contact_phone").get_attribute("value") == "12345"
+    console.screenshot("form-error")
+
+
+def test_the_sign_in_page_with_a_bad_token(console):
+    console.driver.delete_all_cookies()
+    console.open("signin")
+    console.screenshot("signin")
+    form = console.driver.find_element(By.CSS_SELECTOR, 'form[action="/console/signin"]')
+    form.find_element(By.NAME, "token").send_keys("not-a-token")
+    console.follow(form.find_element(By.CSS_SELECTOR, "button[type=submit]"))
+    assert console.field_errors("token")
+    console.open("campaigns")
+    assert "/console/signin" in console.driver.current_url
+
+
+def test_session_cookie_csrf_and_sign_out(console, system):
+    console.sign_in("committee")
+    cookie = console.driver.get_cookie("leifeng_console")
+    assert cookie["httpOnly"] and cookie["sameSite"] == "Strict" and cookie["path"] == "/console/"
+    # The same session without the form's CSRF token: refused, and nothing registered.
+    session = requests.Session()
+    session.cookies.set("leifeng_console", cookie["value"], path="/console/")
+    unit = code()
+    posted = session.post(system.url("gateway", "/console/units"), timeout=30, allow_redirects=False,
+                          data={"_action": "register_unit", "unit.code": unit, **{f"unit.{k}": v for k, v in unit_input(unit).items() if k != "code"}})
+    assert posted.status_code == 403
+    assert unit not in console.open("units").text()
+    # The API does not take the console's cookie: it wants a bearer token.
+    assert session.get(system.url("gateway", "/api/v1/pairing/list_units"), timeout=30).status_code == 401
+    console.follow(console.driver.find_element(By.CSS_SELECTOR, "form.signout button"))
+    console.open("campaigns")
+    assert "/console/signin" in console.driver.current_url
+
+
+def test_a_page_lists_with_the_cursor(console, system):
+    committee = system.rpc()
+    for _ in range(21):
+        committee.pairing.register_unit(unit=unit_input(code()))
+    console.sign_in("committee")
+    console.open("units")
+    first = {row.text for row in console.all("table tbody tr")}
+    console.follow(console.driver.find_element(By.CSS_SELECTOR, "a.next"))
+    assert "cursor=" in console.driver.current_url
+    second = {row.text for row in console.all("table tbody tr")}
+    assert second and not first & second
+
+
+def own_address():
+    """This machine's address on its network (a UDP connect sends nothing)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+        probe.connect(("10.255.255.255", 1))
+        return probe.getsockname()[0]
+
+
+def test_with_dev_sign_in_the_gateway_listens_on_loopback_only(system):
+    assert "开发登录" in requests.get(system.url("gateway", "/console/signin"), timeout=30).text
+    address = own_address()
+    assert address != "127.0.0.1"
+    with pytest.raises(ConnectionRefusedError):
+        socket.create_connection((address, system.ports["gateway"]), timeout=5).close()
