@@ -31,7 +31,7 @@ def system(rabbit_manager, tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def driver(tmp_path_factory):
-    assert shutil.which(CHROMIUM) and shutil.which(CHROMEDRIVER), "run scripts/test-tools.sh (chromium, chromium-driver)"
+    assert shutil.which(CHROMIUM) and shutil.which(CHROMEDRIVER), "scripts/test-tools.sh installs chromium"
     workdir = tmp_path_factory.mktemp("chromium")
     options = webdriver.ChromeOptions()
     options.binary_location = CHROMIUM

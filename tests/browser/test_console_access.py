@@ -6,8 +6,10 @@ import socket
 
 import pytest
 import requests
+from openpyxl import Workbook
 from selenium.webdriver.common.by import By
 
+from services.gateway.console.committee import UNIT_COLUMNS
 from tests.service.gateway.support import TARGET, activity_input, campaign_input, code, unit_input
 
 
@@ -62,6 +64,22 @@ def test_the_sign_in_page_with_a_bad_token(console):
     assert "/console/signin" in console.driver.current_url
 
 
+def test_units_are_imported_from_a_sheet_row_by_row(console, tmp_path):
+    good, bad = code(), code()
+    sheet = Workbook()
+    sheet.active.append(list(UNIT_COLUMNS))
+    sheet.active.append([unit_input(good)[name] for name in UNIT_COLUMNS])
+    sheet.active.append([{**unit_input(bad), "contact_phone": "12345"}[name] for name in UNIT_COLUMNS])
+    path = tmp_path / "units.xlsx"
+    sheet.save(path)
+    console.sign_in("committee")
+    form = console.open("units").form("import_units")
+    form.find_element(By.NAME, "_sheet").send_keys(str(path))
+    console.follow(form.find_element(By.CSS_SELECTOR, "button[type=submit]"))
+    assert good in console.text("tr.ok") and bad in console.text("tr.failed")
+    assert "contact_phone" in console.text("tr.failed")
+
+
 def test_session_cookie_csrf_and_sign_out(console, system):
     console.sign_in("committee")
     cookie = console.driver.get_cookie("leifeng_console")
@@ -70,8 +88,9 @@ def test_session_cookie_csrf_and_sign_out(console, system):
     session = requests.Session()
     session.cookies.set("leifeng_console", cookie["value"], path="/console/")
     unit = code()
+    fields = {f"unit.{name}": value for name, value in unit_input(unit).items()}
     posted = session.post(system.url("gateway", "/console/units"), timeout=30, allow_redirects=False,
-                          data={"_action": "register_unit", "unit.code": unit, **{f"unit.{k}": v for k, v in unit_input(unit).items() if k != "code"}})
+                          data={"_action": "register_unit", **fields})
     assert posted.status_code == 403
     assert unit not in console.open("units").text()
     # The API does not take the console's cookie: it wants a bearer token.
