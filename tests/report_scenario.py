@@ -60,11 +60,17 @@ class Script:
                                     occurred_at or data["updated_at"]))
 
 
+REMIND, OVERDUE = "pairing_deadline_approaching", "pairing_overdue"
+# pairing's notices of one unit in one campaign share a subject; the reminder is its seq 1, the
+# overdue notice its seq 2 (each is sent at most once per unit and campaign).
+NOTICE_SEQ = {REMIND: 1, OVERDUE: 2}
+
+
 def deadline_notice(script, record, event_type, unit_code, when):
-    """pairing's `check_deadlines` telling a missing unit (contract §3)."""
-    script.emit("pairing", event_type, pairing_domain.deadline_notice(record, unit_code),
-                seq=pairing_domain.NOTICE_SEQ[event_type],
-                subject=pairing_domain.notice_subject(record["id"], unit_code), occurred_at=clock.iso(at(when)))
+    """pairing's `check_deadlines` telling a missing unit, with contract §4's data."""
+    data = {"campaign_id": record["id"], "unit_code": unit_code, "deadline": record["report_deadline"]}
+    script.emit("pairing", event_type, data, seq=NOTICE_SEQ[event_type], subject=f"{record['id']}:{unit_code}",
+                occurred_at=clock.iso(at(when)))
 
 
 def campaign(script):
@@ -167,9 +173,9 @@ def golden_campaign():
                  "reject")
     p3 = move_pairing(s, report_pairing(s, c, "U3", "P3", "03-10T08:00:00"), "03-11T09:00:00", "approve")
     move_pairing(s, report_pairing(s, c, "U4", "P4", "03-05T10:00:00"), "03-06T10:00:00")
-    deadline_notice(s, c, pairing_domain.REMIND, "U2", "03-06T08:00:00")
+    deadline_notice(s, c, REMIND, "U2", "03-06T08:00:00")
     for code in ("U2", "U3", "U4"):
-        deadline_notice(s, c, pairing_domain.OVERDUE, code, "03-10T00:00:30")
+        deadline_notice(s, c, OVERDUE, code, "03-10T00:00:30")
     report_pairing(s, c, "U2", "P5", "03-11T10:00:00")
 
     a1 = plan(s, p1, "A1", "03-05T09:00:00", ["visit_condolence", "home_repair"])

@@ -14,13 +14,13 @@ from pathlib import Path
 
 import jwt
 from nameko.extensions import DependencyProvider
-from nameko.rpc import Rpc
+from nameko.rpc import Rpc as NamekoRpc
 
-from . import metrics
+from . import correlation, metrics
 from .audit import AuditTrail, record_of
 from .errors import EXPECTED, Forbidden, Unauthenticated
 from .logs import quiet_expected_errors
-from .rpc import answer_for, arguments, check_unicode, is_read_only
+from .rpc import Rpc, answer_for, arguments, check_unicode, is_read_only
 from .schemas import DEPARTMENT_CODE, UNIT_CODE
 from .settings import number, require_setting
 from .storage import resources
@@ -174,12 +174,21 @@ class Identity:
             self._trail.record(method, self.caller, record, outcome, self._correlation_id)
 
 
+def guarded(entrypoint, service):
+    """A service mixing nameko's own `rpc` with ours would run two consumers on its one queue,
+    and nameko's would take hostile requests unchecked: refuse to start instead."""
+    if not isinstance(entrypoint, Rpc):
+        raise SystemExit(f"{service}.{entrypoint.method_name} uses nameko.rpc.rpc: "
+                         "use services.common.rpc.rpc")
+
+
 class Auth(DependencyProvider):
     def setup(self):
         # Our errors are answers, not faults: nameko would log each with its traceback, and
         # `allow` has already logged the only unexpected kind (InternalError) under its reference.
         for entrypoint in self.container.entrypoints:
-            if isinstance(entrypoint, Rpc):
+            if isinstance(entrypoint, NamekoRpc):
+                guarded(entrypoint, self.container.service_name)
                 entrypoint.expected_exceptions = EXPECTED
         quiet_expected_errors()
         config = self.container.config
@@ -194,7 +203,8 @@ class Auth(DependencyProvider):
 
     def get_dependency(self, worker_ctx):
         context = worker_ctx.context_data
-        return Identity(context.get("auth_token"), self.verifier, self.trail, context.get("correlation_id"))
+        # The same id as the call's log lines and events (made here if the call came without one).
+        return Identity(context.get("auth_token"), self.verifier, self.trail, correlation.ensure(context))
 
 
 def allow(*roles, unit=None, department=None):

@@ -112,7 +112,10 @@ class GuardedRpcConsumer(nameko_rpc.RpcConsumer):
         reply_to = message.properties.get("reply_to")
         if isinstance(reply_to, str):
             self.reply_refusal(message, reply_to)
-        self.queue_consumer.ack_message(message)
+        try:
+            self.queue_consumer.ack_message(message)
+        except OSError as exc:  # the connection just died: the broker redelivers, we refuse again
+            log.warning("refused rpc request not acked (%s)", type(exc).__name__)
 
     def reply_refusal(self, message, reply_to):
         """Always JSON: the request's own content type may be anything."""

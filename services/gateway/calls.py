@@ -2,8 +2,9 @@
 the service's own error, no answer within GATEWAY_RPC_TIMEOUT (504), or no broker / no such
 service running (503). nameko's in-service RpcProxy waits forever, hence the eventlet timeout."""
 import eventlet
-from kombu.exceptions import OperationalError
 from nameko.exceptions import IncorrectSignature, MethodNotFound, RemoteError, UnknownService
+
+from services.common.rpc import OUTAGES
 
 from . import problems
 
@@ -26,7 +27,7 @@ def call(proxy, method, arguments, timeout):
         raise problems.not_found("没有这个方法(No such method).") from None
     except UnknownService:
         raise problems.unavailable("服务暂未运行, 请稍后重试(Service not running).") from None
-    except (OSError, OperationalError):
+    except OUTAGES:
         raise problems.unavailable("消息总线暂不可用, 请稍后重试(Broker unavailable).") from None
     finally:
         timer.cancel()

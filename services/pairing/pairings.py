@@ -35,10 +35,10 @@ def check_may_report(campaign, unit, latest):
         raise Conflict("本单位在该活动中已有待审核或已通过的结对(A reported or approved pairing exists).")
 
 
-def new_pairing(pairing_id, campaign, unit_code, target, now, **fields):
+def new_pairing(pairing_id, campaign, unit_code, target, now):
     return created(pairing_id, now, campaign_id=campaign["id"], unit_code=unit_code, target=target,
                    status=REPORTED, reported_at=clock.iso(now), late=is_late(campaign, now),
-                   reviewed_at=None, review_comment=None, withdrawn_at=None, **fields)
+                   reviewed_at=None, review_comment=None, withdrawn_at=None, carried_over_from=None)
 
 
 def carried_over_units(approved_units, campaign):

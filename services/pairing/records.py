@@ -66,7 +66,7 @@ class Pairing(TypedDict, total=False):
     reviewed_at: str | None
     review_comment: str | None
     withdrawn_at: str | None
-    carried_over_from: str  # the earlier pairing's id, only on a carried-over pairing
+    carried_over_from: str | None  # the earlier pairing's id (carry_over_campaign), else None
     created_at: str
     updated_at: str
     revision: int

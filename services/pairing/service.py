@@ -1,7 +1,6 @@
 """Pairing (结对): campaigns, units, pairing reports and their review, deadline reminders.
 
 Each entrypoint loads its arguments with its schema, calls one use case (or read) and returns."""
-from nameko.dependency_providers import Config
 from services.common.rpc import rpc
 
 # Mixins by module: `nameko run` takes every class with entrypoints in this module's namespace for a service.
@@ -20,26 +19,28 @@ class PairingService(deadlines.DeadlineEntrypoints, web.Observable):
 
     auth = Auth()
     store = Storage(PairingStore)
-    config = Config()
 
     @rpc
     @allow(COMMITTEE)
     def create_campaign(self, campaign, request_id=None):
-        args, request = self._load("create_campaign", schemas.CreateCampaignArgs, campaign=campaign, request_id=request_id)
+        args, request = self._load(
+            "create_campaign", schemas.CreateCampaignArgs, campaign=campaign, request_id=request_id)
         return usecases.create_campaign(self.store, args["campaign"], request)
 
     @rpc
     @allow(COMMITTEE)
     def carry_over_campaign(self, campaign_id, campaign, request_id=None):
-        args, request = self._load("carry_over_campaign", schemas.CarryOverCampaignArgs, campaign_id=campaign_id,
-                          campaign=campaign, request_id=request_id)
+        args, request = self._load(
+            "carry_over_campaign", schemas.CarryOverCampaignArgs, campaign_id=campaign_id, campaign=campaign,
+            request_id=request_id)
         return usecases.carry_over_campaign(self.store, args["campaign_id"], args["campaign"], request)
 
     @rpc
     @allow(COMMITTEE)
     def update_campaign(self, campaign_id, changes, request_id=None):
-        args, request = self._load("update_campaign", schemas.UpdateCampaignArgs, campaign_id=campaign_id, changes=changes,
-                          request_id=request_id)
+        args, request = self._load(
+            "update_campaign", schemas.UpdateCampaignArgs, campaign_id=campaign_id, changes=changes,
+            request_id=request_id)
         return usecases.update_campaign(self.store, args["campaign_id"], args["changes"], request)
 
     @rpc
@@ -56,13 +57,15 @@ class PairingService(deadlines.DeadlineEntrypoints, web.Observable):
     @rpc
     @allow(COMMITTEE)
     def register_unit(self, unit, request_id=None):
-        args, request = self._load("register_unit", schemas.RegisterUnitArgs, unit=unit, request_id=request_id)
+        args, request = self._load(
+            "register_unit", schemas.RegisterUnitArgs, unit=unit, request_id=request_id)
         return usecases.register_unit(self.store, args["unit"], request)
 
     @rpc
     @allow(COMMITTEE)
     def deactivate_unit(self, code, request_id=None):
-        args, request = self._load("deactivate_unit", schemas.DeactivateUnitArgs, code=code, request_id=request_id)
+        args, request = self._load(
+            "deactivate_unit", schemas.DeactivateUnitArgs, code=code, request_id=request_id)
         return usecases.deactivate_unit(self.store, args["code"], request)
 
     @rpc
@@ -86,23 +89,25 @@ class PairingService(deadlines.DeadlineEntrypoints, web.Observable):
     @rpc
     @allow(COMMITTEE, unit="own")
     def report_pairing(self, campaign_id, unit_code, target, request_id=None):
-        args, request = self._load("report_pairing", schemas.ReportPairingArgs, campaign_id=campaign_id, unit_code=unit_code,
-                          target=target, request_id=request_id)
+        args, request = self._load(
+            "report_pairing", schemas.ReportPairingArgs, campaign_id=campaign_id, unit_code=unit_code, target=target,
+            request_id=request_id)
         return usecases.report_pairing(self.store, self.auth.caller, args["campaign_id"], args["unit_code"],
                                        args["target"], request)
 
     @rpc
     @allow(COMMITTEE, unit="own")
     def withdraw_pairing(self, pairing_id, request_id=None):
-        args, request = self._load("withdraw_pairing", schemas.WithdrawPairingArgs, pairing_id=pairing_id,
-                          request_id=request_id)
+        args, request = self._load(
+            "withdraw_pairing", schemas.WithdrawPairingArgs, pairing_id=pairing_id, request_id=request_id)
         return usecases.withdraw_pairing(self.store, self.auth.caller, args["pairing_id"], request)
 
     @rpc
     @allow(COMMITTEE)
     def review_pairing(self, pairing_id, decision, comment="", request_id=None):
-        args, request = self._load("review_pairing", schemas.ReviewPairingArgs, pairing_id=pairing_id, decision=decision,
-                          comment=comment, request_id=request_id)
+        args, request = self._load(
+            "review_pairing", schemas.ReviewPairingArgs, pairing_id=pairing_id, decision=decision, comment=comment,
+            request_id=request_id)
         return usecases.review_pairing(self.store, args["pairing_id"], args["decision"], args["comment"],
                                        request)
 
@@ -126,7 +131,8 @@ class PairingService(deadlines.DeadlineEntrypoints, web.Observable):
     @rpc
     @allow(COMMITTEE, OPS)
     def reporting_progress(self, campaign_id):
-        campaign, sets = self.store.progress_sets(load(schemas.CampaignArgs, {"campaign_id": campaign_id})["campaign_id"])
+        args = load(schemas.CampaignArgs, {"campaign_id": campaign_id})
+        campaign, sets = self.store.progress_sets(args["campaign_id"])
         return domain.progress(campaign, *sets)
 
     def run_deadline_checks(self, now):

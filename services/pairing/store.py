@@ -26,7 +26,8 @@ from . import deadlines, domain, pairings
 from .pairings import COUNTED
 from .records import VALID
 
-CAMPAIGN, UNIT, PAIRING = "活动", "单位", "结对"
+# What `NotFound` names (contract §3 messages are Chinese).
+CAMPAIGN_NOUN, UNIT_NOUN, PAIRING_NOUN = "活动", "单位", "结对"
 
 
 class PairingStore(Store):
@@ -76,16 +77,16 @@ class PairingStore(Store):
     # Reads outside a transaction.
 
     def campaign(self, campaign_id):
-        return require_found(self.load(self.campaign_key(campaign_id)), CAMPAIGN)
+        return require_found(self.load(self.campaign_key(campaign_id)), CAMPAIGN_NOUN)
 
     def unit(self, code):
-        return require_found(self.load(self.unit_key(code)), UNIT)
+        return require_found(self.load(self.unit_key(code)), UNIT_NOUN)
 
     def find_unit(self, code):
         return self.load(self.unit_key(code))
 
     def pairing(self, pairing_id):
-        return require_found(self.load(self.pairing_key(pairing_id)), PAIRING)
+        return require_found(self.load(self.pairing_key(pairing_id)), PAIRING_NOUN)
 
     def list_campaigns(self, limit, cursor):
         return listing.page(self, self.campaigns_key(), self.campaign_key, limit, cursor)
@@ -111,7 +112,7 @@ class PairingStore(Store):
         for status in (*COUNTED, "late"):
             pipe.smembers(self.state_key(campaign_id, status))
         raw, *sets = pipe.execute()
-        return require_found(self.decode(raw), CAMPAIGN), sets
+        return require_found(self.decode(raw), CAMPAIGN_NOUN), sets
 
     def due_campaigns(self, event_type, now):
         return self.client.zrangebyscore(self.due_key(event_type), "-inf", score(now))

@@ -10,7 +10,7 @@ from services.common.ids import new_id
 
 from . import deadlines, domain, pairings
 from .records import APPROVED, VALID
-from .store import CAMPAIGN, PAIRING, UNIT as UNIT_NOUN
+from .store import CAMPAIGN_NOUN, PAIRING_NOUN, UNIT_NOUN
 
 COUNTS = {deadlines.REMIND: "reminded", deadlines.OVERDUE: "overdue"}
 
@@ -40,7 +40,7 @@ def _create(store, data, request, earlier_id):
         if replayed:
             return tx.get(store.campaign_key(replayed))
         if earlier_id is not None:
-            require_found(tx.get(store.campaign_key(earlier_id)), CAMPAIGN)
+            require_found(tx.get(store.campaign_key(earlier_id)), CAMPAIGN_NOUN)
         now = store.now()
         taking_part = domain.participants(data["unit_codes"], store.active_units(tx), "campaign.unit_codes")
         campaign = domain.new_campaign(new_id("campaign"), data, taking_part, now, carried_over_from=earlier_id)
@@ -70,7 +70,8 @@ def update_campaign(store, campaign_id, changes, request):
         updated = domain.changed_campaign(campaign, changes, taking_part, now)
         return (campaign, None) if updated is None else (updated, "campaign_updated")
 
-    return store.change(store.campaign_key(campaign_id), CAMPAIGN, change, save=store.save_campaign, request=request)
+    return store.change(store.campaign_key(campaign_id), CAMPAIGN_NOUN, change, save=store.save_campaign,
+                        request=request)
 
 
 def register_unit(store, data, request):
@@ -130,7 +131,7 @@ def report_pairing(store, caller, campaign_id, unit_code, target, request):
             pairing = tx.get(store.pairing_key(replayed))
             caller.require_owner(unit=pairing["unit_code"])
             return pairing
-        campaign = require_found(tx.get(store.campaign_key(campaign_id)), CAMPAIGN)
+        campaign = require_found(tx.get(store.campaign_key(campaign_id)), CAMPAIGN_NOUN)
         pairings.check_district(campaign, target)
         caller.require_owner(unit=unit_code)
         unit = tx.get(store.unit_key(unit_code))
@@ -161,7 +162,7 @@ def _move(store, pairing_id, rule, request, owner=None):
     def save(tx, pairing, before):
         store.save_pairing(tx, pairing, before, tx.get(store.campaign_key(pairing["campaign_id"])))
 
-    return store.change(store.pairing_key(pairing_id), PAIRING, change, owner=owner, save=save, request=request)
+    return store.change(store.pairing_key(pairing_id), PAIRING_NOUN, change, owner=owner, save=save, request=request)
 
 
 def _announce(store, tx, pairing):

@@ -5,9 +5,9 @@ Every state-changing RPC takes an optional `request_id` (contract §3 v2); `with
 is what binds it (the validated arguments without it)."""
 from marshmallow import ValidationError as MarshmallowError, fields, validate, validates_schema
 
-from services.common.idfields import record_id, request_id_field
+from services.common.idfields import request_id_field
 from services.common.schemas import (LIST_MAX, BaseSchema, LenientSchema, PageArgs, choice, count, department_code,
-                                     distinct, email, flag, many, name, text, unit_code)
+                                     distinct, email, flag, many, name, record_id, text, unit_code)
 from services.common.vocabulary import ISSUE_CATEGORIES
 
 from .departments import TRIAGE_CATEGORY

@@ -79,7 +79,7 @@ class SummaryService(web.Observable, report_service.ReportEndpoints, deadlines.D
                                                 "status": status, "limit": limit, "cursor": cursor})
         unit_code, _ = self.auth.caller.scope(args["unit_code"])
         filters = {"unit_code": unit_code, "campaign_id": args["campaign_id"], "status": args["status"]}
-        return self.store.page(self.store.summary_index(unit_code, args["campaign_id"]), self.store.summary,
+        return self.store.page(self.store.summary_index(unit_code, args["campaign_id"]), self.store.summary_key,
                                args["limit"], args["cursor"], keep=lambda record: domain.matches(record, **filters))
 
     @rpc
@@ -107,7 +107,7 @@ class SummaryService(web.Observable, report_service.ReportEndpoints, deadlines.D
         unit_code, department = self.auth.caller.scope(args["unit_code"], args["department"])
         filters = {"department": department, "unit_code": unit_code, "campaign_id": args["campaign_id"],
                    "status": args["status"]}
-        return self.store.page(self.store.issue_index(**filters), self.store.issue, args["limit"], args["cursor"],
+        return self.store.page(self.store.issue_index(**filters), self.store.issue_key, args["limit"], args["cursor"],
                                keep=lambda record: domain.matches(record, **filters))
 
     @rpc

@@ -1,5 +1,6 @@
 """Summary's keys in Redis (prefix `summary:`), the saves that keep their indexes, and plain reads.
-The state changes are in usecases.py; the campaign report's keys in report/store.py.
+The state changes are in usecases.py; the campaign report's keys in report/store.py. A `*_key`
+method names a key; every other read returns data.
 
     department:<code>             a department          departments            its list index
     routes                        hash category → code of the active department that handles it
@@ -26,76 +27,76 @@ DUE_SETS = (SUMMARY_DUE, ACK, ANSWER)
 
 
 class SummaryStore(Store):
-    def department(self, code):
+    def department_key(self, code):
         return self.key("department", code)
 
     @property
-    def routes(self):
+    def routes_key(self):
         return self.key("routes")
 
     @property
-    def seeded(self):
+    def seeded_key(self):
         return self.key("seeded")
 
-    def campaign(self, campaign_id):
+    def campaign_key(self, campaign_id):
         return self.key("campaign", campaign_id)
 
-    def activity_summary(self, activity_id):
+    def activity_summary_key(self, activity_id):
         return self.key("activity", activity_id)
 
-    def summary(self, summary_id):
+    def summary_key(self, summary_id):
         return self.key("summary", summary_id)
 
-    def issue(self, issue_id):
+    def issue_key(self, issue_id):
         return self.key("issue", issue_id)
 
-    def due(self, kind):
+    def due_key(self, kind):
         return self.key("due", kind)
 
     # Reads inside a transaction (watched).
 
     def read_routes(self, tx):
-        tx.watch(self.routes)
-        return tx.reader.hgetall(self.routes)
+        tx.watch(self.routes_key)
+        return tx.reader.hgetall(self.routes_key)
 
     def requested_summary(self, tx, activity_id):
-        key = self.activity_summary(activity_id)
+        key = self.activity_summary_key(activity_id)
         tx.watch(key)
         return tx.reader.get(key)
 
     def terms(self, tx, campaign_id):
-        return domain.campaign_terms(tx.get(self.campaign(campaign_id)))
+        return domain.campaign_terms(tx.get(self.campaign_key(campaign_id)))
 
     # Saves: the record, its indexes, its due times.
 
     def save_department(self, tx, department, before=None):
         """Store a department and route its categories (an inactive one routes none)."""
         code = department["code"]
-        tx.put(self.department(code), department)
+        tx.put(self.department_key(code), department)
         stop, start = departments.rerouted(before, department)
 
         def index(pipe):
             if before is None:
                 pipe.zadd(self.key("departments"), {listing.member(department["created_at"], code): 0})
             if stop:
-                pipe.hdel(self.routes, *stop)
+                pipe.hdel(self.routes_key, *stop)
             for category in start:
-                pipe.hset(self.routes, category, code)
+                pipe.hset(self.routes_key, category, code)
         tx.write(index)
 
     def save_summary(self, tx, summary, before=None):
-        tx.put(self.summary(summary["id"]), summary)
+        tx.put(self.summary_key(summary["id"]), summary)
 
         def index(pipe):
             if before is None:
-                pipe.set(self.activity_summary(summary["activity_id"]), summary["id"])
+                pipe.set(self.activity_summary_key(summary["activity_id"]), summary["id"])
                 for key in self._summary_indexes(summary):
                     listing.add(pipe, key, summary)
             self._watch_due(pipe, SUMMARY_DUE, summary["id"], domain.summary_pending_due(summary))
         tx.write(index)
 
     def save_issue(self, tx, issue, before=None):
-        tx.put(self.issue(issue["id"]), issue)
+        tx.put(self.issue_key(issue["id"]), issue)
 
         def index(pipe):
             old = set() if before is None else set(self._issue_indexes(before))
@@ -111,15 +112,15 @@ class SummaryStore(Store):
 
     def _watch_due(self, pipe, kind, record_id, due_at):
         if due_at is None:
-            pipe.zrem(self.due(kind), record_id)
+            pipe.zrem(self.due_key(kind), record_id)
         else:
-            pipe.zadd(self.due(kind), {record_id: due_score(clock.parse(due_at))})
+            pipe.zadd(self.due_key(kind), {record_id: due_score(clock.parse(due_at))})
 
     def migrate_due_scores(self):
         """Rescale due sets scored in epoch milliseconds (before v2) to seconds; idempotent (also
         `python -m services.ops rescale-due-scores`)."""
         for kind in DUE_SETS:
-            rescale_ms_scores(self.client, self.due(kind))
+            rescale_ms_scores(self.client, self.due_key(kind))
 
     def fallen_due(self, kind, now, batch=200):
         """Ids in the `kind` due set whose due time is before `now`, a batch at a time.
@@ -128,7 +129,7 @@ class SummaryStore(Store):
         next batch starts from the front again; a batch that made no progress ends the walk."""
         upper, previous = f"({due_score(now)}", None
         while True:
-            ids = self.client.zrangebyscore(self.due(kind), "-inf", upper, start=0, num=batch)
+            ids = self.client.zrangebyscore(self.due_key(kind), "-inf", upper, start=0, num=batch)
             if not ids or ids == previous:
                 return
             yield from ids
@@ -172,4 +173,4 @@ class SummaryStore(Store):
         return listing.page(self, index, record_key, limit, cursor, keep)
 
     def departments_page(self, limit, cursor):
-        return self.page(self.key("departments"), self.department, limit, cursor)
+        return self.page(self.key("departments"), self.department_key, limit, cursor)

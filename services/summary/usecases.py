@@ -16,7 +16,7 @@ from .store import SUMMARY_DUE
 
 
 def project_campaign(store, data, seq):
-    key = store.campaign(data["id"])
+    key = store.campaign_key(data["id"])
 
     def work(tx):
         projection = domain.project_campaign(tx.get(key), data, seq)
@@ -34,7 +34,7 @@ def request_summary(store, activity):
     def work(tx):
         if not domain.first_request(store.requested_summary(tx, activity["id"])):
             return  # the same completion announced again under another event_id
-        terms = domain.known_campaign_terms(tx.get(store.campaign(activity["campaign_id"])))
+        terms = domain.known_campaign_terms(tx.get(store.campaign_key(activity["campaign_id"])))
         now = store.now()
         summary = domain.request_summary(new_id("summary"), activity, terms, now)
         store.save_summary(tx, summary)
@@ -63,8 +63,8 @@ def register_department(store, department, request=None):
     def work(tx):
         earlier = tx.replayed(request)
         if earlier is not None:
-            return tx.get(store.department(earlier))
-        existing = tx.get(store.department(department["code"]))
+            return tx.get(store.department_key(earlier))
+        existing = tx.get(store.department_key(department["code"]))
         record = departments.new_department(department, existing, store.read_routes(tx), store.now())
         return _save_department(store, tx, record, None, "department_registered", request)
 
@@ -78,12 +78,12 @@ def seed_department(store, department):
     code = department["code"]
 
     def work(tx):
-        tx.watch(store.seeded)
-        if tx.reader.hexists(store.seeded, code):
+        tx.watch(store.seeded_key)
+        if tx.reader.hexists(store.seeded_key, code):
             return None
         now = store.now()
-        tx.write(lambda pipe: pipe.hset(store.seeded, code, now.isoformat()))
-        reason = departments.conflict(department, tx.get(store.department(code)), store.read_routes(tx))
+        tx.write(lambda pipe: pipe.hset(store.seeded_key, code, now.isoformat()))
+        reason = departments.conflict(department, tx.get(store.department_key(code)), store.read_routes(tx))
         if reason is None:
             record = departments.new_department(department, None, {}, now)
             _save_department(store, tx, record, None, "department_registered")
@@ -104,7 +104,7 @@ def deactivate_department(store, code, request=None):
 
 def _change_department(store, code, request, change):
     def work(tx):
-        before = require_found(tx.get(store.department(code)), "司局")
+        before = require_found(tx.get(store.department_key(code)), "司局")
         if tx.replayed(request) is not None:
             return before
         after, event_type = change(tx, before, store.now())
@@ -130,7 +130,7 @@ def submit_summary(store, caller, summary_id, content, request=None):
         submitted["issue_ids"] = _forward(store, tx, origins, terms, now, caller.recipient)
         return submitted, "summary_submitted"
 
-    return store.change(store.summary(summary_id), "总结", change, owner=partial(_reporting_unit, caller),
+    return store.change(store.summary_key(summary_id), "总结", change, owner=partial(_reporting_unit, caller),
                         save=store.save_summary, request=request)
 
 
@@ -150,7 +150,7 @@ def transfer_issue(store, caller, issue_id, department, reason, request=None):
     """To `department`, or with None back to the committee's triage."""
     def step(tx, issue, now):
         if department is not None:
-            departments.require_receiving(require_found(tx.get(store.department(department)), "司局"))
+            departments.require_receiving(require_found(tx.get(store.department_key(department)), "司局"))
         terms = store.terms(tx, issue["campaign_id"])
         return issues.transfer(issue, department, reason, terms, caller.recipient, now)
 
@@ -161,14 +161,14 @@ def transfer_issue(store, caller, issue_id, department, reason, request=None):
         if not (retried and caller.owns(department=issue["previous_department"])):
             caller.require_owner(department=issue["department"])
 
-    return store.change(store.issue(issue_id), "问题", step, owner=owner, save=store.save_issue, request=request)
+    return store.change(store.issue_key(issue_id), "问题", step, owner=owner, save=store.save_issue, request=request)
 
 
 def rate_issue(store, caller, issue_id, rating, request=None):
     def step(tx, issue, now):
         return issues.rate(issue, rating, store.terms(tx, issue["campaign_id"]), caller.recipient, now)
 
-    return store.change(store.issue(issue_id), "问题", step, owner=partial(_reporting_unit, caller),
+    return store.change(store.issue_key(issue_id), "问题", step, owner=partial(_reporting_unit, caller),
                         save=store.save_issue, request=request)
 
 
@@ -177,7 +177,7 @@ def _change_issue(store, caller, issue_id, request, step):
     def assigned(issue):
         caller.require_owner(department=issue["department"])
 
-    return store.change(store.issue(issue_id), "问题", step, owner=assigned, save=store.save_issue,
+    return store.change(store.issue_key(issue_id), "问题", step, owner=assigned, save=store.save_issue,
                         request=request)
 
 
@@ -188,13 +188,13 @@ def _reporting_unit(caller, record):
 # Reads: not found, then ownership.
 
 def get_summary(store, caller, summary_id):
-    summary = require_found(store.load(store.summary(summary_id)), "总结")
+    summary = require_found(store.load(store.summary_key(summary_id)), "总结")
     _reporting_unit(caller, summary)
     return summary
 
 
 def get_issue(store, caller, issue_id):
-    issue = require_found(store.load(store.issue(issue_id)), "问题")
+    issue = require_found(store.load(store.issue_key(issue_id)), "问题")
     caller.require_owner(unit=issue["unit_code"], department=issue["department"])
     return issue
 
@@ -214,7 +214,7 @@ def check_deadlines(store, now):
 
 
 def _summary_overdue(store, summary_id, now, tx):
-    before = tx.get(store.summary(summary_id))
+    before = tx.get(store.summary_key(summary_id))
     if before is None or not domain.summary_fell_due(before, now):
         return 0
     summary = domain.mark_summary_overdue(before, now)
@@ -224,7 +224,7 @@ def _summary_overdue(store, summary_id, now, tx):
 
 
 def _issue_overdue(store, issue_id, kind, now, tx):
-    before = tx.get(store.issue(issue_id))
+    before = tx.get(store.issue_key(issue_id))
     if before is None or not issues.fell_due(before, kind, now):
         return 0
     issue, event_type = issues.mark_overdue(before, kind, now)

@@ -6,6 +6,7 @@ from datetime import timedelta
 
 import openpyxl
 import yaml
+from nameko.exceptions import RemoteError
 
 from services.common import clock
 from services.summary.report import export
@@ -89,8 +90,8 @@ def test_a_campaign_run_is_rolled_up_in_the_report_and_its_export(system, tmp_pa
     assert {k: v for k, v in report["units"].items() if k != "by_status"} == {
         "total": 2, "reported": 2, "reported_on_time": 2, "approved": 1}
     assert report["units"]["by_status"] == [
-        {"unit_code": first, "name": "民政部办公厅", "status": "approved", "late": False, "reminders": 0},
-        {"unit_code": second, "name": "民政部规划财务司", "status": "reported", "late": False, "reminders": 0}]
+        {"unit_code": first, "status": "approved", "late": False, "reminders": 0},
+        {"unit_code": second, "status": "reported", "late": False, "reminders": 0}]
     assert clock.parse(report["as_of"]) <= clock.now() and report["compared_with"] is None
     assert report["activities"] == {"planned": 0, "completed": 1, "cancelled": 1}
     assert report["volunteers"] == {"participations": 2, "party_members": 1, "youth": 1, "hours": 3}
@@ -125,3 +126,39 @@ def test_a_campaign_run_is_rolled_up_in_the_report_and_its_export(system, tmp_pa
         (first, "民政部办公厅", "已批准"), (second, "民政部规划财务司", "已报送待审核")]
     with zipfile.ZipFile(output) as package:
         assert "xl/charts/chart1.xml" in package.namelist()
+
+
+def test_next_years_campaign_carried_over_is_compared_with_this_one(system):
+    """Issue 17: pairing's carry_over_campaign starts next year's campaign; its report carries this
+    year's figures in `compared_with`."""
+    tag = uuid.uuid4().hex[:6]
+    code = f"RC{tag}"
+    committee = system.rpc()
+    committee.pairing.register_unit(unit(code, "民政部机关服务局"))
+    deadline = (clock.now() + timedelta(days=30)).date()
+    first = committee.pairing.create_campaign({"name": f"本年度{tag}", "year": deadline.year,
+                                               "report_deadline": deadline.isoformat(), "unit_codes": [code]})
+    pairing = system.rpc("unit", unit=code).pairing.report_pairing(first["id"], code, TARGET)
+    committee.pairing.review_pairing(pairing["id"], "approve", "同意")
+    wait_until(lambda: committee.summary.campaign_report(first["id"])["units"]["approved"] == 1, timeout=20,
+               message="this year's approval counted")
+    following = deadline + timedelta(days=365)
+    carried = committee.pairing.carry_over_campaign(first["id"], {
+        "name": f"下一年度{tag}", "year": following.year, "report_deadline": following.isoformat(),
+        "unit_codes": [code]})
+
+    def compared():
+        try:
+            report = committee.summary.campaign_report(carried["id"])
+        except RemoteError:
+            return None  # not counted yet
+        return report if report["units"]["by_status"][0]["status"] == "reported" else None
+
+    report = wait_until(compared, timeout=30, message="next year's report")
+    assert report["compared_with"]["campaign_id"] == first["id"]
+    assert report["compared_with"]["units"] == {
+        "total": 1, "reported": 1, "reported_on_time": 1, "approved": 1,
+        "by_status": [{"unit_code": code, "status": "approved", "late": False, "reminders": 0}]}
+    assert set(report["compared_with"]) == {"campaign_id", "units", "activities", "volunteers", "beneficiaries",
+                                            "problems", "issues"}
+    assert report["units"]["by_status"] == [{"unit_code": code, "status": "reported", "late": False, "reminders": 0}]

@@ -11,6 +11,8 @@ import redis
 from kombu import Connection, Producer, Queue
 from marshmallow import fields
 from nameko.rpc import get_rpc_exchange
+from nameko.rpc import rpc as nameko_rpc
+from nameko.standalone.rpc import ClusterRpcProxy
 
 from services.common import topology
 from services.common.audit import AuditTrail
@@ -320,3 +322,25 @@ def test_an_undecodable_event_is_logged_without_its_body(probe, raw, caplog):
                          content_type="application/json", content_encoding="binary")
     wait_until(lambda: "body not logged" in caplog.text, message="the decode error logged")
     assert MARKER not in caplog.text
+
+
+def test_an_audit_entry_carries_the_calls_correlation_id(probe, service_config, redis_client, make_token):
+    context = {"auth_token": make_token(), "correlation_id": "req-42.a"}
+    with ClusterRpcProxy(service_config, context_data=context) as proxy:
+        proxy.rulesprobe.touch("t1", "U001")
+    assert audit_entries(redis_client)[0]["correlation_id"] == "req-42.a"
+
+
+def test_a_service_declaring_nameko_s_own_rpc_does_not_start(start_service):
+    class Careless:
+        name = "careless"
+        auth = Auth()
+        store = Storage(Store)
+
+        @nameko_rpc
+        @allow(COMMITTEE)
+        def get_thing(self):
+            return "unchecked"
+
+    with pytest.raises(SystemExit, match="use services.common.rpc.rpc"):
+        start_service(Careless)

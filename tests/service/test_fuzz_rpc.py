@@ -175,20 +175,22 @@ def records(system, rpc):
 
 @pytest.mark.parametrize("service_cls", SERVICES, ids=lambda cls: cls.name)
 def test_hostile_arguments_never_give_an_internal_error_a_hang_or_a_dead_worker(system, records, rpc, service_cls):
-    proxy = getattr(rpc(timeout=CALL_TIMEOUT), service_cls.name)
+    # The committee reaches every method; a unit takes the ownership paths.
+    callers = {role: getattr(rpc(role, unit=unit, timeout=CALL_TIMEOUT), service_cls.name)
+               for role, unit in (("committee", None), ("unit", "U001"))}
     valid = valid_arguments(records)
     methods = rpc_methods(service_cls)
     assert methods, "no RPC methods found"
     for method_name, parameters in methods:
         @settings(max_examples=EXAMPLES_PER_METHOD, deadline=None, database=None,
                   suppress_health_check=list(HealthCheck))
-        @given(arguments_for(method_name, parameters, valid))
-        def call(kwargs):
+        @given(st.sampled_from(sorted(callers)), arguments_for(method_name, parameters, valid))
+        def call(role, kwargs):
             try:
-                getattr(proxy, method_name)(**kwargs)
+                getattr(callers[role], method_name)(**kwargs)
             except RemoteError as err:
                 assert err.exc_type in ("ValidationError", "NotFound", "Conflict", "Forbidden"), (
-                    f"{service_cls.name}.{method_name}: {err.exc_type}")
+                    f"{service_cls.name}.{method_name} as {role}: {err.exc_type}")
 
         call()
     assert all(not container._died.ready() for container in system), "a service container died"

@@ -8,7 +8,9 @@ import jwt
 import pytest
 
 from services.common import auth
+from services.common.audit import record_of, who
 from services.common.errors import Forbidden, Unauthenticated
+from services.common.rpc import is_read_only
 
 
 @pytest.fixture(scope="module")
@@ -167,3 +169,33 @@ def test_cli_keygen_and_mint(tmp_path, capsys):
     token = capsys.readouterr().out.strip().splitlines()[-1]
     caller = auth.verify(token, (tmp_path / "jwt_public.pem").read_text())
     assert caller.department == "elderly-care"
+
+
+@pytest.mark.parametrize("method, read_only", [
+    ("get_campaign", True), ("list_units", True), ("reporting_progress", True), ("campaign_report", True),
+    ("create_campaign", False), ("check_deadlines", False), ("mark_read", False), ("getaway", False),
+    ("report_pairing", False), ("carry_over_campaign", False),
+])
+def test_read_only_methods_are_the_contracts_get_list_and_report_methods(method, read_only):
+    assert is_read_only(method) is read_only
+
+
+@pytest.mark.parametrize("result, arguments, record", [
+    ({"id": "c0123456789abcdef"}, {}, "c0123456789abcdef"),
+    ({"code": "U001", "name": "x"}, {}, "U001"),
+    (None, {"pairing_id": "p0123456789abcdef", "comment": "x"}, "p0123456789abcdef"),
+    (None, {"code": "U001"}, "U001"),
+    (None, {"request_id": "r-1", "campaign": {"name": "x"}}, "-"),
+    (None, {"campaign_id": "a b"}, "-"),
+    (None, {"campaign_id": "x" * 101}, "-"),
+    (None, {"campaign_id": 7}, "-"),
+    ({"id": "\ud800"}, {}, "-"),
+])
+def test_the_audited_record_is_the_results_id_or_the_id_argument_never_other_input(result, arguments, record):
+    assert record_of(result, arguments) == record
+
+
+def test_an_unauthenticated_caller_is_audited_as_such():
+    assert who(None)["sub"] == "unauthenticated"
+    assert who(auth.Caller(sub="s\ud800", role="unit", unit="U1")) == {
+        "sub": "-", "role": "unit", "unit": "U1", "department": "-"}

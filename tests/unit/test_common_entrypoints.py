@@ -29,7 +29,6 @@ def test_the_deadline_mixin_declares_the_rpc_and_the_configured_timer():
     assert len(declared(mixin.check_deadlines, Rpc)) == 1
     [timer] = declared(mixin.deadline_timer, ConfiguredTimer)
     assert timer.setting == "DEADLINE_CHECK_INTERVAL"
-    assert mixin.check_deadlines.allowed_roles == (("committee", "ops"), ())
 
 
 def test_due_scores_are_epoch_seconds():

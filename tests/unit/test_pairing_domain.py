@@ -254,3 +254,4 @@ def test_a_carried_over_pairing_is_reported_on_time_with_its_origin():
     assert (carried["status"], carried["late"], carried["carried_over_from"], carried["revision"]) == (
         "reported", False, "p1", 1)
     assert carried["reported_at"] == carried["created_at"]
+    assert earlier["carried_over_from"] is None

@@ -92,8 +92,8 @@ def test_bad_campaign_changes_are_refused(changes, field):
 
 
 def test_unit_codes_null_is_a_valid_change():
-    assert load(schemas.UpdateCampaignArgs, {"campaign_id": CAMPAIGN_ID, "changes": {"unit_codes": None}})["changes"] == {
-        "unit_codes": None}
+    args = {"campaign_id": CAMPAIGN_ID, "changes": {"unit_codes": None}}
+    assert load(schemas.UpdateCampaignArgs, args)["changes"] == {"unit_codes": None}
 
 
 @pytest.mark.parametrize("code", ["U1", "a" * 32, "dept_01-x", "0"])

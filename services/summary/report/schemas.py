@@ -1,6 +1,5 @@
 """The arguments of the campaign report's RPC (services/summary/schemas.py holds the others)."""
-from services.common.idfields import record_id
-from services.common.schemas import BaseSchema
+from services.common.schemas import BaseSchema, record_id
 
 
 class CampaignReportArgs(BaseSchema):

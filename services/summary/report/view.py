@@ -75,17 +75,16 @@ def shown(figures, keep):
     return keep or any(value for name, value in figures.items() if name != "participating")
 
 
-def unit_status(state, unit_code, names):
+def unit_status(state, unit_code):
     """A taking-part unit by its latest pairing (§5 v2 `units.by_status`), `reminders` = the
-    deadline notices sent to it. Beyond the contract: the unit's `name` (None while unknown)."""
+    deadline notices sent to it."""
     latest = (state["pairings"].get(unit_code) or {}).get("latest")
-    return {"unit_code": unit_code, "name": names.get(unit_code),
-            "status": latest["status"] if latest else NOT_REPORTED,
+    return {"unit_code": unit_code, "status": latest["status"] if latest else NOT_REPORTED,
             "late": bool(latest and latest["late"]),
             "reminders": len(state["notices"].get(unit_code, []))}
 
 
-def sections(counted, unit_names):
+def sections(counted):
     """The sections of §5 that come from the `totals` hash, `units` with its `by_status`."""
     total = Counter({field: int(value) for field, value in counted["totals"].items()})
 
@@ -101,7 +100,7 @@ def sections(counted, unit_names):
     volunteers["hours"] = hours(total["volunteers.hours_milli"])
     state = {**NO_CAMPAIGN, **(counted["state"] or {})}
     units = section("units", UNIT_TOTALS)
-    units["by_status"] = [unit_status(state, code, unit_names) for code in state["participants"]]
+    units["by_status"] = [unit_status(state, code) for code in state["participants"]]
     return {
         "units": units,
         "activities": section("activities", ("planned", "completed", "cancelled")),
@@ -115,11 +114,11 @@ def sections(counted, unit_names):
     }
 
 
-def comparison(earlier, unit_names):
+def comparison(earlier):
     """`compared_with` (§5 v2): the earlier campaign's sections, or None for a first campaign."""
     if earlier is None:
         return None
-    figures = sections(earlier, unit_names)
+    figures = sections(earlier)
     return {"campaign_id": earlier["campaign_id"], **{name: figures[name] for name in COMPARED}}
 
 
@@ -136,11 +135,11 @@ def build(read: Read):
         "campaign_id": read["campaign_id"],
         "name": read["state"]["name"] if read["state"] else None,
         "as_of": read["as_of"],
-        **sections(read, read["unit_names"]),
+        **sections(read),
         "by_unit": [unit_row(code, figures, read["unit_names"]) for code, figures in sorted(unit_rows.items())
                     if shown(figures, figures.get("participating"))],
         "by_department": [department_row(code, figures, read["department_names"])
                           for code, figures in sorted(department_rows.items())
                           if shown(figures, code in read["department_names"])],
-        "compared_with": comparison(read["earlier"], read["unit_names"]),
+        "compared_with": comparison(read["earlier"]),
     }

@@ -126,8 +126,9 @@ def table(sheet, rows, columns, rates=()):
 
 
 def pairing_status(sheet, report):
-    rows = [{**row, "status": STATUS_NAMES.get(row["status"], row["status"]), "late": "是" if row["late"] else "否"}
-            for row in report["units"].get("by_status", [])]
+    names = {row["unit_code"]: row.get("name") for row in report["by_unit"]}
+    rows = [{**row, "name": names.get(row["unit_code"]), "status": STATUS_NAMES.get(row["status"], row["status"]),
+             "late": "是" if row["late"] else "否"} for row in report["units"].get("by_status", [])]
     table(sheet, rows, STATUS_COLUMNS)
     widen(sheet, (12, 24, 14, 10, 14))
 

@@ -89,7 +89,8 @@ def test_an_approval_the_view_already_holds_needs_no_call_to_pairing(
     approved = pairing_record("p000000000000000a", "U001", "approved", revision=2)
     with entrypoint_waiter(activity_service, "on_pairing_changed"):
         announce(service_config, "pairing_approved", approved)
-    assert rpc("unit", unit="U001").activity.plan_activity(plan("p000000000000000a"))["pairing_id"] == "p000000000000000a"
+    planned = rpc("unit", unit="U001").activity.plan_activity(plan("p000000000000000a"))
+    assert planned["pairing_id"] == "p000000000000000a"
     assert callers() == []
 
 
@@ -100,8 +101,8 @@ def test_an_older_event_arriving_late_does_not_undo_the_approval(
         announce(service_config, "pairing_approved", approved)
     with entrypoint_waiter(activity_service, "on_pairing_changed"):
         announce(service_config, "pairing_reported", {**approved, "status": "reported", "revision": 1})
-    assert (pairing_view(redis_client, "p000000000000000b")["status"], pairing_view(redis_client, "p000000000000000b")["seq"]) == (
-        "approved", 2)
+    view = pairing_view(redis_client, "p000000000000000b")
+    assert (view["status"], view["seq"]) == ("approved", 2)
     rpc("unit", unit="U001").activity.plan_activity(plan("p000000000000000b"))
     assert callers() == []
 

@@ -72,7 +72,8 @@ def test_a_unit_plans_with_its_approved_pairing_and_the_plan_is_announced(rpc, l
     pairing = new_pairing("U001", campaign_id="c0000000000000007")
     activity = rpc("unit", unit="U001").activity.plan_activity(plan(pairing["id"]))
     assert {k: activity[k] for k in ("campaign_id", "unit_code", "pairing_id", "status", "revision")} == {
-        "campaign_id": "c0000000000000007", "unit_code": "U001", "pairing_id": pairing["id"], "status": "planned", "revision": 1}
+        "campaign_id": "c0000000000000007", "unit_code": "U001", "pairing_id": pairing["id"], "status": "planned",
+        "revision": 1}
     assert activity["location"] == "海淀区某街2号张大爷家"
     assert activity["created_at"] == activity["updated_at"]
     [event] = listener.wait_for("activity_planned")
@@ -140,7 +141,8 @@ def test_every_state_changing_method_takes_a_request_id():
     (lambda svc, a: svc.plan_activity(plan("p0000000000000001", scheduled_end="2026-03-05T08:00:00+08:00")),
      "activity.scheduled_end"),
     (lambda svc, a: svc.plan_activity(plan("p0000000000000001", service_types=[])), "activity.service_types"),
-    (lambda svc, a: svc.plan_activity(plan("p0000000000000001", scheduled_start="2026-03-05T09:00:00")), "activity.scheduled_start"),
+    (lambda svc, a: svc.plan_activity(plan("p0000000000000001", scheduled_start="2026-03-05T09:00:00")),
+     "activity.scheduled_start"),
     (lambda svc, a: svc.plan_activity(plan("p0000000000000001"), request_id=""), "request_id"),
     (lambda svc, a: svc.update_activity(a["id"], {"scheduled_start": "2026-03-05T12:00:00+08:00"}),
      "changes.scheduled_end"),
@@ -151,7 +153,8 @@ def test_every_state_changing_method_takes_a_request_id():
     (lambda svc, a: svc.complete_activity(a["id"], report(beneficiaries=100_001)), "report.beneficiaries"),
     (lambda svc, a: svc.complete_activity(a["id"], report(beneficiaries=2**63 - 1)), "report.beneficiaries"),
     (lambda svc, a: svc.complete_activity(a["id"], long_report(25)), "report.volunteers.0.hours"),
-    (lambda svc, a: svc.plan_activity(plan("p0000000000000001", planned_volunteers=10_001)), "activity.planned_volunteers"),
+    (lambda svc, a: svc.plan_activity(plan("p0000000000000001", planned_volunteers=10_001)),
+     "activity.planned_volunteers"),
     (lambda svc, a: svc.update_activity(a["id"], {"planned_volunteers": 10_001}), "changes.planned_volunteers"),
     (lambda svc, a: svc.complete_activity(a["id"], report(ended_at="2099-01-01T00:00:00+08:00")), "report.ended_at"),
     (lambda svc, a: svc.cancel_activity(a["id"], ""), "reason"),
@@ -287,8 +290,9 @@ def test_ops_and_other_departments_see_the_location_cut_to_the_district(rpc):
 
 
 def test_lists_are_newest_first_paged_and_filtered(rpc):
-    mine = [planned(rpc, campaign_id=campaign) for campaign in ("c0000000000000001", "c0000000000000001", "c0000000000000002")]
-    theirs = planned(rpc, "U002", campaign_id="c0000000000000001")
+    one, two = "c0000000000000001", "c0000000000000002"
+    mine = [planned(rpc, campaign_id=campaign) for campaign in (one, one, two)]
+    theirs = planned(rpc, "U002", campaign_id=one)
     rpc("unit", unit="U001").activity.cancel_activity(mine[0]["id"], "取消")
     committee = rpc().activity
 
@@ -299,8 +303,8 @@ def test_lists_are_newest_first_paged_and_filtered(rpc):
     assert ids(first) == [theirs["id"], mine[2]["id"], mine[1]["id"]] and first["next_cursor"]
     rest = committee.list_activities(limit=3, cursor=first["next_cursor"])
     assert ids(rest) == [mine[0]["id"]] and rest["next_cursor"] is None
-    assert ids(committee.list_activities(campaign_id="c0000000000000001")) == [theirs["id"], mine[1]["id"], mine[0]["id"]]
-    assert ids(committee.list_activities(campaign_id="c0000000000000001", unit_code="U001")) == [mine[1]["id"], mine[0]["id"]]
+    assert ids(committee.list_activities(campaign_id=one)) == [theirs["id"], mine[1]["id"], mine[0]["id"]]
+    assert ids(committee.list_activities(campaign_id=one, unit_code="U001")) == [mine[1]["id"], mine[0]["id"]]
     assert ids(committee.list_activities(status="cancelled")) == [mine[0]["id"]]
     assert ids(committee.list_activities(unit_code="U001", status="planned", limit=1)) == [mine[2]["id"]]
 

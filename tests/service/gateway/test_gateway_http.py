@@ -7,6 +7,7 @@ import re
 import pytest
 import requests
 
+from tests.helpers import EventListener
 from tests.service.gateway.support import campaign_input, code, committee_unit_and_campaign, unit_input
 
 PROBLEM = "application/problem+json"
@@ -196,3 +197,14 @@ def test_health_and_metrics_are_on_the_gateways_port(stack):
 def test_head_answers_like_get_without_a_body(stack):
     response = requests.head(stack.url("/api/v1/pairing/list_campaigns"), headers=stack.headers(), timeout=10)
     assert response.status_code == 200 and response.content == b""
+
+
+def test_the_request_id_is_the_correlation_id_of_the_events_the_request_caused(stack, vhost_uri):
+    listener = EventListener(vhost_uri, "pairing")
+    try:
+        created = stack.ok("pairing/create_campaign", {"campaign": campaign_input(None)},
+                           headers={"X-Request-Id": "trace-campaign-1"})
+        heard = listener.wait_for("campaign_created", where=lambda event: event["subject"] == created["id"])
+        assert {event["correlation_id"] for event in heard} == {"trace-campaign-1"}
+    finally:
+        listener.close()

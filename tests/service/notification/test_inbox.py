@@ -179,6 +179,20 @@ def test_mark_read_sets_read_at_once_and_leaves_the_unread_list(service, known, 
     assert [n["id"] for n in inbox("unit:U001")] == [note["id"]]
 
 
+def test_a_repeated_mark_read_request_returns_the_notification_and_is_bound_to_it(service, known, bus, rpc,
+                                                                               wait_for_inbox):
+    bus("summary_requested", s.summary("s4", "a4", "c1", "U001"))
+    bus("pairing_approved", s.pairing("p4", "c1", "U001", status="approved"))
+    first, second = wait_for_inbox("unit:U001", count=2)
+    own = rpc("unit", unit="U001").notification
+    read = own.mark_read(first["id"], request_id="read-1")
+    assert own.mark_read(first["id"], request_id="read-1") == read
+    assert remote_error(lambda: own.mark_read(second["id"], request_id="read-1")).exc_type == "Conflict"
+    assert own.mark_read(second["id"], request_id="read-2")["read_at"] is not None
+    # Another caller's request_id is its own.
+    assert rpc().notification.mark_read(second["id"], request_id="read-1")["id"] == second["id"]
+
+
 def test_mark_read_checks_the_record_then_its_owner(service, known, bus, rpc, wait_for_inbox):
     bus("summary_requested", s.summary("s3", "a3", "c1", "U001"))
     [note] = wait_for_inbox("unit:U001")

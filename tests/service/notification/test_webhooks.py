@@ -166,10 +166,10 @@ def test_a_repeated_or_restated_event_is_delivered_once(service, known, bus, rpc
     assert len(receiver.at("/once")) == 1
 
 
-@pytest.mark.parametrize("settings", [{"WEBHOOK_TIMEOUT": 1.5, "WEBHOOK_RETRY_DELAYS": [60]}])
+@pytest.mark.parametrize("settings", [{"WEBHOOK_TIMEOUT": 4, "WEBHOOK_RETRY_DELAYS": [60]}])
 def test_a_slow_receiver_holds_up_neither_other_webhooks_nor_inboxes(service, known, bus, rpc, receiver,
                                                                     wait_for_inbox):
-    receiver.delays["/slow"] = 4
+    receiver.delays["/slow"] = 8
     slow = register(rpc, receiver, "/slow", "unit:SLOW")
     fast = register(rpc, receiver, "/fast", "unit:FAST")
     bus("pairing_approved", s.pairing("p-slow", "c1", "SLOW", status="approved"))

@@ -105,7 +105,8 @@ def test_an_unlisted_role_is_refused_before_its_input_is_looked_at(pairing, rpc)
 
 # Refused for the token before they are looked at, so fixed inputs do.
 CAMPAIGN = {"name": "2026年学雷锋", "year": 2026, "report_deadline": "2026-03-09"}
-ARGS = {"create_campaign": (CAMPAIGN,), "carry_over_campaign": ("c1", CAMPAIGN), "update_campaign": ("c1", {"name": "x"}), "get_campaign": ("c1",),
+ARGS = {"create_campaign": (CAMPAIGN,), "carry_over_campaign": ("c1", CAMPAIGN),
+        "update_campaign": ("c1", {"name": "x"}), "get_campaign": ("c1",),
         "list_campaigns": (), "register_unit": (unit_input("U1"),), "deactivate_unit": ("U1",), "get_unit": ("U1",),
         "list_units": (), "report_pairing": ("c1", "U1", TARGET), "withdraw_pairing": ("p1",),
         "review_pairing": ("p1", "approve"), "get_pairing": ("p1",), "list_pairings": ("c1",),
