@@ -126,3 +126,26 @@ def test_with_dev_sign_in_the_gateway_listens_on_loopback_only(system):
     assert address != "127.0.0.1"
     with pytest.raises(ConnectionRefusedError):
         socket.create_connection((address, system.ports["gateway"]), timeout=5).close()
+
+
+def test_the_identity_system_posts_a_token_to_sign_in(system):
+    answer = requests.post(system.url("gateway", "/console/sso"), data={"token": system.token("committee")},
+                           timeout=30)
+    assert answer.status_code == 200 and 'href="/console/"' in answer.text
+    cookie = next(c for c in answer.cookies if c.name == "leifeng_console")
+    assert cookie.has_nonstandard_attr("HttpOnly") and cookie.get_nonstandard_attr("SameSite") == "Strict"
+    refused = requests.post(system.url("gateway", "/console/sso"), data={"token": "forged"}, timeout=30)
+    assert refused.status_code == 401 and "leifeng_console" not in refused.cookies
+
+
+def test_pages_fit_a_phone(console):
+    console.sign_in("committee")
+    console.driver.set_window_size(390, 844)
+    try:
+        for page in ("campaigns", "units", "issues"):
+            console.open(page)
+            assert console.driver.execute_script(
+                "return document.documentElement.scrollWidth <= window.innerWidth"), page
+        console.screenshot("phone-committee-issues")
+    finally:
+        console.driver.set_window_size(1280, 1000)
