@@ -10,7 +10,7 @@ from openpyxl import Workbook
 from selenium.webdriver.common.by import By
 
 from services.gateway.console.committee import UNIT_COLUMNS
-from tests.service.gateway.support import TARGET, activity_input, campaign_input, code, unit_input
+from tests.service.gateway.support import TARGET, activity_input, campaign_input, code, report_input, unit_input
 
 
 def unit_with_activity(system):
@@ -149,3 +149,19 @@ def test_pages_fit_a_phone(console):
         console.screenshot("phone-committee-issues")
     finally:
         console.driver.set_window_size(1280, 1000)
+
+
+def test_the_committee_forwards_a_triage_issue(console, system):
+    unit, activity = unit_with_activity(system)
+    system.rpc("unit", unit=unit).activity.complete_activity(activity_id=activity["id"],
+                                                             report=report_input(category="other"))
+    console.sign_in("committee")
+    console.open("issues?status=triage")
+    triage = '.issue[data-status="triage"]'
+    console.refreshed_until(lambda: [c for c in console.all(triage) if unit in c.text], "the triage issue")
+    issue = next(c for c in console.all(triage) if unit in c.text).get_attribute("data-issue")
+    console.fill("transfer_issue", {"department:null": "elderly-care", "reason": ""}, key=issue)
+    assert console.field_errors("reason")  # the API's ValidationError, beside the field, on that issue's form
+    console.fill("transfer_issue", {"department:null": "elderly-care", "reason": "属养老服务"}, key=issue).done()
+    console.open("issues?department=elderly-care")
+    assert console.all(f'.issue[data-issue="{issue}"][data-status="forwarded"]')
