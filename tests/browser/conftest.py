@@ -3,6 +3,7 @@ Selenium) against the system started as `make run` starts it (tests/e2e/conftest
 console's development sign-in on as `make run` turns it on."""
 import os
 import shutil
+from pathlib import Path
 
 import pytest
 import redis
@@ -13,6 +14,9 @@ from tests.browser.console import Console
 from tests.e2e.conftest import FAST, running_system
 
 REDIS_URL = os.environ.get("LEIFENG_E2E_REDIS_URL", "redis://127.0.0.1:6379/14")
+# The committed screenshots (README, docs/console.md) are refreshed only on request, so that a test run
+# leaves the work tree clean.
+DOCS_SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 CHROMIUM, CHROMEDRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"
 FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
          "--disable-background-networking", "--disable-component-update", "--disable-sync",
@@ -46,5 +50,7 @@ def driver(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def console(system, driver):
-    return Console(driver, system.url("gateway", ""))
+def console(system, driver, tmp_path_factory):
+    update = os.environ.get("UPDATE_SCREENSHOTS") == "1"
+    screenshots = DOCS_SCREENSHOTS if update else tmp_path_factory.mktemp("screenshots")
+    return Console(driver, system.url("gateway", ""), screenshots)

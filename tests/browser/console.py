@@ -1,22 +1,20 @@
 """A person at the console, as the browser tests drive it: sign in with the development picker, open
 pages, fill and post forms, read what the page shows, take screenshots of the main pages."""
-from pathlib import Path
-
 from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select
 
 from tests.helpers import wait_until
 
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 # Inputs a browser fills with its own widgets (date pickers); the tests set their value directly.
 SET_DIRECTLY = ("date", "datetime-local")
 
 
 class Console:
-    def __init__(self, driver, base):
+    def __init__(self, driver, base, screenshots):
         self.driver = driver
         self.base = base
+        self.screenshots = screenshots
 
     def open(self, path):
         self.driver.get(f"{self.base}/console/{path.lstrip('/')}")
@@ -97,5 +95,5 @@ class Console:
         return wait_until(check, timeout=timeout, interval=0.3, message=message)
 
     def screenshot(self, name):
-        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        self.driver.save_screenshot(str(SCREENSHOTS / f"{name}.png"))
+        self.screenshots.mkdir(parents=True, exist_ok=True)
+        self.driver.save_screenshot(str(self.screenshots / f"{name}.png"))

@@ -2,7 +2,7 @@
 approves a pairing; the unit reports the pairing, plans and completes an activity with a business
 problem and submits its summary; the department answers the forwarded issue; the unit rates it; the
 committee sees the report's figures change and downloads the workbook. Screenshots of the main pages
-go to docs/screenshots/."""
+go to pytest's temporary directory, or to docs/screenshots/ with UPDATE_SCREENSHOTS=1."""
 from datetime import timedelta
 
 from openpyxl import load_workbook
