@@ -4,7 +4,7 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | md5sum | cut -c1-12)
 
-.PHONY: install run demo test test-unit test-service test-e2e test-fault topology bench clean
+.PHONY: install run demo test test-unit test-service test-e2e test-fault test-browser topology bench clean
 
 install: $(STAMP)
 
@@ -29,7 +29,7 @@ test-unit: install
 	@bash scripts/test-tools.sh
 	$(VENV)/bin/pytest tests/unit
 
-test-service test-e2e test-fault: install
+test-service test-e2e test-fault test-browser: install
 	@bash scripts/test-tools.sh
 	@bash scripts/ensure-infra.sh --for-tests
 	$(VENV)/bin/pytest tests/$(subst test-,,$@)

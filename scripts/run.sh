@@ -20,6 +20,9 @@ if [[ -z ${JWT_PUBLIC_KEY_FILE:-} ]]; then
   fi
 fi
 
+# The console's development sign-in picker (the gateway then listens on 127.0.0.1 only).
+export DEV_SIGN_IN="${DEV_SIGN_IN:-true}"
+
 python -m services.ops.provision --config config.yml --topology
 export BUS_PROVISIONED=1
 exec honcho start -f Procfile

@@ -160,6 +160,11 @@ class Identity:
         self._correlation_id = correlation_id
         self.caller = None
 
+    @property
+    def verifier(self):
+        """How tokens are checked here (the console checks a token before keeping it)."""
+        return self._verifier
+
     def authenticate(self):
         self.caller = self._verifier.verify(self._token)
         return self.caller

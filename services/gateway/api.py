@@ -55,7 +55,11 @@ def arguments_of(request, op):
 def export_report(request, proxy, timeout):
     """The campaign report as a workbook (contract §7): summary decides who may read the report."""
     arguments = inputs.query_arguments(request, catalogue.OPERATIONS[("summary", "campaign_report")].schema)
-    report = call(proxy, "campaign_report", arguments, timeout)
+    return workbook_response(call(proxy, "campaign_report", arguments, timeout))
+
+
+def workbook_response(report):
+    """The campaign report's workbook as a download (the API's export and the console's)."""
     name = re.sub(r"[^A-Za-z0-9_-]", "_", str(report.get("campaign_id", "")))[:64]
     return Response(workbook_bytes(report), content_type=XLSX,
                     headers={"Content-Disposition": f'attachment; filename="campaign-report-{name}.xlsx"'})

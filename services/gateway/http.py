@@ -13,6 +13,7 @@ from werkzeug.wrappers import Request
 from services.common import correlation
 
 from . import problems
+from .console import session
 
 REQUEST_ID_HEADER = "X-Request-Id"
 ENVIRON_KEY = "leifeng.request_id"
@@ -52,6 +53,13 @@ class ProblemWebServer(WebServer):
     def get_wsgi_app(self):
         return ProblemWsgiApp(self)
 
+    @property
+    def bind_addr(self):
+        """WEB_SERVER_ADDRESS's, but on 127.0.0.1 while the console's development sign-in is on: a
+        picker that signs anyone in as anyone must not be reachable from another machine."""
+        host, port = super().bind_addr
+        return (session.LOOPBACK if session.enabled(self.container.config) else host), port
+
     def make_url_map(self):
         # No redirects (`/a//b` -> `/a/b`): a redirect would be one more non-problem answer.
         url_map = Map(merge_slashes=False, strict_slashes=False)
@@ -65,6 +73,9 @@ class ProblemWebServer(WebServer):
         """The RPC context of contract §7: the bearer token and the correlation id."""
         context = {correlation.KEY: request.environ[ENVIRON_KEY]}
         token = bearer_token(request.headers.get("Authorization"))
+        if token is None and request.path.startswith(session.PATH):
+            # The console's session cookie counts under /console/ only: the API wants a bearer token.
+            token = request.cookies.get(session.TOKEN_COOKIE)
         if token is not None:
             context["auth_token"] = token
         return context

@@ -16,6 +16,8 @@ from services.common.tracing import CorrelationContext
 
 from . import api, docs, metrics, openapi, problems
 from .calls import DEFAULT_TIMEOUT
+from .console import pages, static
+from .console.views import Api, Console
 from .http import ANY_METHOD, route
 
 
@@ -40,6 +42,17 @@ class BrokerProbe(DependencyProvider):
         return self.probe
 
 
+class ConsoleApp(DependencyProvider):
+    """The web console (issue 13), made once at start: its templates, pages and static assets."""
+
+    def setup(self):
+        self.console = Console(pages.PAGES, pages.NAVIGATION, self.container.config)
+        self.assets = static.load()
+
+    def get_dependency(self, worker_ctx):
+        return self
+
+
 def answered(handler):
     """Any refusal raised while answering becomes its problem+json response."""
     try:
@@ -59,18 +72,37 @@ class GatewayService:
     correlation = CorrelationContext()
     documents = Documents()
     broker_probe = BrokerProbe()
+    console_app = ConsoleApp()
     pairing = RpcProxy("pairing")
     activity = RpcProxy("activity")
     summary = RpcProxy("summary")
     notification = RpcProxy("notification")
 
+    def proxies(self):
+        return {"pairing": self.pairing, "activity": self.activity, "summary": self.summary,
+                "notification": self.notification}
+
+    def timeout(self):
+        return number(self.config, "GATEWAY_RPC_TIMEOUT", DEFAULT_TIMEOUT)
+
     @route(ANY_METHOD, "/api/v1/<service>/<method>")
     def call_operation(self, request, service, method):
-        proxies = {"pairing": self.pairing, "activity": self.activity, "summary": self.summary,
-                   "notification": self.notification}
-        timeout = number(self.config, "GATEWAY_RPC_TIMEOUT", DEFAULT_TIMEOUT)
-        response = answered(lambda: api.answer(request, service, method, self.auth, proxies, timeout))
+        response = answered(lambda: api.answer(request, service, method, self.auth, self.proxies(), self.timeout()))
         return metrics.count(service, method, response)
+
+    @route("GET,POST", "/console/")
+    def console_home(self, request):
+        return self.console_page(request, "")
+
+    @route("GET,POST", "/console/<path:page>")
+    def console_page(self, request, page):
+        """A console page, calling the API's RPCs with the token of the session cookie (http.py)."""
+        api_calls = Api(self.proxies(), self.timeout())
+        return answered(lambda: self.console_app.console.handle(request, page, self.auth, api_calls))
+
+    @route("GET", "/console/static/<name>")
+    def console_asset(self, request, name):
+        return answered(lambda: static.response(self.console_app.assets, name))
 
     @route("GET", "/api/v1/openapi.json")
     def openapi_document(self, request):

@@ -1,0 +1,62 @@
+"""The console's pure parts: a posted form as the RPC's arguments (dotted names, typed suffixes,
+numbered rows), the API's error map as field paths, overdue marks and chart bars."""
+from datetime import datetime
+
+from werkzeug.datastructures import MultiDict
+
+from services.common.clock import CAMPAIGN_TZ
+from services.gateway.console import forms, marks
+
+
+def test_dotted_names_typed_by_suffix_become_the_nested_arguments():
+    form = MultiDict([
+        ("_csrf", "x"), ("_action", "complete_activity"), ("activity_id", "a1"),
+        ("report.beneficiaries:int", "3"), ("report.volunteers.0.name", "李雷"),
+        ("report.volunteers.0.party_member:bool", "true"), ("report.volunteers.0.hours:float", "2.5"),
+        ("report.volunteers.1.name", ""), ("report.volunteers.1.party_member:bool", "false"),
+        ("report.services_delivered:list", "visit_condolence"), ("report.services_delivered:list", "health_care"),
+        ("report.opinions:list", "希望常来\n多陪聊天"), ("report.started_at:moment", "2026-03-05T09:30"),
+        ("report.description", "  "), ("department:null", "")])
+    assert forms.arguments(form) == {
+        "activity_id": "a1", "department": None,
+        "report": {"beneficiaries": 3, "volunteers": [{"name": "李雷", "party_member": True, "hours": 2.5}],
+                   "services_delivered": ["visit_condolence", "health_care"], "opinions": ["希望常来", "多陪聊天"],
+                   "started_at": "2026-03-05T09:30:00+08:00"}}
+
+
+def test_text_that_is_not_its_type_goes_on_for_the_api_to_name():
+    form = MultiDict([("activity.planned_volunteers:int", "three"), ("answer.resolved:bool", "maybe"),
+                      ("report.ended_at:moment", "2026-03-05T09:30:00+08:00")])
+    assert forms.arguments(form) == {"activity": {"planned_volunteers": "three"}, "answer": {"resolved": "maybe"},
+                                     "report": {"ended_at": "2026-03-05T09:30:00+08:00"}}
+
+
+def test_errors_and_values_by_field_path():
+    assert forms.flat_errors({"target.district": ["无效"], "report": {"volunteers": {"0": {"hours": ["太长"]}}}}) == {
+        "target.district": ["无效"], "report.volunteers.0.hours": ["太长"]}
+    assert forms.values(MultiDict([("_csrf", "x"), ("campaign.year:int", "20x6")])) == {"campaign.year": "20x6"}
+
+
+def at(text):
+    return datetime.fromisoformat(text).replace(tzinfo=CAMPAIGN_TZ)
+
+
+def test_an_issue_is_overdue_for_what_its_department_still_owes():
+    issue = {"status": "forwarded", "ack_due_at": "2026-03-02T10:00:00+08:00",
+             "answer_due_at": "2026-03-15T10:00:00+08:00"}
+    assert marks.overdue(issue, at("2026-03-01T10:00:00")) is None
+    assert marks.overdue(issue, at("2026-03-03T10:00:00")) == "ack"
+    assert marks.overdue({**issue, "status": "acknowledged"}, at("2026-03-03T10:00:00")) is None
+    assert marks.overdue({**issue, "status": "acknowledged"}, at("2026-03-16T10:00:00")) == "answer"
+    assert marks.overdue({**issue, "status": "answered"}, at("2026-03-16T10:00:00")) is None
+    assert marks.overdue({"status": "triage", "ack_due_at": None}, at("2026-03-16T10:00:00")) is None
+    ordered = marks.overdue_first([{**issue, "id": "on-time", "status": "answered"}, {**issue, "id": "late"}],
+                                  at("2026-03-03T10:00:00"))
+    assert [i["id"] for i in ordered] == ["late", "on-time"]
+
+
+def test_bars_scale_to_the_largest_or_to_one_for_rates():
+    rows = [{"d": "a", "n": 2}, {"d": "b", "n": 4}, {"d": "c", "n": None}]
+    assert [b["percent"] for b in marks.bars(rows, "d", "n")] == [50, 100, 0]
+    assert [b["percent"] for b in marks.bars([{"d": "a", "r": 0.25}], "d", "r", scale=1)] == [25]
+    assert marks.bars([{"d": "a", "n": 0}], "d", "n")[0]["percent"] == 0
