@@ -14,6 +14,10 @@ def load_call(method, schema, caller, arguments):
     """`(args, request)`: `arguments` loaded with `schema` (a `ChangeArgs`), and the call as
     idempotency sees it (contract §3 v2): method, the caller's scope, request_id, the other args."""
     args = load(schema, arguments)
-    request = Request(method, caller.scope_key, args["request_id"],
-                      {key: value for key, value in args.items() if key != "request_id"})
-    return args, request
+    return args, request_of(method, caller, args)
+
+
+def request_of(method, caller, args):
+    """The call as idempotency sees it: method, the caller's scope, request_id, the other (validated) args."""
+    return Request(method, caller.scope_key, args["request_id"],
+                   {key: value for key, value in args.items() if key != "request_id"})

@@ -5,7 +5,7 @@ Entrypoints only: load the arguments, call one use case (usecases.py), return.""
 from services.common import units, web
 from services.common.auth import COMMITTEE, OPS, Auth, allow
 from services.common.consumer import handles
-from services.common.requests import Request
+from services.common.calls import request_of
 from services.common.rpc import rpc
 from services.common.schemas import load
 from services.common.storage import Storage
@@ -27,8 +27,7 @@ class NotificationService(units.UnitStatus, web.Observable):
     def request(self, method, args):
         """A call's idempotency key (contract §3): its method, the caller's scope, its validated
         arguments without the `request_id`."""
-        others = {name: value for name, value in args.items() if name != "request_id"}
-        return Request(method, self.auth.caller.scope_key, args["request_id"], others)
+        return request_of(method, self.auth.caller, args)
 
     @rpc
     @allow(COMMITTEE, OPS, unit="own", department="own")

@@ -1,11 +1,11 @@
 """The summary service's RPC arguments: one `...Args` schema per RPC (the campaign report's is
 defined in report/schemas.py and named here too), and the campaign terms it reads from events.
 
-Every state-changing RPC takes an optional `request_id` (contract §3 v2); `without_request(args)`
-is what binds it (the validated arguments without it)."""
+Every state-changing RPC's schema is a `ChangeArgs` (services/common/calls.py): the optional
+`request_id` of contract §3 v2."""
 from marshmallow import ValidationError as MarshmallowError, fields, validate, validates_schema
 
-from services.common.idfields import request_id_field
+from services.common.calls import ChangeArgs
 from services.common.schemas import (LIST_MAX, BaseSchema, LenientSchema, PageArgs, choice, count, department_code,
                                      distinct, email, flag, many, name, record_id, text, unit_code)
 from services.common.vocabulary import ISSUE_CATEGORIES
@@ -17,15 +17,6 @@ from .report.schemas import CampaignReportArgs  # noqa: F401  (every RPC's schem
 
 def optional(field_builder, **kw):
     return field_builder(load_default=None, allow_none=True, **kw)
-
-
-class Idempotent(BaseSchema):
-    """A state-changing RPC's arguments: its optional `request_id`."""
-    request_id = optional(request_id_field)
-
-
-def without_request(args):
-    return {name: value for name, value in args.items() if name != "request_id"}
 
 
 def routable(category):
@@ -47,7 +38,7 @@ class Department(BaseSchema):
     contact_email = email(required=True)
 
 
-class RegisterDepartmentArgs(Idempotent):
+class RegisterDepartmentArgs(ChangeArgs):
     department = fields.Nested(Department, required=True)
 
 
@@ -62,7 +53,7 @@ class DepartmentChanges(BaseSchema):
             raise MarshmallowError("至少修改一项(Name at least one of name, categories, contact_email).")
 
 
-class DepartmentArgs(Idempotent):
+class DepartmentArgs(ChangeArgs):
     """deactivate_department."""
     code = department_code(required=True)
 
@@ -99,7 +90,7 @@ class SummaryContent(BaseSchema):
     business_issues = many(fields.Nested(BusinessIssue), load_default=list)
 
 
-class SubmitSummaryArgs(SummaryArgs, Idempotent):
+class SubmitSummaryArgs(SummaryArgs, ChangeArgs):
     summary = fields.Nested(SummaryContent, required=True)
 
 
@@ -108,7 +99,7 @@ class IssueArgs(BaseSchema):
     issue_id = record_id("issue", required=True)
 
 
-class AcknowledgeIssueArgs(IssueArgs, Idempotent):
+class AcknowledgeIssueArgs(IssueArgs, ChangeArgs):
     pass
 
 
@@ -124,11 +115,11 @@ class Answer(BaseSchema):
     resolved = flag(required=True)
 
 
-class AnswerIssueArgs(IssueArgs, Idempotent):
+class AnswerIssueArgs(IssueArgs, ChangeArgs):
     answer = fields.Nested(Answer, required=True)
 
 
-class TransferIssueArgs(IssueArgs, Idempotent):
+class TransferIssueArgs(IssueArgs, ChangeArgs):
     # None (given explicitly) sends the issue back to the committee's triage.
     department = department_code(required=True, allow_none=True)
     reason = text(required=True)
@@ -139,7 +130,7 @@ class Rating(BaseSchema):
     comment = text()
 
 
-class RateIssueArgs(IssueArgs, Idempotent):
+class RateIssueArgs(IssueArgs, ChangeArgs):
     rating = fields.Nested(Rating, required=True)
 
 

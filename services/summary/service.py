@@ -8,7 +8,7 @@ from services.common import deadlines, units, web
 from services.common.auth import COMMITTEE, DEPARTMENT, OPS, UNIT, Auth, allow
 from services.common.consumer import handles
 from services.common.events import CompletedActivity
-from services.common.requests import Request
+from services.common.calls import request_of
 from services.common.rpc import rpc
 from services.common.schemas import load
 
@@ -28,7 +28,7 @@ class SummaryService(web.Observable, report_service.ReportEndpoints, deadlines.D
 
     def _request(self, method, args):
         """The idempotency key of a state-changing call (contract §3 v2)."""
-        return Request(method, self.auth.caller.scope_key, args["request_id"], schemas.without_request(args))
+        return request_of(method, self.auth.caller, args)
 
     # Campaign terms, projected from pairing's events.
 
