@@ -4,6 +4,7 @@ python -m services.ops [--config config.yml] dead-letters show SERVICE EVENT_ID
 python -m services.ops [--config config.yml] dead-letters replay SERVICE (EVENT_ID | --all)
 python -m services.ops [--config config.yml] dead-letters drop SERVICE (EVENT_ID | --all)
 python -m services.ops [--config config.yml] rescale-due-scores [--key KEY ...]
+python -m services.ops [--config config.yml] backfill-indexes
 python -m services.ops [--config config.yml] audit [--service S] [--who SUB] [--record ID] [--since T]"""
 import argparse
 import importlib
@@ -16,10 +17,12 @@ from redis.exceptions import RedisError
 warnings.filterwarnings("ignore", message=r"\s*Eventlet is deprecated")
 warnings.filterwarnings("ignore", message="pkg_resources is deprecated")
 
+from services.activity.store import ActivityStore  # noqa: E402
 from services.common import topology  # noqa: E402
 from services.common.deadlines import rescale_ms_scores  # noqa: E402
 from services.common.settings import load_config, require_setting  # noqa: E402
 from services.common.storage import redis_client  # noqa: E402
+from services.summary.store import SummaryStore  # noqa: E402
 
 from . import audit, queues  # noqa: E402
 from .broker import Broker, OpsError  # noqa: E402
@@ -68,6 +71,8 @@ def parser():
     rescale = commands.add_parser("rescale-due-scores",
                                   help="one-shot v2 migration: due sets scored in milliseconds to seconds")
     rescale.add_argument("--key", action="append", metavar="KEY", help=f"a due set (default: {' '.join(MS_DUE_SETS)})")
+    commands.add_parser("backfill-indexes",
+                        help="one-shot v2 migration: list every record in the index of each filter combination")
     audit.add_parser(commands)
     return main
 
@@ -81,10 +86,19 @@ def rescale_due_scores(config, keys):
     return [f"{key}: {rescale_ms_scores(client, key)} rescaled" for key in keys or MS_DUE_SETS]
 
 
+def backfill_indexes(config):
+    client = redis_client(require_setting(config, "REDIS_URL"))
+    stores = [ActivityStore(client, "activity:", "activity", None), SummaryStore(client, "summary:", "summary", None)]
+    return [f"{kind}: {count} indexed" for store in stores for kind, count in store.backfill_indexes().items()]
+
+
 def run(args):
     config = load_config(args.config)
     if args.command == "rescale-due-scores":
         print("\n".join(rescale_due_scores(config, args.key)))
+        return 0
+    if args.command == "backfill-indexes":
+        print("\n".join(backfill_indexes(config)))
         return 0
     if args.command == "audit":
         return audit.run(config, args)
