@@ -91,7 +91,7 @@ class SummaryStore(Store):
         def index(pipe):
             if before is None:
                 pipe.set(self.activity_summary_key(summary["activity_id"]), summary["id"])
-            listing.move(pipe, self._summary_indexes(before) if before else (), self._summary_indexes(summary),
+            listing.move(pipe, self.summary_indexes(before) if before else (), self.summary_indexes(summary),
                          summary)
             self._watch_due(pipe, SUMMARY_DUE, summary["id"], domain.summary_pending_due(summary))
         tx.write(index)
@@ -100,7 +100,7 @@ class SummaryStore(Store):
         tx.put(self.issue_key(issue["id"]), issue)
 
         def index(pipe):
-            listing.move(pipe, self._issue_indexes(before) if before else (), self._issue_indexes(issue), issue)
+            listing.move(pipe, self.issue_indexes(before) if before else (), self.issue_indexes(issue), issue)
             pending = issues.pending_deadlines(issue)
             for kind in (ACK, ANSWER):
                 self._watch_due(pipe, kind, issue["id"], pending.get(kind))
@@ -131,10 +131,10 @@ class SummaryStore(Store):
             yield from ids
             previous = ids
 
-    def _summary_indexes(self, summary):
+    def summary_indexes(self, summary):
         return listing.indexes(self.summaries_index, summary_filters(summary))
 
-    def _issue_indexes(self, issue):
+    def issue_indexes(self, issue):
         return listing.indexes(self.issues_index, issue_filters(issue))
 
     def summaries_index(self, *filters):
@@ -146,8 +146,8 @@ class SummaryStore(Store):
     def backfill_indexes(self):
         """Add existing summaries and issues to every index of their filter combinations (once at
         deployment; safe to repeat, also `python -m services.ops backfill-indexes`)."""
-        return {"summaries": listing.backfill(self.client, self.key("summary", "*"), self._summary_indexes),
-                "issues": listing.backfill(self.client, self.key("issue", "*"), self._issue_indexes)}
+        return {"summaries": listing.backfill(self.client, self.key("summary", "*"), self.summary_indexes),
+                "issues": listing.backfill(self.client, self.key("issue", "*"), self.issue_indexes)}
 
     # Plain reads.
 
