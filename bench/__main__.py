@@ -29,7 +29,7 @@ from .baseline import KEY  # noqa: E402
 from .pipeline import Pipeline, Proxies  # noqa: E402
 from .system import ROOT, System  # noqa: E402
 
-SHORT = {"completions": 24, "seconds": 0.5, "sizes": "100,300", "calls": 3}
+SHORT = {"completions": 24, "seconds": 0.5, "sizes": "1000,2000", "calls": 3}
 # The services as the tests run them: retries and the relay quick, deadline checks out of the way.
 SETTINGS = {"OUTBOX_RELAY_INTERVAL": "1", "DEADLINE_CHECK_INTERVAL": "3600"}
 GOALS = {"end_to_end_ratio": 0.33, "p99_ratio": 3.0, "size_ratio": 1.5, "resident_mb": 100}
