@@ -1,4 +1,5 @@
-# One image for all four services; docker-compose.yml picks the service with `command`.
+# One image for every service; docker-compose.yml picks the service with `command`
+# (scripts/service.sh <name>, which connects as that service's own broker and Redis user).
 FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
@@ -19,5 +20,5 @@ COPY scripts/ scripts/
 RUN useradd --system --no-create-home leifeng
 USER leifeng
 
-EXPOSE 8001 8002 8003 8004
-CMD ["nameko", "run", "--config", "config.yml", "services.pairing.service"]
+EXPOSE 8001 8002 8003 8004 8080
+CMD ["bash", "scripts/service.sh", "pairing"]

@@ -26,7 +26,7 @@ from services.common import auth, clock  # noqa: E402
 from services.common.events import make_event, validate_event  # noqa: E402
 from services.common.ids import new_id  # noqa: E402
 from services.common.storage import Storage, redis_client  # noqa: E402
-from services.common.topology import load_config  # noqa: E402
+from services.common.settings import load_config  # noqa: E402
 from services.common.vocabulary import SERVICE_TYPES  # noqa: E402
 from services.summary.report import service as report_service  # noqa: E402
 from services.summary.report.store import ReportStore  # noqa: E402

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Make sure RabbitMQ and Redis answer: start local ones that are installed but stopped, and say
-# clearly what is unreachable. `--for-tests` also enables the management API the tests use.
+# clearly what is unreachable. A local broker also gets its management API (broker users, tests).
 set -u
 amqp_uri=${AMQP_URI:-pyamqp://guest:guest@127.0.0.1:5672/}
 redis_url=${REDIS_URL:-redis://127.0.0.1:6379/0}
@@ -34,8 +34,10 @@ if ! listening "$dhost" "$dport"; then
   wait_for "$dhost" "$dport" 20 || { echo "Redis is unreachable at $dhost:$dport: start it or set REDIS_URL" >&2; exit 1; }
 fi
 
-if [[ ${1:-} == --for-tests ]]; then
-  if ! listening 127.0.0.1 15672; then
+# The management API makes the broker users (make run, service.sh) and the tests' vhosts; a local
+# broker gets the plugin enabled, a remote one is reported by the provisioning step (RABBIT_API_URI).
+if [[ ${1:-} == --for-tests ]] || is_local "$rhost"; then
+  if is_local "$rhost" && ! listening 127.0.0.1 15672; then
     rabbitmq-plugins enable rabbitmq_management >/dev/null 2>&1 || true
     wait_for 127.0.0.1 15672 60 || { echo "RabbitMQ management API (port 15672) is unreachable" >&2; exit 1; }
   fi

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# What `make run` does: infrastructure up, a development key if none is configured, the bus
-# topology declared, then the four services and the HTTP gateway in the foreground (Ctrl-C stops
-# them cleanly).
+# What `make run` does: infrastructure up, a development key if none is configured, the broker users
+# made or reset (passwords in .keys/amqp/, contract §6) and the bus topology declared, then the four
+# services and the HTTP gateway in the foreground (Ctrl-C stops them cleanly), each started by
+# scripts/service.sh as its own broker user.
 set -eu
 cd "$(dirname "$0")/.."
 export PATH="$PWD/.venv/bin:$PATH"
@@ -19,5 +20,6 @@ if [[ -z ${JWT_PUBLIC_KEY_FILE:-} ]]; then
   fi
 fi
 
-python -m services.common.topology --config config.yml
+python -m services.ops.provision --config config.yml --topology
+export BUS_PROVISIONED=1
 exec honcho start -f Procfile

@@ -1,4 +1,5 @@
-"""Test plumbing that is not a fixture: waiting for conditions, listening to and publishing events."""
+"""Test plumbing that is not a fixture: waiting for conditions, listening to and publishing events,
+and this run's broker users."""
 import socket
 import time
 import uuid
@@ -10,9 +11,11 @@ from nameko.exceptions import RemoteError
 import redis
 from kombu import Connection, Queue
 
+from services.common import broker_users
 from services.common.events import make_event
 from services.common.outbox import Bus
 from services.common.amqp_names import event_exchange
+from services.ops import provision
 
 
 def wait_until(condition, timeout=10.0, interval=0.05, message="condition"):
@@ -33,12 +36,59 @@ def free_port():
         return sock.getsockname()[1]
 
 
+class BusUsers:
+    """This run's broker users `<prefix><name>` (contract §6): each made on first use, granted in a
+    vhost on first use there, and all deleted at the end (broker users belong to the whole broker)."""
+
+    def __init__(self, management, prefix, keys_dir):
+        self.management = management
+        self.prefix = prefix
+        self.keys_dir = keys_dir
+        self.made = set()
+        self.granted = set()
+
+    def uri(self, amqp_uri, name, grant=None):
+        """`amqp_uri`'s vhost as `name`'s user; `grant` (default: its production one) on first use."""
+        user = self.prefix + name
+        if name not in self.made:
+            self.management.put_user(user, provision.password(name, self.keys_dir))
+            self.made.add(name)
+        vhost = broker_users.vhost(amqp_uri)
+        if (vhost, name) not in self.granted:
+            self.management.grant(vhost, user, grant or self.grant_of(name))
+            self.granted.add((vhost, name))
+        return provision.uri_for(amqp_uri, name, self.prefix, self.keys_dir)
+
+    def service_uri(self, amqp_uri, service_cls):
+        """`amqp_uri`'s vhost as a service class's own user, granted what the class does on the bus."""
+        return self.uri(amqp_uri, service_cls.name, broker_users.service_grant(provision.needs_of(service_cls)))
+
+    @staticmethod
+    def grant_of(name):
+        try:
+            return provision.grant_of(name)
+        except (ImportError, StopIteration):  # a test-only source of events
+            return broker_users.service_grant(broker_users.Needs(name, serves_rpc=False))
+
+    def close(self):
+        if not self.made:  # a run that never used the broker (the unit tier) made no user
+            return
+        for name in sorted(self.made):
+            self.management.delete_user(self.prefix + name)
+
+
+# Set by tests/conftest.py for the session: helpers publish events as their source's user.
+bus_users = None
+
+
 class EventListener:
-    """A plain kombu consumer bound to `<source>.events`, as a department's system would bind."""
+    """A plain kombu consumer bound to `<source>.events`, as a department's system would bind with the
+    `integration` user: an `integration.*` queue, the exchange declared passively."""
 
     def __init__(self, amqp_uri, source, routing_key="#"):
         self.connection = Connection(amqp_uri)
-        self.queue = Queue(f"test-listener-{uuid.uuid4().hex[:8]}", exchange=event_exchange(source),
+        self.queue = Queue(f"integration.test-listener-{uuid.uuid4().hex[:8]}",
+                           exchange=event_exchange(source, declare=False),
                            routing_key=routing_key, auto_delete=True, durable=False)
         self.queue = self.queue(self.connection.default_channel)
         self.queue.declare()
@@ -66,9 +116,13 @@ class EventListener:
 
 
 def publish_event(amqp_uri, source, event_type, subject, data, seq=1):
-    """Publish a valid envelope as `source` would (for consumer tests)."""
-    envelope = make_event(source, event_type, subject, seq, data)
-    Bus(amqp_uri).publish(envelope)
+    """Publish a valid envelope as `source` would, as its broker user (for consumer tests)."""
+    return publish_envelope(amqp_uri, make_event(source, event_type, subject, seq, data))
+
+
+def publish_envelope(amqp_uri, envelope):
+    """Publish an envelope on `amqp_uri`'s vhost as its source service's broker user."""
+    Bus(bus_users.uri(amqp_uri, envelope["source"])).publish(envelope)
     return envelope
 
 

@@ -4,7 +4,7 @@ from marshmallow import ValidationError as MarshmallowError
 from marshmallow import fields, validate, validates_schema
 
 from services.common import clock
-from services.common.idfields import request_id_field
+from services.common.calls import ChangeArgs
 from services.common.schemas import (
     LIST_MAX, BaseSchema, PageArgs, bounded, choice, distinct, flag, many, moment, name, record_id,
     text, unit_code)
@@ -56,9 +56,8 @@ class NewActivity(PlannedFields):
     pairing_id = record_id("pairing", required=True)
 
 
-class PlanActivityArgs(BaseSchema):
+class PlanActivityArgs(ChangeArgs):
     activity = fields.Nested(NewActivity, required=True)
-    request_id = request_id_field(load_default=None, allow_none=True)
 
 
 class Changes(PlannedFields):
@@ -68,10 +67,9 @@ class Changes(PlannedFields):
             raise MarshmallowError("至少修改一项(Nothing to change).")
 
 
-class UpdateActivityArgs(BaseSchema):
+class UpdateActivityArgs(ChangeArgs):
     activity_id = record_id("activity", required=True)
     changes = PartialNested(Changes, required=True)
-    request_id = request_id_field(load_default=None, allow_none=True)
 
 
 class Volunteer(BaseSchema):
@@ -104,16 +102,14 @@ class Report(BaseSchema):
         raise_problems(domain.report_problems(data, clock.now()))
 
 
-class CompleteActivityArgs(BaseSchema):
+class CompleteActivityArgs(ChangeArgs):
     activity_id = record_id("activity", required=True)
     report = fields.Nested(Report, required=True)
-    request_id = request_id_field(load_default=None, allow_none=True)
 
 
-class CancelActivityArgs(BaseSchema):
+class CancelActivityArgs(ChangeArgs):
     activity_id = record_id("activity", required=True)
     reason = text(required=True)
-    request_id = request_id_field(load_default=None, allow_none=True)
 
 
 class ActivityIdArgs(BaseSchema):

@@ -13,10 +13,13 @@ ORIGINAL_QUEUE = "x-original-queue"
 EVENT_TYPE = "x-event-type"
 DEAD_LETTERED_AT = "x-dead-lettered-at"
 REPLAYED_AT = "x-replayed-at"
+# The source's broker user, vouched for by the consumer that checked the event's `user_id` (§6).
+FIRST_PUBLISHER = "x-first-publisher"
 
 
-def event_exchange(source):
-    return get_event_exchange(source, {})
+def event_exchange(source, declare=True):
+    """`declare=False` for a consumer: only the source's own user may declare (or delete) it."""
+    return get_event_exchange(source, {"DECLARE_EVENT_EXCHANGES": declare})
 
 
 def retry_exchange(service):
@@ -39,9 +42,14 @@ def retry_queue(service, seconds):
         queue_arguments={"x-message-ttl": ms, "x-dead-letter-exchange": f"{service}.redeliver"})
 
 
+def dead_letter_exchange(service):
+    # Not the default exchange: writing to that would let a service reach every queue by name.
+    return Exchange(f"{service}.dead-letter", type="direct", durable=True)
+
+
 def dead_letter_queue(service):
-    return Queue(f"{service}.dead-letter", exchange=Exchange(""), routing_key=f"{service}.dead-letter",
-                 durable=True, no_declare=False)
+    return Queue(f"{service}.dead-letter", exchange=dead_letter_exchange(service),
+                 routing_key=f"{service}.dead-letter", durable=True, no_declare=False)
 
 
 def consumer_queue_name(source, event_type, service, method):
@@ -53,6 +61,6 @@ def consumer_queue(source, event_type, service, method):
     name = consumer_queue_name(source, event_type, service, method)
     # kombu ignores `exchange=` once `bindings` are given, so both bindings are listed.
     return Queue(name, durable=True, bindings=[
-        binding(event_exchange(source), routing_key=event_type),
+        binding(event_exchange(source, declare=source == service), routing_key=event_type),
         binding(redeliver_exchange(service), routing_key=f"*.{name}"),
     ])

@@ -3,7 +3,9 @@
 
 - a repeated `event_id` changes nothing (the mark is checked and written in the handler's own
   transaction, which stops at once on a mark: one check, no look-up before the worker);
-- an invalid envelope goes straight to `<service>.dead-letter`;
+- an event its source service's broker user did not publish (contract §6: `user_id`, or this
+  service's own with `x-first-publisher`), a body over 4 MiB or not a JSON object, and an invalid
+  envelope go straight to `<service>.dead-letter`, never acted on and never logged;
 - a handler that raises is retried after each of EVENT_RETRY_DELAYS through a TTL queue, the
   message behind it flowing meanwhile, then dead-lettered with the error and the attempt count;
 - nothing is acked before it is handled, scheduled for retry or dead-lettered;
@@ -14,13 +16,14 @@ from functools import partial
 
 from nameko.containers import ContainerBeingKilled
 from nameko.events import SERVICE_POOL, EventHandler
-from kombu import Exchange
 
 from . import amqp_names, correlation, handled, metrics
-from .amqp_names import ATTEMPTS
+from .amqp_names import ATTEMPTS, FIRST_PUBLISHER
+from .broker_users import UNTRUSTED, login, trusted
 from .errors import ValidationError
 from .events import validate_event
 from .logs import error_summary, quiet_expected_errors
+from .raw_messages import RawQueueConsumer, Refused, json_object
 from .settings import delays
 from .storage import resources
 
@@ -31,7 +34,16 @@ def attempts_so_far(message):
     return int((message.headers or {}).get(ATTEMPTS, 0))
 
 
+class RawEventConsumer(RawQueueConsumer):
+    """Hands event handlers the undecoded message: the handler checks its publisher, then its body."""
+
+    def screen(self, provider, message):
+        self.handle_message(provider, None, message)
+
+
 class ReliableEventHandler(EventHandler):
+    queue_consumer = RawEventConsumer()
+
     def __init__(self, source_service, event_type, **kwargs):
         # Every failure is "expected": it is retried and logged in one line here, not by nameko.
         super().__init__(source_service, event_type, handler_type=SERVICE_POOL, reliable_delivery=True,
@@ -47,6 +59,8 @@ class ReliableEventHandler(EventHandler):
         quiet_expected_errors()
         super().setup()
         self.queue = amqp_names.consumer_queue(self.source_service, self.event_type, self.service, self.method_name)
+        self.own_user = login(config["AMQP_URI"])
+        self.source_user = f"{config.get('AMQP_USER_PREFIX') or ''}{self.source_service}"
 
     def handled_key(self, worker_ctx):
         return self._mark(worker_ctx.args[0]["event_id"])
@@ -54,7 +68,16 @@ class ReliableEventHandler(EventHandler):
     def _mark(self, event_id):
         return handled.mark_key(self.service, self.method_name, event_id)
 
-    def handle_message(self, body, message):
+    def handle_message(self, _undecoded, message):
+        if not trusted(message.properties, message.headers, self.source_user, self.own_user):
+            publisher = message.properties.get("user_id") or "none"
+            self._give_up(message, None, f"{UNTRUSTED}: user_id {publisher}", attempts_so_far(message) + 1)
+            return
+        try:
+            body = json_object(message)
+        except Refused as refusal:
+            self._give_up(message, None, f"ValidationError: {refusal}", attempts_so_far(message) + 1)
+            return
         try:
             validate_event(body)
             if (body["source"], body["event_type"]) != (self.source_service, self.event_type):
@@ -100,9 +123,10 @@ class ReliableEventHandler(EventHandler):
     def _retry(self, message, body, error, attempt):
         seconds = self.delays[attempt - 1]
         queue = self.queue.name
-        headers = {ATTEMPTS: attempt, amqp_names.LAST_ERROR: error, amqp_names.ORIGINAL_QUEUE: queue}
+        headers = {ATTEMPTS: attempt, amqp_names.LAST_ERROR: error, amqp_names.ORIGINAL_QUEUE: queue,
+                   FIRST_PUBLISHER: self.source_user}
         self._forward(message, lambda: self.bus.send(
-            amqp_names.retry_exchange(self.service), f"{amqp_names.delay_ms(seconds)}.{queue}", body, headers,
+            amqp_names.retry_exchange(self.service), f"{amqp_names.delay_ms(seconds)}.{queue}", message, headers,
             declare=[amqp_names.retry_queue(self.service, seconds)]))
         log.warning("event %s %s failed (attempt %d, %s); retry in %ss",
                     self.event_type, body.get("event_id"), attempt, error.split(":")[0], seconds)
@@ -113,8 +137,10 @@ class ReliableEventHandler(EventHandler):
         headers = {ATTEMPTS: attempt, amqp_names.ERROR: error, amqp_names.ORIGINAL_QUEUE: self.queue.name,
                    amqp_names.EVENT_TYPE: self.event_type,
                    amqp_names.DEAD_LETTERED_AT: datetime.now(timezone.utc).isoformat()}
-        self._forward(message, lambda: self.bus.send(Exchange(""), dead_letter.name, body, headers,
-                                                     declare=[dead_letter]))
+        if not error.startswith(UNTRUSTED):  # vouched for only once its user_id was checked
+            headers[FIRST_PUBLISHER] = self.source_user
+        self._forward(message, lambda: self.bus.send(amqp_names.dead_letter_exchange(self.service),
+                                                     dead_letter.name, message, headers, declare=[dead_letter]))
         log.error("event %s %s dead-lettered after %d attempts: %s",
                   self.event_type, body.get("event_id") if isinstance(body, dict) else None, attempt,
                   error.split(":")[0])

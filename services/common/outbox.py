@@ -11,6 +11,7 @@ from nameko.constants import PERSISTENT
 
 from . import metrics
 from .amqp_names import event_exchange
+from .broker_users import login
 
 log = logging.getLogger(__name__)
 
@@ -19,9 +20,13 @@ RETRY_POLICY = {"max_retries": 2, "interval_start": 0.2, "interval_step": 0.4, "
 
 
 class Bus:
-    """Publishes envelopes to `<source>.events`. Headers carry no caller context, token included."""
+    """Publishes envelopes to `<source>.events`. Headers carry no caller context, token included.
+
+    Every message carries `user_id`, the user this process connects as: the broker refuses any
+    other, so consumers know who really published it (contract §6)."""
 
     def __init__(self, amqp_uri):
+        self.user = login(amqp_uri)
         self.publisher = Publisher(
             amqp_uri, use_confirms=True, mandatory=True, serializer="json",
             delivery_mode=PERSISTENT, retry=True, retry_policy=RETRY_POLICY)
@@ -30,13 +35,14 @@ class Bus:
         exchange = event_exchange(envelope["source"])
         self.publisher.publish(
             envelope, exchange=exchange, routing_key=envelope["event_type"], declare=[exchange],
-            message_id=envelope["event_id"], headers={})
+            message_id=envelope["event_id"], headers={}, user_id=self.user)
 
-    def send(self, exchange, routing_key, body, headers, declare=()):
-        """Publish to any exchange (retry and dead-letter paths)."""
+    def send(self, exchange, routing_key, message, headers, declare=()):
+        """Move a received message, body untouched, on this service's own retry and dead-letter paths."""
         self.publisher.publish(
-            body, exchange=exchange, routing_key=routing_key, headers=headers, declare=list(declare),
-            mandatory=False)
+            message.body, exchange=exchange, routing_key=routing_key, headers=headers, declare=list(declare),
+            mandatory=False, user_id=self.user, content_type=message.content_type or "application/octet-stream",
+            content_encoding=message.content_encoding or "binary")
 
 
 class Outbox:

@@ -1,13 +1,12 @@
 """The RPC boundary (contract §3 and §6): `@rpc`, nameko's entrypoint with hostile messages refused
 at once, and what `@allow` checks of every call's arguments.
 
-A request whose body is larger than 4 MiB (checked before decoding), is not JSON, is not an object
-with `args` (a list) and `kwargs` (an object), is nested deeper than any valid call, or has no
+A request whose body is larger than 4 MiB (checked before decoding), is not a JSON object
+(`services.common.raw_messages`: compressed bodies and other content types included), has no
+`args` (a list) and `kwargs` (an object), is nested deeper than any valid call, or has no
 `reply_to` is never acted on: the caller gets a `ValidationError` (`_schema`) reply at once instead
 of waiting for its timeout, and one log line names the reason and the size, never the body.
-nameko's own consumer would log the whole body of an undecodable message and never answer it (and a
-body kombu cannot decompress would do the same; a compressed body is still inflated before any
-check, which the bus's per-service users keep to trusted publishers)."""
+nameko's own consumer would log the whole body of an undecodable message and never answer it."""
 import logging
 import traceback
 import uuid
@@ -20,14 +19,13 @@ from nameko import rpc as nameko_rpc
 from nameko.amqp.publish import Publisher
 from nameko.constants import AMQP_SSL_CONFIG_KEY, LOGIN_METHOD_CONFIG_KEY
 from nameko.exceptions import serialize
-from nameko.messaging import QueueConsumer
 
 from .errors import InternalError, ServiceError, Unavailable, ValidationError
+from .raw_messages import RawQueueConsumer, Refused, json_object
 from .schemas import SURROGATES, safe_key
 
 log = logging.getLogger(__name__)
 
-MAX_BODY = 4 * 1024 * 1024
 # A valid call nests a handful of levels (report -> volunteers -> item -> field).
 MAX_DEPTH = 32
 READ_ONLY_PREFIXES = ("get_", "list_")
@@ -41,10 +39,6 @@ OUTAGES = (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError, komb
 def is_read_only(method):
     """Contract §7's read-only methods; every other method changes state (and is audited)."""
     return method.startswith(READ_ONLY_PREFIXES) or method in READ_ONLY_METHODS
-
-
-class HostileMessage(Exception):
-    """A request that is not acted on; the text is the (data-free) reason."""
 
 
 def nesting_depth(value):
@@ -62,46 +56,27 @@ def nesting_depth(value):
 
 
 def admitted_body(message):
-    """The request's decoded body, or `HostileMessage` naming why it is refused."""
-    if len(message.body) > MAX_BODY:
-        raise HostileMessage("larger than 4 MiB")
-    try:
-        body = message.decode()
-    except Exception:  # kombu's decode and content errors, a JSON nesting too deep for the parser
-        raise HostileMessage("not JSON") from None
-    if not isinstance(body, dict) or not isinstance(body.get("args"), list) \
-            or not isinstance(body.get("kwargs"), dict):
-        raise HostileMessage("not an object with args and kwargs")
+    """The request's decoded body, or `Refused` naming why it is not acted on."""
+    body = json_object(message)
+    if not isinstance(body.get("args"), list) or not isinstance(body.get("kwargs"), dict):
+        raise Refused("not an object with args and kwargs")
     if nesting_depth(body) > MAX_DEPTH:
-        raise HostileMessage("nested too deeply")
+        raise Refused("nested too deeply")
     return body
 
 
-class GuardedQueueConsumer(QueueConsumer):
-    """Takes each request undecoded (kombu's `on_message`), so its size is checked first."""
+class GuardedQueueConsumer(RawQueueConsumer):
+    """Takes each request undecoded, so its size is checked first."""
 
-    def get_consumers(self, consumer_cls, channel):
-        consumers = super().get_consumers(consumer_cls, channel)
-        for provider, consumer in self._consumers.items():
-            consumer.on_message = partial(self.screen_message, provider)
-        return consumers
-
-    def screen_message(self, provider, message):
+    def screen(self, provider, message):
         try:
             if not isinstance(message.properties.get("reply_to"), str):
-                raise HostileMessage("no reply_to")
+                raise Refused("no reply_to")
             body = admitted_body(message)
-        except HostileMessage as refusal:
+        except Refused as refusal:
             self.container.spawn_managed_thread(partial(provider.refuse, message, str(refusal)))
             return
         self.handle_message(provider, body, message)
-
-    def on_decode_error(self, message, exc):
-        """kombu calls this when a body cannot even be turned into a message (a `compression`
-        header it cannot undo); its default logs the whole body and never settles the message."""
-        for provider in self._providers:  # the container's one RPC consumer
-            self.container.spawn_managed_thread(partial(provider.refuse, message, "cannot be decompressed"))
-            return
 
 
 class GuardedRpcConsumer(nameko_rpc.RpcConsumer):
@@ -112,7 +87,10 @@ class GuardedRpcConsumer(nameko_rpc.RpcConsumer):
         reply_to = message.properties.get("reply_to")
         if isinstance(reply_to, str):
             self.reply_refusal(message, reply_to)
-        self.queue_consumer.ack_message(message)
+        try:
+            self.queue_consumer.ack_message(message)
+        except OSError as exc:  # the connection just died: the broker redelivers, we refuse again
+            log.warning("refused rpc request not acked (%s)", type(exc).__name__)
 
     def reply_refusal(self, message, reply_to):
         """Always JSON: the request's own content type may be anything."""

@@ -15,7 +15,7 @@ from . import clock, handled
 from .correlation import new_correlation_id
 from .errors import require_found
 from .events import make_event
-from .requests import REQUEST_TTL, Request
+from .requests import REQUEST_TTL
 
 
 class Transaction:
@@ -57,28 +57,11 @@ class Transaction:
         self.reader.watch(key)
         return request.decode(self.reader.get(key))
 
-    def remember(self, request, *legacy):
+    def remember(self, request, record_id):
         """Bind `request` to the record it made: `tx.remember(request, record_id)`."""
-        if not isinstance(request, Request):
-            return self._remember_legacy(request, *legacy)  # shim: removed at integration
-        (record_id,) = legacy
         if request.given:
             key, value = self.store.key(*request.key_parts()), request.encode(id=record_id)
             self.writes.append(lambda pipe: pipe.set(key, value, ex=REQUEST_TTL))
-
-    # shim: removed at integration (the services' old request keys, unscoped and unbound to args)
-    def remembered(self, method, request_id):
-        if request_id is None:
-            return None
-        key = self.store.key("request", method, request_id)
-        self.reader.watch(key)
-        return self.reader.get(key)
-
-    # shim: removed at integration
-    def _remember_legacy(self, method, request_id, record_id):
-        if request_id is not None:
-            key = self.store.key("request", method, request_id)
-            self.writes.append(lambda pipe: pipe.set(key, record_id, ex=REQUEST_TTL))
 
 
 def put_record(key):

@@ -16,9 +16,6 @@ from .amqp_names import (DEFAULT_DELAYS, consumer_queue, dead_letter_queue, even
 from .consumer import ReliableEventHandler
 from .settings import delays, load_config
 
-# shim: removed at integration (these names moved to amqp and settings; older callers import them here)
-from .amqp_names import consumer_queue_name  # noqa: E402,F401
-
 SERVICES = ("pairing", "activity", "summary", "notification")
 
 
@@ -38,21 +35,40 @@ def service_class(name):
 
 
 def entities(service_classes, delays):
-    """Everything to declare for these service classes, exchanges first."""
-    declared = [event_exchange(name) for name in SERVICES]
+    """Everything to declare for these service classes, exchanges first (an administrator's view)."""
+    sources = {source for cls in service_classes for source, _, _ in handlers_of(cls)}
+    declared = [event_exchange(name) for name in sorted({*SERVICES, *sources, *(cls.name for cls in service_classes)})]
     for cls in service_classes:
-        service = cls.name
-        declared += [retry_exchange(service), redeliver_exchange(service), dead_letter_queue(service)]
-        declared += [retry_queue(service, seconds) for seconds in delays]
-        declared += [consumer_queue(source, event_type, service, method)
-                     for source, event_type, method in handlers_of(cls)]
+        declared += own_entities(cls, delays)
     return declared
 
 
+def own_entities(cls, delays):
+    """What one service declares as its own user (the events exchanges it consumes must exist)."""
+    service = cls.name
+    declared = [retry_exchange(service), redeliver_exchange(service), dead_letter_queue(service)]
+    declared += [retry_queue(service, seconds) for seconds in delays]
+    return declared + [consumer_queue(source, event_type, service, method)
+                       for source, event_type, method in handlers_of(cls)]
+
+
 def declare(amqp_uri, service_classes, delays):
+    declare_entities(amqp_uri, entities(service_classes, delays))
+
+
+def declare_as_owners(uri_of, service_classes, delays):
+    """The topology step with each service's own broker user (contract §6): every events exchange by
+    its owner first, then each service's queues (bound to those exchanges passively)."""
+    for cls in service_classes:
+        declare_entities(uri_of(cls.name), [event_exchange(cls.name)])
+    for cls in service_classes:
+        declare_entities(uri_of(cls.name), own_entities(cls, delays))
+
+
+def declare_entities(amqp_uri, declared):
     with Connection(amqp_uri, connect_timeout=5) as connection:
         channel = connection.channel()
-        for entity in entities(service_classes, delays):
+        for entity in declared:
             entity.maybe_bind(channel)
             entity.declare()
         channel.close()

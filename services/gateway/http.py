@@ -4,25 +4,24 @@ nameko's `WsgiApp` returns werkzeug's own HTML page for an unknown path or a wro
 (`adapter.match()` raises before any entrypoint runs), so the gateway runs its own `WebServer`
 subclass whose app answers those with problem+json too, and puts `X-Request-Id` on every response.
 Every gateway route uses `route` (not nameko's `http`, which would start a second server)."""
-import re
-import uuid
-
 from nameko.web.handlers import HttpRequestHandler
 from nameko.web.server import WebServer, WsgiApp
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request
 
+from services.common import correlation
+
 from . import problems
 
 REQUEST_ID_HEADER = "X-Request-Id"
-REQUEST_ID = re.compile(r"[A-Za-z0-9._~-]{1,64}")
 ENVIRON_KEY = "leifeng.request_id"
 
 
 def request_id(given):
-    """The caller's X-Request-Id when it is well formed (contract §7), else a new one."""
-    return given if given is not None and REQUEST_ID.fullmatch(given) else uuid.uuid4().hex
+    """The caller's X-Request-Id when it is well formed (contract §7), else a new one: the request's
+    correlation id."""
+    return given if correlation.is_valid(given) else correlation.new_correlation_id()
 
 
 def bearer_token(header):
@@ -64,7 +63,7 @@ class ProblemWebServer(WebServer):
 
     def context_data_from_headers(self, request):
         """The RPC context of contract §7: the bearer token and the correlation id."""
-        context = {"correlation_id": request.environ[ENVIRON_KEY]}
+        context = {correlation.KEY: request.environ[ENVIRON_KEY]}
         token = bearer_token(request.headers.get("Authorization"))
         if token is not None:
             context["auth_token"] = token

@@ -5,9 +5,10 @@ import json
 
 from marshmallow import fields
 
+from services.common.raw_messages import MAX_BODY
+
 from . import problems
 
-MAX_BODY = 4 * 1024 * 1024
 JSON_TYPE = "application/json"
 
 

@@ -12,6 +12,7 @@ from werkzeug.wrappers import Response
 from services.common import web
 from services.common.auth import Auth
 from services.common.settings import number, require_setting
+from services.common.tracing import CorrelationContext
 
 from . import api, docs, metrics, openapi, problems
 from .calls import DEFAULT_TIMEOUT
@@ -54,6 +55,8 @@ class GatewayService:
 
     auth = Auth()
     config = Config()
+    # Binds the request's X-Request-Id for the gateway's own log lines (and RPCs carry it on).
+    correlation = CorrelationContext()
     documents = Documents()
     broker_probe = BrokerProbe()
     pairing = RpcProxy("pairing")
@@ -92,5 +95,5 @@ class GatewayService:
         return problems.unavailable(f"网关暂不可用(Gateway unavailable): {checks}").response()
 
     @route("GET", "/metrics")
-    def metrics(self, request):
+    def prometheus_metrics(self, request):
         return Response(generate_latest(), content_type=CONTENT_TYPE_LATEST)

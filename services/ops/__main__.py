@@ -27,6 +27,7 @@ from services.summary.store import SummaryStore  # noqa: E402
 from . import audit, queues  # noqa: E402
 from .broker import Broker, OpsError  # noqa: E402
 from .dead_letters import DeadLetterQueue  # noqa: E402
+from .provision import uri_for  # noqa: E402
 
 
 def service_classes(specs):
@@ -77,6 +78,15 @@ def parser():
     return main
 
 
+def service_uri(amqp_uri, service):
+    """Dead letters are read and replayed as the consuming service's own broker user (contract §6)."""
+    try:
+        return uri_for(amqp_uri, service, create=False)
+    except FileNotFoundError:
+        raise OpsError(f"没有 {service} 的代理密码(No broker password for {service}): "
+                       "AMQP_KEYS_DIR (default .keys/amqp) must hold it") from None
+
+
 # The due sets that were scored in epoch milliseconds before v2 (summary's).
 MS_DUE_SETS = ("summary:due:summary", "summary:due:ack", "summary:due:answer")
 
@@ -107,7 +117,7 @@ def run(args):
         names = queues.project_queues(config, service_classes(args.service_class))
         print(queues.render(*queues.queue_counts(broker, names)))
         return 0
-    dead_letters = DeadLetterQueue(broker, args.service)
+    dead_letters = DeadLetterQueue(Broker(service_uri(config["AMQP_URI"], args.service)), args.service)
     if args.action == "list":
         print(dead_letters.list(args.limit))
     elif args.action == "show":

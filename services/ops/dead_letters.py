@@ -1,5 +1,10 @@
 """`dead-letters`: the events a service gave up on, read without consuming them, replayed or dropped.
 
+The command acts as the consuming service's own broker user (contract §6): a replay is published
+into `<service>.redeliver` with that user's `user_id` and the letter's `x-first-publisher`, which the
+service vouched for when it first checked the event, so the consumer trusts it again. A letter
+marked `untrusted publisher` has no such voucher and is never replayed.
+
 Reading takes every message with basic.get and never acks it: basic.recover then puts each one back
 in its place before the command ends. A replayed or dropped message is acked, and a replayed one only
 after the broker confirmed its copy in the original queue; a crash in between leaves the event in
@@ -14,7 +19,9 @@ from nameko.amqp.publish import Publisher, UndeliverableMessage
 from nameko.constants import PERSISTENT
 
 from services.common import amqp_names
-from services.common.amqp_names import ATTEMPTS, DEAD_LETTERED_AT, ERROR, EVENT_TYPE, ORIGINAL_QUEUE, REPLAYED_AT
+from services.common.amqp_names import (ATTEMPTS, DEAD_LETTERED_AT, ERROR, EVENT_TYPE, FIRST_PUBLISHER, ORIGINAL_QUEUE,
+                                        REPLAYED_AT)
+from services.common.broker_users import UNTRUSTED, login
 
 from .broker import OpsError
 from .output import table
@@ -60,6 +67,7 @@ class DeadLetterQueue:
     def __init__(self, broker, service):
         self.broker = broker
         self.name = amqp_names.dead_letter_queue(service).name
+        self.redeliver = amqp_names.redeliver_exchange(service)
 
     @contextmanager
     def held(self, limit=None):
@@ -120,7 +128,7 @@ class DeadLetterQueue:
 
     def replay(self, event_id):
         publisher = Publisher(self.broker.amqp_uri, use_confirms=True, mandatory=True,
-                              delivery_mode=PERSISTENT)
+                              delivery_mode=PERSISTENT, user_id=login(self.broker.amqp_uri))
         lines, all_replayed = [], True
         with self.held() as (_, letters):
             for letter in self.choose(letters, event_id):
@@ -136,11 +144,18 @@ class DeadLetterQueue:
         queue = letter.original_queue
         if not queue:
             return f"no {ORIGINAL_QUEUE} header"
+        first_publisher = letter.headers.get(FIRST_PUBLISHER)
+        if str(letter.headers.get(ERROR, "")).startswith(UNTRUSTED):
+            return f"{UNTRUSTED}: never replayed"
+        if not first_publisher:
+            return f"no {FIRST_PUBLISHER} header"
         # A fresh start: the consumer counts its retries from this header.
-        headers = {ATTEMPTS: 0, ORIGINAL_QUEUE: queue,
+        headers = {ATTEMPTS: 0, ORIGINAL_QUEUE: queue, FIRST_PUBLISHER: first_publisher,
                    REPLAYED_AT: datetime.now(timezone.utc).isoformat()}
         try:
-            publisher.publish(letter.message.body, exchange="", routing_key=queue, headers=headers,
+            # The consumer queue's binding on `<service>.redeliver` is `*.<queue>`.
+            publisher.publish(letter.message.body, exchange=self.redeliver, routing_key=f"replay.{queue}",
+                              headers=headers,
                               content_type=letter.message.content_type,
                               content_encoding=letter.message.content_encoding)
         except UndeliverableMessage:

@@ -7,7 +7,6 @@ from .domain import deadline_passed, on_time_until, reminders_from
 from .records import VALID
 
 REMIND, OVERDUE = "pairing_deadline_approaching", "pairing_overdue"
-NOTICES = (REMIND, OVERDUE)
 # An envelope's seq grows per subject: the notices of one unit in one campaign share a subject.
 NOTICE_SEQ = {REMIND: 1, OVERDUE: 2}
 

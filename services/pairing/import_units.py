@@ -17,6 +17,7 @@ from pathlib import Path
 from redis.exceptions import RedisError
 from tqdm import tqdm
 
+from services.common.broker_users import uri_for
 from services.common.errors import Conflict, ValidationError
 from services.common.outbox import Bus, Outbox
 from services.common.requests import Request
@@ -108,9 +109,19 @@ def read_rows(path):
         raise UnusableFile(f"无法读取表格(Cannot read the workbook: {type(exc).__name__}).") from None
 
 
+def bus_uri(config):
+    """pairing's own broker user when its password is at hand (AMQP_KEYS_DIR), else AMQP_URI as given:
+    consumers act only on pairing's events that pairing's user published (contract §6)."""
+    amqp_uri = require_setting(config, "AMQP_URI")
+    try:
+        return uri_for(amqp_uri, SERVICE, create=False)
+    except FileNotFoundError:
+        return amqp_uri
+
+
 def open_store(config):
     client = redis_client(require_setting(config, "REDIS_URL"))
-    outbox = Outbox(client, f"{SERVICE}:", SERVICE, Bus(require_setting(config, "AMQP_URI")))
+    outbox = Outbox(client, f"{SERVICE}:", SERVICE, Bus(bus_uri(config)))
     return PairingStore(client, f"{SERVICE}:", SERVICE, outbox)
 
 

@@ -3,7 +3,7 @@ from marshmallow import ValidationError as MarshmallowError
 from marshmallow import fields, validate, validates, validates_schema
 
 from services.common import schemas as common
-from services.common.idfields import request_id_field
+from services.common.calls import ChangeArgs
 from services.common.schemas import (
     BaseSchema, PageArgs, choice, distinct, email, flag, many, phone, record_id, text, unit_code,
 )
@@ -61,23 +61,20 @@ class Campaign(BaseSchema):
             raise MarshmallowError("年度须与报送截止日期的年份一致(Year must be the deadline's year).", "year")
 
 
-class CreateCampaignArgs(BaseSchema):
+class CreateCampaignArgs(ChangeArgs):
     campaign = fields.Nested(Campaign, required=True)
-    request_id = request_id_field(load_default=None, allow_none=True)
 
 
-class UpdateCampaignArgs(BaseSchema):
+class UpdateCampaignArgs(ChangeArgs):
     campaign_id = record_id("campaign", required=True)
     changes = fields.Nested(CampaignChanges, required=True)
-    request_id = request_id_field(load_default=None, allow_none=True)
 
 
-class CarryOverCampaignArgs(BaseSchema):
+class CarryOverCampaignArgs(ChangeArgs):
     """`carry_over_campaign`: the earlier campaign and the new one's terms, as for `create_campaign`."""
 
     campaign_id = record_id("campaign", required=True)
     campaign = fields.Nested(Campaign, required=True)
-    request_id = request_id_field(load_default=None, allow_none=True)
 
 
 class CampaignArgs(BaseSchema):
@@ -99,9 +96,8 @@ class Unit(BaseSchema):
     contact_email = email(required=True)
 
 
-class RegisterUnitArgs(BaseSchema):
+class RegisterUnitArgs(ChangeArgs):
     unit = fields.Nested(Unit, required=True)
-    request_id = request_id_field(load_default=None, allow_none=True)
 
 
 class UnitArgs(BaseSchema):
@@ -110,8 +106,8 @@ class UnitArgs(BaseSchema):
     code = unit_code(required=True)
 
 
-class DeactivateUnitArgs(UnitArgs):
-    request_id = request_id_field(load_default=None, allow_none=True)
+class DeactivateUnitArgs(UnitArgs, ChangeArgs):
+    pass
 
 
 class ListUnitsArgs(PageArgs):
@@ -135,11 +131,10 @@ class Target(BaseSchema):
         distinct(value)
 
 
-class ReportPairingArgs(BaseSchema):
+class ReportPairingArgs(ChangeArgs):
     campaign_id = record_id("campaign", required=True)
     unit_code = unit_code(required=True)
     target = fields.Nested(Target, required=True)
-    request_id = request_id_field(load_default=None, allow_none=True)
 
 
 class PairingArgs(BaseSchema):
@@ -148,15 +143,14 @@ class PairingArgs(BaseSchema):
     pairing_id = record_id("pairing", required=True)
 
 
-class WithdrawPairingArgs(PairingArgs):
-    request_id = request_id_field(load_default=None, allow_none=True)
+class WithdrawPairingArgs(PairingArgs, ChangeArgs):
+    pass
 
 
-class ReviewPairingArgs(BaseSchema):
+class ReviewPairingArgs(ChangeArgs):
     pairing_id = record_id("pairing", required=True)
     decision = choice(DECISIONS, required=True)
     comment = text(allow_none=True)
-    request_id = request_id_field(load_default=None, allow_none=True)
 
 
 class ListPairingsArgs(PageArgs):

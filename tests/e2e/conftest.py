@@ -1,6 +1,7 @@
 """The e2e tier: the four processes and the HTTP gateway started exactly as `make run` starts them
-(scripts/run.sh), on a vhost and Redis database of their own, called by RPC or over HTTP like any
-other department's system."""
+(scripts/run.sh, which provisions this run's broker users and starts each service as its own), on a
+vhost and Redis database of their own, called by RPC as the `rpc-client` user like any other trusted
+back end, or over HTTP like any other department's system."""
 import os
 import signal
 import subprocess
@@ -13,7 +14,8 @@ import redis
 import requests
 from nameko.standalone.rpc import ClusterRpcProxy
 
-from services.common import auth
+from services.common import auth, broker_users
+from tests import helpers
 from tests.helpers import free_port, wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -40,7 +42,8 @@ class System:
 
     def rpc(self, role="committee", unit=None, department=None, timeout=20):
         context = {"auth_token": self.token(role, unit, department)}
-        proxy = ClusterRpcProxy(self.config, context_data=context, timeout=timeout)
+        config = {**self.config, "AMQP_URI": helpers.bus_users.uri(self.config["AMQP_URI"], broker_users.RPC_CLIENT)}
+        proxy = ClusterRpcProxy(config, context_data=context, timeout=timeout)
         self._proxies.append(proxy)
         return proxy.start()
 
@@ -103,6 +106,7 @@ def running_system(rabbit_manager, workdir, redis_url, **settings):
     env = {**os.environ, "AMQP_URI": amqp_uri, "REDIS_URL": redis_url, "JWT_PUBLIC_KEY_FILE": str(public),
            **{f"{service.upper()}_PORT": str(port) for service, port in ports.items()}, **settings}
     processes = Processes(env, workdir / "system.log")
+    helpers.bus_users.made.update(broker_users.USERS)  # scripts/run.sh makes them all, to be deleted
     system = System({"AMQP_URI": amqp_uri, "serializer": "json"}, ports, private.read_text(),
                     redis.Redis.from_url(redis_url, decode_responses=True), processes.log_path)
     system.processes = processes

@@ -10,9 +10,8 @@ import pytest
 import requests
 
 from services.common import clock
-from services.common.outbox import Bus
-from tests.helpers import EventListener, wait_until
 from services.notification import domain_webhooks
+from tests.helpers import EventListener, publish_envelope, wait_until
 from tests.service.notification.events import contract_recipients
 from tests.service.notification.receiver import Receiver
 
@@ -143,9 +142,8 @@ def test_a_campaign_run_notifies_each_inbox_exactly_once_even_when_every_event_c
     consumed = [event for event in events if event["event_type"] in set().union(*story.values())
                 or event["event_type"] in ("campaign_created", "unit_registered", "activity_planned")]
     skipped_before = duplicates_skipped(system)
-    bus = Bus(system.config["AMQP_URI"])
     for event in events:
-        bus.publish(event)
+        publish_envelope(system.config["AMQP_URI"], event)
     wait_until(lambda: duplicates_skipped(system) >= skipped_before + len(consumed), timeout=30,
                message="the second deliveries skipped")
     again = inboxes_of(system, story)

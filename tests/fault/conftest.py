@@ -2,7 +2,7 @@
 RabbitMQ and Redis, and get killed, crashed and cut off from their broker on purpose."""
 import pytest
 
-from tests.fault.support import FAULT_REDIS_URL, Cluster, RabbitNode
+from tests.fault.support import FAULT_REDIS_URL, Cluster, NodeUsers, RabbitNode
 from tests.helpers import flushed_redis
 
 
@@ -13,9 +13,9 @@ def fault_redis():
 
 
 @pytest.fixture
-def cluster(rabbit_config, fault_redis, jwt_keys, make_token, tmp_path):
+def cluster(rabbit_config, fault_redis, jwt_keys, make_token, tmp_path, bus_users):
     """The fault services on a fresh vhost of the shared broker (its management API included)."""
-    cluster = Cluster(rabbit_config["AMQP_URI"], jwt_keys, tmp_path, make_token("committee"))
+    cluster = Cluster(rabbit_config["AMQP_URI"], jwt_keys, tmp_path, make_token("committee"), bus_users)
     yield cluster
     cluster.close()
 
@@ -35,9 +35,10 @@ def own_rabbit():
 
 
 @pytest.fixture
-def own_cluster(own_rabbit, fault_redis, jwt_keys, make_token, tmp_path):
+def own_cluster(own_rabbit, fault_redis, jwt_keys, make_token, tmp_path, bus_users):
     """The fault services on the test's own RabbitMQ node."""
-    cluster = Cluster(own_rabbit.amqp_uri, jwt_keys, tmp_path, make_token("committee"))
+    users = NodeUsers(own_rabbit, bus_users.prefix, bus_users.keys_dir)
+    cluster = Cluster(own_rabbit.amqp_uri, jwt_keys, tmp_path, make_token("committee"), users)
     yield cluster
     cluster.close()
 

@@ -13,7 +13,8 @@ from kombu import Connection
 from nameko.standalone.rpc import ClusterRpcProxy
 from prometheus_client.parser import text_string_to_metric_families
 
-from services.common import amqp_names, topology
+from services.common import amqp_names, broker_users, topology
+from services.ops import provision
 from tests.fault.fault_services import FaultConsumer, FaultProducer
 from tests.helpers import free_port, wait_until
 
@@ -101,10 +102,14 @@ class ServiceProcess:
 
 
 class Cluster:
-    """The fault services on one broker and the fault Redis database."""
+    """The fault services on one broker and the fault Redis database, each process connected as its
+    own broker user made by `users` (`.uri(amqp_uri, name, grant)`); `amqp_uri` is the administrator's."""
 
-    def __init__(self, amqp_uri, jwt_keys, log_dir, token):
+    def __init__(self, amqp_uri, jwt_keys, log_dir, token, users):
         self.amqp_uri = amqp_uri
+        self.service_uris = {f"{cls.__module__}:{cls.__name__}": users.uri(
+            amqp_uri, cls.name, broker_users.service_grant(provision.needs_of(cls)))
+            for cls in (FaultProducer, FaultConsumer)}
         self.log_dir = log_dir
         self.token = token
         self.env = {
@@ -123,7 +128,7 @@ class Cluster:
 
     def spawn(self, target, **env):
         """Start a fault service; wait for it with `.wait_ready()` (several can start at once)."""
-        process = ServiceProcess(target, self.env, self.log_dir).start(**env)
+        process = ServiceProcess(target, {**self.env, "AMQP_URI": self.service_uris[target]}, self.log_dir).start(**env)
         self.processes.append(process)
         return process
 
@@ -176,6 +181,10 @@ class RabbitNode:
                 shutil.chown(path, "rabbitmq", "rabbitmq")
         self.amqp_uri = f"pyamqp://guest:guest@127.0.0.1:{self.port}/"
 
+    def ctl(self, *argv):
+        subprocess.run(["rabbitmqctl", "-n", self.NAME, *argv], env=self.env, timeout=60, check=True,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
     def answers(self):
         try:
             with Connection(self.amqp_uri, connect_timeout=1) as connection:
@@ -202,6 +211,25 @@ class RabbitNode:
 
     def remove(self):
         shutil.rmtree(self.base, ignore_errors=True)
+
+
+class NodeUsers:
+    """Broker users on the tests' own node, which runs no management API: made with rabbitmqctl
+    (they go with the node)."""
+
+    def __init__(self, node, prefix, keys_dir):
+        self.node = node
+        self.prefix = prefix
+        self.keys_dir = keys_dir
+
+    def uri(self, amqp_uri, name, grant):
+        user = self.prefix + name
+        self.node.ctl("add_user", user, provision.password(name, self.keys_dir))
+        vhost = broker_users.vhost(amqp_uri)
+        self.node.ctl("set_permissions", "-p", vhost, user, grant.configure, grant.write, grant.read)
+        for exchange, (write, read) in grant.topics.items():
+            self.node.ctl("set_topic_permissions", "-p", vhost, user, exchange, write, read)
+        return provision.uri_for(amqp_uri, name, self.prefix, self.keys_dir)
 
 
 def ops(amqp_uri, *argv):

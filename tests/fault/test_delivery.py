@@ -15,7 +15,7 @@ def deliveries(consumer):
 def test_the_same_event_delivered_twice_has_one_effect(cluster, fault_redis):
     consumer = cluster.start(CONSUMER)
     event = make_event("faultproducer", "beat", "beat-0", 1, {"n": 0, "poison": False})
-    bus = Bus(cluster.amqp_uri)
+    bus = Bus(cluster.service_uris[PRODUCER])  # as the producer's own broker user
     bus.publish(event)
     bus.publish(event)  # handled side by side with the first copy
     wait_until(lambda: deliveries(consumer) == 2, message="both copies taken")

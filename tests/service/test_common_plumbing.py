@@ -8,7 +8,7 @@ from nameko.standalone.rpc import ClusterRpcProxy
 from nameko.testing.services import entrypoint_waiter
 
 from services.common import correlation, topology
-from tests.helpers import queue_depth, remote_error, take_message, wait_until
+from tests.helpers import publish_envelope, queue_depth, remote_error, take_message, wait_until
 from tests.service.probe import DeadlineProbe, ProbeConsumer, ProbeService
 
 THING = {"unit_code": "U001", "title": "慰问"}
@@ -158,9 +158,8 @@ def effects(redis_client):
 def test_the_same_event_delivered_twice_has_one_effect(probe, consumer, rpc, redis_client, service_config):
     from tests.helpers import publish_event
     event = publish_event(service_config["AMQP_URI"], "probe", "thing_made", "t9", {"id": "t9", "unit_code": "U1"})
-    from services.common.outbox import Bus
     with entrypoint_waiter(consumer, "on_thing"):
-        Bus(service_config["AMQP_URI"]).publish(event)
+        publish_envelope(service_config["AMQP_URI"], event)
     wait_until(lambda: effects(redis_client) == {event["event_id"]: 1})
     assert effects(redis_client) == {event["event_id"]: 1}
 

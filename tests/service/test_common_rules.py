@@ -8,68 +8,23 @@ from pathlib import Path
 
 import pytest
 import redis
-from kombu import Connection, Producer, Queue
-from marshmallow import fields
+from kombu import Connection, Producer
 from nameko.rpc import get_rpc_exchange
 from nameko.rpc import rpc as nameko_rpc
 from nameko.standalone.rpc import ClusterRpcProxy
 
-from services.common import topology
 from services.common.audit import AuditTrail
-from services.common.auth import COMMITTEE, OPS, Auth, allow
-from services.common.outbox import Bus
-from services.common.rpc import MAX_BODY, rpc
-from services.common.schemas import BaseSchema, load, name, record_id, unit_code
+from services.common.auth import COMMITTEE, Auth, allow
+from services.common.raw_messages import MAX_BODY
 from services.common.storage import Storage
 from services.common.store import Store
-from services.common.units import UnitStatus
 from services.ops.__main__ import main as ops_main
+from tests import helpers
 from tests.conftest import TEST_REDIS_URL
-from tests.helpers import free_port, outcome, publish_event, remote_error, wait_until
+from tests.helpers import free_port, outcome, publish_event, queue_depth, remote_error, wait_until
+from tests.service.rules_probe import MARKER, RawCaller, RulesProbe
 
-MARKER = "BODY-MARKER-7d1e"
 CONFIG = str(Path(__file__).resolve().parents[2] / "config.yml")
-
-
-class TouchArgs(BaseSchema):
-    thing_id = record_id(required=True)
-    unit_code = unit_code(required=True)
-    note = name(load_default="-")
-
-
-class EchoArgs(BaseSchema):
-    value = fields.Raw(required=True)
-
-
-class RulesProbe(UnitStatus):
-    name = "rulesprobe"
-    auth = Auth()
-    store = Storage(Store)
-
-    @rpc
-    @allow(COMMITTEE, unit="own")
-    def touch(self, thing_id, unit_code, note="-", request_id=None):
-        data = load(TouchArgs, {"thing_id": thing_id, "unit_code": unit_code, "note": note})
-        self.auth.caller.require_owner(unit=data["unit_code"])
-        self.store.client.incr(self.store.key("touched", data["thing_id"]))
-        return {"id": data["thing_id"], "unit_code": data["unit_code"]}
-
-    @rpc
-    @allow(COMMITTEE, OPS, unit="own")
-    def get_touch(self, thing_id):
-        self.auth.caller.ownership_checked = True
-        return {"id": thing_id, "count": int(self.store.client.get(self.store.key("touched", thing_id)) or 0)}
-
-    @rpc
-    @allow(COMMITTEE)
-    def echo(self, value):
-        return load(EchoArgs, {"value": value})["value"]
-
-    @rpc
-    @allow(COMMITTEE)
-    def publish_elsewhere(self, port):
-        """Reaches a broker that is not there: a broker connection error inside an RPC."""
-        Bus(f"pyamqp://guest:guest@127.0.0.1:{port}//").send(get_rpc_exchange({}), "nowhere", {}, {})
 
 
 @pytest.fixture
@@ -82,39 +37,6 @@ def audit_entries(redis_client):
 
 
 # -- hostile messages (contract §6) -------------------------------------------------------------
-
-class RawCaller:
-    """Publishes raw request bodies to `rulesprobe.<method>` and collects the replies."""
-
-    def __init__(self, amqp_uri):
-        self.connection = Connection(amqp_uri)
-        channel = self.connection.default_channel
-        self.reply_key = str(uuid.uuid4())
-        self.replies = Queue(f"rpc.reply-test-{self.reply_key}", exchange=get_rpc_exchange({}),
-                             routing_key=self.reply_key, auto_delete=True)(channel)
-        self.replies.declare()
-        self.producer = Producer(channel)
-
-    def send(self, body, method="get_touch", content_type="application/json", reply=True, token=None):
-        correlation_id = uuid.uuid4().hex
-        headers = {"nameko.auth_token": token} if token else {}
-        options = {"reply_to": self.reply_key} if reply else {}
-        self.producer.publish(body, exchange=get_rpc_exchange({}), routing_key=f"rulesprobe.{method}",
-                              content_type=content_type, content_encoding="binary", headers=headers,
-                              correlation_id=correlation_id, **options)
-        return correlation_id
-
-    def reply(self, correlation_id, timeout=5):
-        def arrived():
-            message = self.replies.get(no_ack=True)
-            if message is not None and message.properties.get("correlation_id") == correlation_id:
-                return json.loads(message.body)
-            return None
-        return wait_until(arrived, timeout=timeout, message="a reply")
-
-    def close(self):
-        self.connection.release()
-
 
 @pytest.fixture
 def raw(probe, service_config):
@@ -176,6 +98,47 @@ def test_a_request_without_reply_to_is_dropped_and_the_service_lives_on(raw, rpc
     wait_until(lambda: caplog.text.count("rpc request refused") == 2, message="both refused")
     assert MARKER not in caplog.text
     assert rpc().rulesprobe.get_touch("t1")["count"] == 0
+
+
+def test_a_request_that_cannot_be_decompressed_is_refused_and_the_service_lives_on(raw, rpc, caplog):
+    correlation_id = uuid.uuid4().hex
+    raw.producer.publish(b"not gzip " + MARKER.encode(), exchange=get_rpc_exchange({}),
+                         routing_key="rulesprobe.get_touch", content_type="application/json",
+                         content_encoding="binary", headers={"compression": "application/x-gzip"},
+                         correlation_id=correlation_id, reply_to=raw.reply_key)
+    assert raw.reply(correlation_id)["error"]["exc_type"] == "ValidationError"
+    assert MARKER not in caplog.text
+    assert rpc().rulesprobe.get_touch("t1")["count"] == 0
+
+
+def test_an_undecodable_event_is_dead_lettered_without_logging_its_body(probe, service_config, caplog):
+    """From pairing's own broker user, so it is trusted and its body is read (contract §6)."""
+    user = helpers.bus_users.prefix + "pairing"
+    with Connection(helpers.bus_users.uri(service_config["AMQP_URI"], "pairing")) as connection:
+        Producer(connection.default_channel).publish(
+            b'{"event_id": "' + MARKER.encode(), exchange="pairing.events", routing_key="unit_deactivated",
+            content_type="application/json", content_encoding="binary", user_id=user)
+    wait_until(lambda: queue_depth(service_config["AMQP_URI"], "rulesprobe.dead-letter") == 1,
+               message="the event dead-lettered")
+    with Connection(service_config["AMQP_URI"]) as connection:  # taken raw: the body is not JSON
+        letter = connection.default_channel.basic_get("rulesprobe.dead-letter", no_ack=True)
+    assert letter.headers["x-error"] == "ValidationError: not JSON"
+    assert MARKER not in caplog.text
+
+
+def test_a_service_declaring_nameko_s_own_rpc_does_not_start(start_service):
+    class Careless:
+        name = "careless"
+        auth = Auth()
+        store = Storage(Store)
+
+        @nameko_rpc
+        @allow(COMMITTEE)
+        def get_thing(self):
+            return "unchecked"
+
+    with pytest.raises(SystemExit, match="use services.common.rpc.rpc"):
+        start_service(Careless)
 
 
 # -- arguments: valid Unicode at any depth -------------------------------------------------------
@@ -275,6 +238,20 @@ def test_the_ops_cli_prints_the_trail_filtered(probe, rpc, redis_client, monkeyp
     assert ops_main(["--config", CONFIG, "audit", "--since", "tomorrow"]) == 1
 
 
+def test_an_audit_entry_carries_the_calls_correlation_id(probe, service_config, redis_client, make_token):
+    context = {"auth_token": make_token(), "correlation_id": "req-42.a"}
+    with ClusterRpcProxy(service_config, context_data=context) as proxy:
+        proxy.rulesprobe.touch("t1", "U001")
+    assert audit_entries(redis_client)[0]["correlation_id"] == "req-42.a"
+
+
+def test_redis_failures_in_the_audit_write_never_fail_the_call(caplog):
+    trail = AuditTrail(redis.Redis(port=free_port(), socket_connect_timeout=1), "rulesprobe")
+    with caplog.at_level(logging.WARNING):
+        trail.record("touch", None, "t1", "ok")
+    assert "audit entry for rulesprobe.touch not written (ConnectionError)" in caplog.text
+
+
 # -- deactivated units (contract §3 v2) ----------------------------------------------------------
 
 def test_a_deactivated_unit_is_refused_every_state_change_once_the_service_has_seen_it(
@@ -296,51 +273,3 @@ def test_the_deactivation_check_comes_after_the_token_and_role_checks(probe, rpc
     assert outcome(lambda: rpc(token=False).rulesprobe.touch("t1", "U001")) == "Unauthenticated"
     error = remote_error(lambda: rpc("unit", unit="U001").rulesprobe.echo("x"))
     assert (error.exc_type, error.value) == ("Forbidden", "无权调用此方法(Role not allowed).")
-
-
-def test_redis_failures_in_the_audit_write_never_fail_the_call(caplog):
-    trail = AuditTrail(redis.Redis(port=free_port(), socket_connect_timeout=1), "rulesprobe")
-    with caplog.at_level(logging.WARNING):
-        trail.record("touch", None, "t1", "ok")
-    assert "audit entry for rulesprobe.touch not written (ConnectionError)" in caplog.text
-
-
-def test_a_request_that_cannot_be_decompressed_is_refused_and_the_service_lives_on(raw, rpc, caplog):
-    correlation_id = uuid.uuid4().hex
-    raw.producer.publish(b"not gzip " + MARKER.encode(), exchange=get_rpc_exchange({}),
-                         routing_key="rulesprobe.get_touch", content_type="application/json",
-                         content_encoding="binary", headers={"compression": "application/x-gzip"},
-                         correlation_id=correlation_id, reply_to=raw.reply_key)
-    assert raw.reply(correlation_id)["error"]["exc_type"] == "ValidationError"
-    assert MARKER not in caplog.text
-    assert rpc().rulesprobe.get_touch("t1")["count"] == 0
-
-
-def test_an_undecodable_event_is_logged_without_its_body(probe, raw, caplog):
-    queue = topology.consumer_queue_name("pairing", "unit_deactivated", "rulesprobe", "on_unit_deactivated")
-    raw.producer.publish(b'{"event_id": "' + MARKER.encode(), exchange="", routing_key=queue,
-                         content_type="application/json", content_encoding="binary")
-    wait_until(lambda: "body not logged" in caplog.text, message="the decode error logged")
-    assert MARKER not in caplog.text
-
-
-def test_an_audit_entry_carries_the_calls_correlation_id(probe, service_config, redis_client, make_token):
-    context = {"auth_token": make_token(), "correlation_id": "req-42.a"}
-    with ClusterRpcProxy(service_config, context_data=context) as proxy:
-        proxy.rulesprobe.touch("t1", "U001")
-    assert audit_entries(redis_client)[0]["correlation_id"] == "req-42.a"
-
-
-def test_a_service_declaring_nameko_s_own_rpc_does_not_start(start_service):
-    class Careless:
-        name = "careless"
-        auth = Auth()
-        store = Storage(Store)
-
-        @nameko_rpc
-        @allow(COMMITTEE)
-        def get_thing(self):
-            return "unchecked"
-
-    with pytest.raises(SystemExit, match="use services.common.rpc.rpc"):
-        start_service(Careless)

@@ -1,16 +1,17 @@
 """`python -m services.ops` against a real broker: queue counts and the dead-letter queue of the
 probe consumer, filled by its real retry path."""
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
-from kombu import Exchange
+from nameko.amqp.publish import Publisher
 
 from services.common import amqp_names, topology
+from services.common.amqp_names import FIRST_PUBLISHER
 from services.common.events import make_event
-from services.common.outbox import Bus
 from services.ops.__main__ import main
 from tests.helpers import free_port, publish_event, queue_depth, take_message, wait_until
 from tests.service.probe import ProbeConsumer
@@ -70,11 +71,17 @@ def healthy_event(n):
     return make_event("probe", "thing_made", f"x{n}", 1, {"id": f"x{n}", "unit_code": "U1"})
 
 
-def letter_into_dead_letter_queue(amqp_uri, envelope, original_queue):
-    """A dead-lettered event as the consumer leaves it, for a fix that is already deployed."""
-    Bus(amqp_uri).send(Exchange(""), DEAD_LETTER, envelope, {
-        "x-attempts": 6, "x-error": "RuntimeError", "x-original-queue": original_queue,
-        "x-event-type": envelope["event_type"], "x-dead-lettered-at": "2026-03-01T08:00:00+00:00"},
+def letter_into_dead_letter_queue(bus_users, amqp_uri, envelope, original_queue, error="RuntimeError"):
+    """A dead-lettered event as the consumer leaves it (as its own broker user, vouching for the
+    probe's user unless the event was untrusted), for a fix that is already deployed."""
+    headers = {"x-attempts": 6, "x-error": error, "x-original-queue": original_queue,
+               "x-event-type": envelope["event_type"], "x-dead-lettered-at": "2026-03-01T08:00:00+00:00"}
+    if not error.startswith("untrusted publisher"):
+        headers[FIRST_PUBLISHER] = bus_users.prefix + "probe"
+    consumer_uri = bus_users.uri(amqp_uri, "probeconsumer")
+    Publisher(consumer_uri, serializer="json").publish(
+        envelope, exchange=amqp_names.dead_letter_exchange("probeconsumer"), routing_key=DEAD_LETTER,
+        headers=headers, user_id=bus_users.prefix + "probeconsumer",
         declare=[amqp_names.dead_letter_queue("probeconsumer")])
 
 
@@ -139,8 +146,8 @@ def test_show_prints_the_envelope(ops, dead_lettered):
 
 @pytest.mark.parametrize("argv, message", [
     (("dead-letters", "show", "probeconsumer", "nope"), "No such event"),
-    (("dead-letters", "list", "nobody"), "No such dead-letter queue"),
-    (("dead-letters", "drop", "nobody", "--all"), "No such dead-letter queue"),
+    (("dead-letters", "list", "nobody"), "No broker password for nobody"),
+    (("dead-letters", "drop", "nobody", "--all"), "No broker password for nobody"),
     (("queues", "--service-class", "tests.service.probe:Nobody"), "No such service class"),
     (("queues", "--service-class", "tests.nowhere:ProbeConsumer"), "No such service class"),
 ])
@@ -165,14 +172,15 @@ def test_replay_republishes_to_the_original_queue_with_attempts_reset(ops, dead_
     payload, headers = take_message(amqp_uri, ORIGINAL)
     assert payload == second
     assert headers["x-attempts"] == 0 and headers["x-original-queue"] == ORIGINAL
+    assert headers[FIRST_PUBLISHER] == os.environ["AMQP_USER_PREFIX"] + "probe"
     assert queue_depth(amqp_uri, DEAD_LETTER) == 1
     assert json.loads(ops("dead-letters", "show", "probeconsumer", first["event_id"])[1]) == first
 
 
-def test_replay_all_after_a_fix_lets_the_consumer_handle_them(ops, consumer, amqp_uri, redis_client):
+def test_replay_all_after_a_fix_lets_the_consumer_handle_them(ops, consumer, amqp_uri, redis_client, bus_users):
     envelopes = [healthy_event(n) for n in range(3)]
     for envelope in envelopes:
-        letter_into_dead_letter_queue(amqp_uri, envelope, ORIGINAL)
+        letter_into_dead_letter_queue(bus_users, amqp_uri, envelope, ORIGINAL)
     code, out, _ = ops("dead-letters", "replay", "probeconsumer", "--all")
     assert code == 0 and out.count("replayed") == 3
     wait_until(lambda: effects(redis_client) == {envelope["event_id"]: 1 for envelope in envelopes},
@@ -186,9 +194,17 @@ def test_replay_and_drop_all_of_an_empty_queue_do_nothing(ops, consumer, action)
     assert code == 0 and out.strip() == "(probeconsumer.dead-letter is empty)"
 
 
-def test_replay_keeps_an_event_whose_queue_is_gone(ops, consumer, amqp_uri):
+def test_an_untrusted_publisher_letter_is_never_replayed(ops, consumer, amqp_uri, redis_client, bus_users):
     envelope = healthy_event(1)
-    letter_into_dead_letter_queue(amqp_uri, envelope, "evt-probe-thing_made--gone.on_thing")
+    letter_into_dead_letter_queue(bus_users, amqp_uri, envelope, ORIGINAL, error="untrusted publisher: user_id guest")
+    code, out, _ = ops("dead-letters", "replay", "probeconsumer", "--all")
+    assert code == 1 and out.strip() == f"kept {envelope['event_id']}: untrusted publisher: never replayed"
+    assert queue_depth(amqp_uri, DEAD_LETTER) == 1 and effects(redis_client) == {}
+
+
+def test_replay_keeps_an_event_whose_queue_is_gone(ops, consumer, amqp_uri, bus_users):
+    envelope = healthy_event(1)
+    letter_into_dead_letter_queue(bus_users, amqp_uri, envelope, "evt-probe-thing_made--gone.on_thing")
     code, out, _ = ops("dead-letters", "replay", "probeconsumer", envelope["event_id"])
     assert code == 1 and f"kept {envelope['event_id']}" in out and "does not exist" in out
     assert queue_depth(amqp_uri, DEAD_LETTER) == 1

@@ -249,15 +249,3 @@ def test_a_store_outside_a_worker_gives_all_its_events_one_correlation_id(fake_r
     script_store.change(thing_key(script_store), "事物", rename("一"))
     script_store.change(thing_key(script_store), "事物", rename("二"))
     assert len({event["correlation_id"] for event in fake_outbox.published}) == 1
-
-
-# shim: removed at integration (the old request API, until every service uses Request)
-def test_the_old_request_api_still_works(store, fake_redis):
-    def work(tx):
-        earlier = tx.remembered("make_thing", "r-1")
-        if earlier:
-            return earlier
-        tx.remember("make_thing", "r-1", "t7")
-        return None
-    assert store.transact(work) is None and store.transact(work) == "t7"
-    assert fake_redis.get(store.key("request", "make_thing", "r-1")) == "t7"

@@ -1,6 +1,8 @@
-"""The deployment files agree with config.yml, the Procfile and the contract (§2): docker-compose.yml
-is valid, runs every service as `make run` does, and sets every setting a service needs."""
+"""The deployment files agree with config.yml, the Procfile and the contract (§2, §6):
+docker-compose.yml is valid, runs every service as `make run` does (scripts/service.sh, as its own
+broker and Redis user, no guest), binds its ports to localhost and sets every setting a service needs."""
 import http.server
+import json
 import re
 import shutil
 import subprocess
@@ -9,9 +11,13 @@ import threading
 from pathlib import Path
 
 import pytest
+import redis
 import yaml
 
+from services.common import broker_users
 from services.common.settings import load_config
+from services.ops import compose_secrets, provision
+from tests.helpers import free_port, wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
 # Contract §2: the port of each service's WEB_SERVER_ADDRESS.
@@ -21,12 +27,15 @@ PROCESS_PORTS = {**CONTRACT_PORTS, "gateway": 8080}
 # What a service cannot start or work without; the rest of config.yml's variables are optional here.
 REQUIRED_SETTINGS = {"AMQP_URI", "REDIS_URL", "JWT_PUBLIC_KEY_FILE", "WEB_SERVER_ADDRESS", "SMTP_HOST",
                      "SMTP_PORT", "SMTP_FROM", "COMMITTEE_EMAILS", "ALLOW_CLOCK_OVERRIDE"}
+# What scripts/service.sh reads to connect as the service's own users (the rest is config.yml's).
+SERVICE_SH_SETTINGS = {"AMQP_KEYS_DIR", "REDIS_PASSWORD_FILE", "BUS_PROVISIONED"}
+LOCAL = "${BIND_ADDRESS:-127.0.0.1}"
 # nameko's `${VAR}` / `${VAR:default}`: group 2 is None when there is no default.
 ENV_REFERENCE = re.compile(r"\$\{([^}:\s]+)(?::([^}]*))?\}")
 
 
 def run_command(name):
-    return f"nameko run --config config.yml services.{name}.service"
+    return f"bash scripts/service.sh {name}"
 
 
 class ComposeLoader(yaml.SafeLoader):
@@ -87,11 +96,37 @@ def test_redis_syncs_every_write_to_a_named_volume(compose):
     assert target == "/data" and volume in compose["volumes"]
 
 
-def test_topology_is_declared_once_rabbitmq_is_healthy(compose):
+def test_redis_requires_a_password_from_its_acl_secret(compose):
+    redis_service = compose["services"]["redis"]
+    command = redis_service["command"]
+    assert command[command.index("--aclfile") + 1] == "/run/secrets/redis_acl"
+    assert redis_service["secrets"] == ["redis_acl"]
+    assert compose["secrets"]["redis_acl"] == {"file": "./.keys/redis-users.acl"}
+
+
+def test_rabbitmq_users_come_from_the_definitions_secret_and_no_guest(compose):
+    rabbit = compose["services"]["rabbitmq"]
+    assert rabbit["secrets"] == ["rabbitmq_definitions"]
+    assert compose["secrets"]["rabbitmq_definitions"] == {"file": "./.keys/rabbitmq-definitions.json"}
+    source, target, _ = next(v for v in rabbit["volumes"] if "conf.d" in v).split(":")
+    conf = (ROOT / source).read_text()
+    assert "load_definitions = /run/secrets/rabbitmq_definitions" in conf
+    assert "guest" not in json.dumps(compose)
+
+
+def test_every_published_port_is_bound_to_localhost_by_default(compose):
+    for name, service in compose["services"].items():
+        for port in service.get("ports", []):
+            assert port.startswith(f"{LOCAL}:"), (name, port)
+
+
+def test_topology_is_declared_once_rabbitmq_is_healthy_as_each_services_user(compose):
     topology = compose["services"]["topology"]
-    assert topology["command"] == "python -m services.common.topology --config config.yml"
+    assert topology["command"] == "python -m services.ops.provision --config config.yml --no-users --topology"
     assert topology["depends_on"] == {"rabbitmq": {"condition": "service_healthy"}}
     assert topology["environment"]["AMQP_URI"] == compose["services"]["pairing"]["environment"]["AMQP_URI"]
+    assert {secret["target"] for secret in topology["secrets"]} == {
+        f"/run/secrets/amqp/{name}" for name in CONTRACT_PORTS}
 
 
 @pytest.mark.parametrize("name", sorted(PROCESS_PORTS))
@@ -101,7 +136,7 @@ def test_each_service_runs_as_make_run_does_on_its_contract_port(compose, procfi
     assert service["build"] == "."
     assert service["command"] == procfile[name][1] == run_command(name)
     assert service["environment"]["WEB_SERVER_ADDRESS"] == f"0.0.0.0:{port}"
-    assert service["ports"] == [f"{port}:{port}"]
+    assert service["ports"] == [f"{LOCAL}:{port}:{port}"]
     assert service["depends_on"] == {
         "rabbitmq": {"condition": "service_healthy"},
         "redis": {"condition": "service_healthy"},
@@ -113,23 +148,94 @@ def test_each_service_runs_as_make_run_does_on_its_contract_port(compose, procfi
 def test_each_service_gets_the_settings_of_config_yml(compose, config_variables, name):
     environment = compose["services"][name]["environment"]
     assert REQUIRED_SETTINGS <= set(environment)
-    assert set(environment) <= set(config_variables), "a compose variable that config.yml never reads"
-    assert environment["AMQP_URI"] == "pyamqp://guest:guest@rabbitmq:5672/"
+    assert set(environment) <= set(config_variables) | SERVICE_SH_SETTINGS, "a variable that nothing reads"
+    # No credentials in the file: service.sh adds the service's own from its secrets.
+    assert environment["AMQP_URI"] == "pyamqp://rabbitmq:5672/"
     assert config_variables["AMQP_URI"].startswith("pyamqp://")
     assert environment["REDIS_URL"] == "redis://redis:6379/0"
     assert environment["ALLOW_CLOCK_OVERRIDE"] == "false"
+    assert environment["BUS_PROVISIONED"] == "1"
 
 
 @pytest.mark.parametrize("name", sorted(PROCESS_PORTS))
-def test_the_public_key_is_the_mounted_secret(compose, name):
-    (secret,) = compose["services"][name]["secrets"]
-    assert compose["services"][name]["environment"]["JWT_PUBLIC_KEY_FILE"] == f"/run/secrets/{secret}"
-    assert compose["secrets"][secret] == {"file": "./.keys/jwt_public.pem"}
+def test_the_keys_and_passwords_are_mounted_secrets(compose, name):
+    service = compose["services"][name]
+    environment = service["environment"]
+    secrets = {secret if isinstance(secret, str) else secret["source"]:
+               f"/run/secrets/{secret}" if isinstance(secret, str) else secret["target"]
+               for secret in service["secrets"]}
+    assert secrets == {"jwt_public_key": environment["JWT_PUBLIC_KEY_FILE"],
+                       f"amqp_{name}": f"{environment['AMQP_KEYS_DIR']}/{name}",
+                       f"redis_{name}": environment["REDIS_PASSWORD_FILE"]}
+    assert compose["secrets"]["jwt_public_key"] == {"file": "./.keys/jwt_public.pem"}
+    assert compose["secrets"][f"amqp_{name}"] == {"file": f"./.keys/amqp/{name}"}
+    assert compose["secrets"][f"redis_{name}"] == {"file": f"./.keys/redis/{name}"}
 
 
 def test_infrastructure_has_health_checks(compose):
     assert compose["services"]["rabbitmq"]["healthcheck"]["test"][:2] == ["CMD", "rabbitmq-diagnostics"]
-    assert compose["services"]["redis"]["healthcheck"]["test"] == ["CMD", "redis-cli", "ping"]
+    assert compose["services"]["redis"]["healthcheck"]["test"][:3] == ["CMD", "redis-cli", "--user"]
+
+
+@pytest.fixture(scope="module")
+def secrets_dir(tmp_path_factory):
+    base = tmp_path_factory.mktemp("compose-keys")
+    assert compose_secrets.main(["--dir", str(base)]) == 0
+    return base
+
+
+def test_the_definitions_hold_each_user_with_exactly_its_grant_and_no_password(secrets_dir):
+    found = json.loads((secrets_dir / "rabbitmq-definitions.json").read_text())
+    assert {user["name"] for user in found["users"]} == {*broker_users.USERS, "admin"}
+    assert [user["name"] for user in found["users"] if user["tags"]] == ["admin"]
+    for name in broker_users.USERS:
+        grant = provision.grant_of(name)
+        [permissions] = [p for p in found["permissions"] if p["user"] == name]
+        assert (permissions["configure"], permissions["write"], permissions["read"]) == (
+            grant.configure, grant.write, grant.read)
+        topics = {p["exchange"]: (p["write"], p["read"]) for p in found["topic_permissions"] if p["user"] == name}
+        assert topics == grant.topics
+        assert provision.password(name, secrets_dir / "amqp", create=False) not in json.dumps(found)
+    assert oct((secrets_dir / "amqp" / "pairing").stat().st_mode & 0o777) == "0o600"
+
+
+@pytest.fixture(scope="module")
+def acl_redis(secrets_dir):
+    """A private redis-server with the compose ACL file."""
+    port = free_port()
+    process = subprocess.Popen(["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "",
+                                "--appendonly", "no", "--aclfile", str(secrets_dir / "redis-users.acl")],
+                               stdout=subprocess.DEVNULL)
+    wait_until(lambda: redis.Redis(port=port, username="health", password="").ping(), timeout=10)
+    yield port
+    process.kill()
+    process.wait()
+
+
+def redis_as(port, secrets_dir, user):
+    secret = provision.password(user, secrets_dir / "redis", create=False)
+    return redis.Redis.from_url(f"redis://{user}:{secret}@127.0.0.1:{port}/0", decode_responses=True)
+
+
+def test_each_services_redis_user_does_its_work_under_its_own_prefix_only(acl_redis, secrets_dir):
+    pairing = redis_as(acl_redis, secrets_dir, "pairing")
+    pipe = pairing.pipeline()
+    pipe.watch("pairing:c1")
+    pipe.multi()
+    pipe.set("pairing:c1", "{}")
+    pipe.zadd("pairing:outbox:staged", {"e1": 1})
+    assert pipe.execute() == [True, 1]
+    assert pairing.eval("return redis.call('get', KEYS[1])", 1, "pairing:c1") == "{}"
+    for refused in (lambda: pairing.get("activity:a1"), lambda: pairing.set("summary:x", 1), pairing.flushdb,
+                    lambda: pairing.keys("*"), lambda: pairing.config_get("*")):
+        with pytest.raises(redis.exceptions.NoPermissionError):
+            refused()
+    ops = redis_as(acl_redis, secrets_dir, "ops")
+    assert ops.get("pairing:c1") == "{}"
+    with pytest.raises(redis.exceptions.NoPermissionError):
+        ops.set("pairing:c1", "forged")
+    with pytest.raises(redis.exceptions.AuthenticationError):
+        redis.Redis(port=acl_redis).get("pairing:c1")
 
 
 class HealthHandler(http.server.BaseHTTPRequestHandler):
@@ -171,7 +277,7 @@ def test_the_image_holds_what_the_services_need_and_no_private_key():
     assert "RUN pip install --no-cache-dir --disable-pip-version-check -r requirements.txt" in dockerfile
     for source in ("config.yml", "services/", "scripts/"):
         assert re.search(rf"^COPY {re.escape(source)} ", dockerfile, re.M), source
-    assert 'CMD ["nameko", "run", "--config", "config.yml", "services.pairing.service"]' in dockerfile
+    assert 'CMD ["bash", "scripts/service.sh", "pairing"]' in dockerfile
     ignored = (ROOT / ".dockerignore").read_text().splitlines()
     assert "*" in ignored and not any(line.startswith("!.keys") for line in ignored)
 
@@ -224,3 +330,13 @@ def test_readme_documents_every_setting_with_its_default(config_variables):
     documented = {name: default.strip() for name, default in rows}
     assert documented == {name: f"`{default}`" if default else "(empty)"
                           for name, default in config_variables.items()}
+
+
+def test_provisioning_says_in_one_line_when_the_management_api_does_not_answer(monkeypatch, tmp_path, capsys):
+    monkeypatch.setenv("RABBIT_API_URI", f"http://guest:guest@127.0.0.1:{free_port()}")
+    monkeypatch.setenv("AMQP_KEYS_DIR", str(tmp_path / "amqp"))
+    assert provision.main(["--config", str(ROOT / "config.yml"), "pairing"]) == 1
+    out, err = capsys.readouterr()
+    assert out == "" and err.count("\n") == 1
+    assert err.startswith("provision: RabbitMQ management API at 127.0.0.1:") and "does not answer" in err
+    assert oct((tmp_path / "amqp" / "pairing").stat().st_mode & 0o777) == "0o600"

@@ -1,5 +1,5 @@
 """The gateway and the four services in containers on a vhost of their own (real RabbitMQ, real
-Redis), called over real HTTP. One stack per test module: starting five containers per test would
+Redis), each connected as its own broker user (contract §6), called over real HTTP. One stack per test module: starting five containers per test would
 cost more than the tests; every test makes its own records (unique codes), so they do not meet."""
 import uuid
 
@@ -14,6 +14,7 @@ from services.notification.service import NotificationService
 from services.pairing.service import PairingService
 from services.summary.service import SummaryService
 from tests.conftest import FAST_RETRIES, TEST_REDIS_URL
+from tests import helpers
 from tests.helpers import flushed_redis, free_port, wait_until
 
 SERVICES = (PairingService, ActivityService, SummaryService, NotificationService)
@@ -75,7 +76,7 @@ def service_settings(amqp_uri, jwt_keys, **overrides):
         "serializer": "json", "EVENT_RETRY_DELAYS": FAST_RETRIES, "OUTBOX_RELAY_INTERVAL": 0.3,
         "DEADLINE_CHECK_INTERVAL": 3600, "ALLOW_CLOCK_OVERRIDE": True, "SMTP_HOST": None, "SMTP_PORT": 25,
         "SMTP_FROM": "leifeng-noreply@localhost", "COMMITTEE_EMAILS": None, "EMAIL_RETRY_DELAYS": FAST_RETRIES,
-        "GATEWAY_RPC_TIMEOUT": RPC_TIMEOUT, **overrides,
+        "GATEWAY_RPC_TIMEOUT": RPC_TIMEOUT, "AMQP_USER_PREFIX": helpers.bus_users.prefix, **overrides,
     }
 
 
@@ -89,7 +90,8 @@ class Containers:
 
     def start(self, service_cls, **overrides):
         port = free_port()
-        config = service_settings(self.amqp_uri, self.jwt_keys, WEB_SERVER_ADDRESS=f"127.0.0.1:{port}", **overrides)
+        config = service_settings(helpers.bus_users.service_uri(self.amqp_uri, service_cls), self.jwt_keys,
+                                  WEB_SERVER_ADDRESS=f"127.0.0.1:{port}", **overrides)
         container = ServiceContainer(service_cls, config)
         container.start()
         self.running.append(container)

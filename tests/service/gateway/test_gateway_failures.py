@@ -8,10 +8,10 @@ import re
 import pytest
 from eventlet.event import Event
 from nameko.extensions import DependencyProvider
-from nameko.rpc import rpc
 
 from services.common.auth import COMMITTEE, Auth, allow
-from services.common.errors import ServiceError
+from services.common.errors import Unavailable
+from services.common.rpc import rpc
 from services.gateway.service import GatewayService
 from tests.helpers import wait_until
 from tests.service.gateway.conftest import Stack
@@ -19,10 +19,6 @@ from tests.service.gateway.test_gateway_http import problem
 
 TIMEOUT = 0.5
 released = Event()
-
-
-class Unavailable(ServiceError):
-    """What the services raise for a Redis or broker outage (contract §3 v2): nameko sends the name."""
 
 
 class ContextData(DependencyProvider):

@@ -5,10 +5,9 @@ import asyncio
 import pytest
 from aiosmtpd.controller import Controller
 
-from services.common.outbox import Bus
 from services.notification.domain import DIRECTORY
 from services.notification.service import NotificationService
-from tests.helpers import free_port, wait_until
+from tests.helpers import free_port, publish_envelope, wait_until
 from tests.service.notification import events as s
 from tests.service.notification.receiver import Receiver
 
@@ -34,7 +33,7 @@ def publish(service_config):
     """Publish as the owning service would; returns the envelope (to publish it again)."""
     def send(event_type, data, subject=None, seq=1):
         event = s.envelope(event_type, data, subject, seq)
-        Bus(service_config["AMQP_URI"]).publish(event)
+        publish_envelope(service_config["AMQP_URI"], event)
         return event
     return send
 

@@ -8,8 +8,7 @@ import requests
 from nameko.testing.services import entrypoint_waiter
 from prometheus_client import REGISTRY
 
-from services.common.outbox import Bus
-from tests.helpers import remote_error, wait_until
+from tests.helpers import publish_envelope, remote_error, wait_until
 from tests.service.notification import events as s
 
 
@@ -51,7 +50,7 @@ def test_a_redelivered_event_gives_one_notification(service, known, bus, service
                                          {"service": "notification", "event_type": "pairing_approved"}) or 0
 
     before = duplicates()
-    Bus(service_config["AMQP_URI"]).publish(event)
+    publish_envelope(service_config["AMQP_URI"], event)
     wait_until(lambda: duplicates() == before + 1, message="the copy skipped")
     assert len(inbox("unit:U001")) == 1
 
@@ -64,7 +63,7 @@ def test_a_redelivery_past_the_handled_mark_still_finds_the_notification(service
     wait_for_inbox("unit:U001")
     redis_client.delete(f"notification:handled:notify:{event['event_id']}")
     with entrypoint_waiter(service, "notify"):
-        Bus(service_config["AMQP_URI"]).publish(event)
+        publish_envelope(service_config["AMQP_URI"], event)
     assert len(inbox("committee")) == 1 and len(inbox("unit:U001")) == 1
 
 

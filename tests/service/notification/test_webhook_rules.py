@@ -193,3 +193,16 @@ def test_a_repeated_redeliver_re_arms_once(world, rpc):
     repeat = own.redeliver(world["delivery"], request_id="again-1")
     assert repeat["id"] == first["id"] and repeat["revision"] >= first["revision"]
     assert own.redeliver(world["delivery"], request_id="again-2")["revision"] > repeat["revision"]
+
+
+def test_a_deactivated_units_writes_are_refused_and_its_reads_stay_open(world, bus, rpc, redis_client):
+    bus("unit_deactivated", s.unit("U001", active=False), seq=2)
+    wait_until(lambda: redis_client.sismember("notification:units:deactivated", "U001"), message="deactivation")
+    own = rpc("unit", unit="U001").notification
+    before = snapshot(rpc)
+    for call in (lambda: own.register_webhook(spec("unit:U001")), lambda: own.redeliver(world["delivery"]),
+                 lambda: own.delete_webhook(world["unit_hook"])):
+        assert remote_error(call).exc_type == "Forbidden"
+    assert snapshot(rpc) == before
+    assert [h["id"] for h in own.list_webhooks()["items"]] == [world["unit_hook"]]
+    assert own.list_deliveries(world["unit_hook"])["items"]

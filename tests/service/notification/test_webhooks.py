@@ -9,9 +9,8 @@ import pytest
 from nameko.testing.services import entrypoint_waiter
 from prometheus_client import REGISTRY
 
-from services.common.outbox import Bus
 from services.notification.sender import PER_WEBHOOK
-from tests.helpers import wait_until
+from tests.helpers import publish_envelope, wait_until
 from tests.service.notification import events as s
 
 SECRET = "s3cret-of-the-elderly-care-dept"
@@ -155,10 +154,10 @@ def test_a_repeated_or_restated_event_is_delivered_once(service, known, bus, rpc
     data = s.pairing("p-once", "c1", "U001", status="approved")
     event = bus("pairing_approved", data, seq=2)
     [delivery] = wait_for_delivery(rpc, hook["id"], "delivered")
-    Bus(service_config["AMQP_URI"]).publish(event)
+    publish_envelope(service_config["AMQP_URI"], event)
     redis_client.delete(f"notification:handled:notify:{event['event_id']}")
     with entrypoint_waiter(service, "notify"):
-        Bus(service_config["AMQP_URI"]).publish(event)
+        publish_envelope(service_config["AMQP_URI"], event)
     with entrypoint_waiter(service, "notify"):
         bus("pairing_approved", data, seq=2)
     assert deliveries(rpc, hook["id"]) == [delivery]

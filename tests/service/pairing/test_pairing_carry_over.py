@@ -86,3 +86,15 @@ def test_the_new_terms_are_checked_like_a_new_campaign(pairing, rpc):
         error = remote_error(lambda: rpc().pairing.carry_over_campaign(earlier["id"], campaign_input(**bad)))
         assert error_fields(error) == fields
     assert len(rpc().pairing.list_campaigns()["items"]) == 1
+
+
+def test_only_the_approved_units_latest_pairings_are_read(pairing, rpc, redis_client):
+    """Cheap by construction: the earlier campaign's maintained approved set names the units, and only
+    their latest pairings are read; any other pairing record, unreadable here, is never touched."""
+    earlier, approved = earlier_campaign(rpc())
+    others = [p["id"] for p in rpc().pairing.list_pairings(earlier["id"])["items"] if p["id"] != approved["id"]]
+    for pairing_id in others:
+        redis_client.set(f"pairing:pairing:{pairing_id}", "not a record")
+    carried = rpc().pairing.carry_over_campaign(earlier["id"], campaign_input(days_ahead=365))
+    [reported] = rpc().pairing.list_pairings(carried["id"])["items"]
+    assert reported["carried_over_from"] == approved["id"]

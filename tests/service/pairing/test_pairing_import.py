@@ -25,7 +25,9 @@ def row(unit):
 
 
 @pytest.fixture
-def config_file(tmp_path, service_config):
+def config_file(tmp_path, service_config, bus_users):
+    """The operator's config; the command publishes as pairing's broker user (made here)."""
+    bus_users.uri(service_config["AMQP_URI"], "pairing")
     path = tmp_path / "config.yml"
     path.write_text(yaml.safe_dump({"AMQP_URI": service_config["AMQP_URI"], "REDIS_URL": service_config["REDIS_URL"]}))
     return path

@@ -13,12 +13,11 @@ import yaml
 from bench.campaign_report import campaign_created, redis_commands, seed
 from services.common.auth import Auth
 from services.common.ids import new_id
-from services.common.outbox import Bus
 from services.summary.report import export
 from services.summary.report.service import ReportEndpoints
 from tests import report_scenario as scenario
 from tests.conftest import TEST_REDIS_URL
-from tests.helpers import remote_error, wait_until
+from tests.helpers import publish_envelope, remote_error, wait_until
 
 
 class ReportProbe(ReportEndpoints):
@@ -38,17 +37,13 @@ def handled(redis_client):
 
 def publish_all(amqp_uri, emitted):
     """The scripted events as their sources publish them, each at the time of its change."""
-    bus = Bus(amqp_uri)
-    envelopes = [e.envelope() for e in emitted]
-    for envelope in envelopes:
-        bus.publish(envelope)
-    return envelopes
+    return [publish_envelope(amqp_uri, e.envelope()) for e in emitted]
 
 
 def count_golden_campaign(redis_client, amqp_uri):
     published = publish_all(amqp_uri, scenario.golden_campaign())
     # Redelivered after a lost ack: the same envelope, the same event_id.
-    Bus(amqp_uri).publish(next(p for p in published if p["event_type"] == "activity_completed"))
+    publish_envelope(amqp_uri, next(p for p in published if p["event_type"] == "activity_completed"))
     wait_until(lambda: handled(redis_client) == {p["event_id"] for p in published}, timeout=20,
                message="every scripted event counted")
 

@@ -7,8 +7,7 @@ from prometheus_client import REGISTRY
 
 from services.common import clock
 from services.common.events import make_event, validate_event
-from services.common.outbox import Bus
-from tests.helpers import publish_event, queue_depth, take_message, wait_until
+from tests.helpers import publish_envelope, publish_event, queue_depth, take_message, wait_until
 from tests.service.summary.helpers import (activity, announce_campaign, campaign, issues_of, problem, published,
                                           summary_of)
 
@@ -70,8 +69,8 @@ def test_the_same_event_delivered_again_changes_nothing(complete, rpc, listen, s
     listener = listen("summary")
     envelope = complete(THREE_PROBLEMS)
     skipped = completions("leifeng_events_duplicate_total")
-    Bus(service_config["AMQP_URI"]).publish(envelope)
-    Bus(service_config["AMQP_URI"]).publish(envelope)
+    publish_envelope(service_config["AMQP_URI"], envelope)
+    publish_envelope(service_config["AMQP_URI"], envelope)
     # A queue's events are handled concurrently, so wait until the repeats were skipped: each of the
     # two reaches both of summary's activity_completed queues (the summary request and the report).
     wait_until(lambda: completions("leifeng_events_duplicate_total") >= skipped + 4, message="repeats skipped")
@@ -160,7 +159,7 @@ def test_an_activity_event_without_its_report_is_dead_lettered_and_nothing_is_st
     data = activity([problem()])
     envelope = make_event("activity", "activity_completed", data["id"], data["revision"], data)
     del envelope["data"]["report"]["problems"][0]["business_related"]
-    Bus(service_config["AMQP_URI"]).publish(envelope)  # as a faulty producer would, past its own check
+    publish_envelope(service_config["AMQP_URI"], envelope)  # as a faulty producer would, past its own check
     wait_until(lambda: queue_depth(service_config["AMQP_URI"], "summary.dead-letter") >= 1, timeout=30,
                message="bad event dead-lettered")
     _, headers = take_message(service_config["AMQP_URI"], "summary.dead-letter")

@@ -1,0 +1,51 @@
+"""Messages taken off the bus undecoded (contract §6), for RPC requests (`services.common.rpc`) and
+events (`services.common.consumer`) alike: kombu would decode any body first, of any size, depth or
+compression, and log one it cannot decode in full. One size limit and one way to read a body.
+HTTP bodies (the gateway) have the same limit."""
+import json
+from functools import partial
+
+from nameko.messaging import QueueConsumer
+
+MAX_BODY = 4 * 1024 * 1024
+
+
+class Refused(Exception):
+    """A message that is not acted on; the text is the (data-free) reason."""
+
+
+def json_object(message):
+    """The message's body as a JSON object, or `Refused` naming why. The size is checked before
+    decoding; a compressed body is refused (kombu inflates it before anyone could check its size),
+    as is any other content type."""
+    if len(message.body) > MAX_BODY:
+        raise Refused("larger than 4 MiB")
+    if message.content_type != "application/json" or (message.headers or {}).get("compression"):
+        raise Refused("not a JSON message")
+    try:
+        body = json.loads(message.body)
+    except (ValueError, RecursionError):  # invalid UTF-8, a 5000-digit number, nesting past the parser
+        raise Refused("not JSON") from None
+    if not isinstance(body, dict):
+        raise Refused("not a JSON object")
+    return body
+
+
+class RawQueueConsumer(QueueConsumer):
+    """nameko's QueueConsumer handing each message undecoded (kombu's `on_message`) to
+    `screen(provider, message)`. A message kombu cannot even make (a `compression` it cannot undo)
+    goes there too, as it is: kombu's default would log its whole body and never settle it."""
+
+    def get_consumers(self, consumer_cls, channel):
+        for provider in self._providers:
+            consumer = consumer_cls(queues=[provider.queue], on_message=partial(self.screen, provider),
+                                    on_decode_error=partial(self.undecodable, provider))
+            consumer.qos(prefetch_count=self.prefetch_count)
+            self._consumers[provider] = consumer
+        return self._consumers.values()
+
+    def undecodable(self, provider, message, exc):
+        self.screen(provider, message)
+
+    def screen(self, provider, message):
+        raise NotImplementedError
