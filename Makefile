@@ -39,7 +39,7 @@ topology: install
 
 bench: install
 	@bash scripts/ensure-infra.sh
-	PYTHONWARNINGS=ignore $(VENV)/bin/python -m bench.campaign_report
+	PYTHONWARNINGS=ignore $(VENV)/bin/python -m bench $(BENCH_FLAGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache

@@ -118,7 +118,7 @@ def timings(call, calls, warm_up=5):
     return statistics.median(spent), spent[max(0, round(len(spent) * 0.95) - 1)]
 
 
-def run(config, calls):
+def run(config, calls, sizes=SIZES):
     with tempfile.TemporaryDirectory() as keys:
         private, public = auth.keygen(keys)
         container = ServiceContainer(ReportBench, {**config, "JWT_PUBLIC_KEY_FILE": str(public)})
@@ -132,7 +132,7 @@ def run(config, calls):
             token = auth.mint(private.read_text(), auth.COMMITTEE, ttl=600)
             with ClusterRpcProxy(config, context_data={"auth_token": token}) as proxy:
                 rows, seeded = [], 0
-                for size in SIZES:
+                for size in sizes:
                     seed(store, campaign_id, seeded, size - seeded)
                     seeded = size
                     counted = proxy.report_bench.campaign_report(campaign_id)["activities"]["completed"]

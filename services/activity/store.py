@@ -2,8 +2,10 @@
 domain.py and the order of each state change in usecases.py.
 
     activity:<id>                                the activity (JSON)
-    index:all, index:unit:<code>,                newest-first list indexes (services.common.listing)
-    index:campaign:<id>, index:campaign:<id>:unit:<code>
+    index:all, index[:campaign:<id>][:unit:<code>][:status:<s>]
+                                                 newest-first list indexes (services.common.listing),
+                                                 one per combination of filters; the ones with a
+                                                 status are new in v2: `backfill_indexes` adds them
     pairing:<id>                                 this service's view of a pairing (records.PairingView),
                                                  fed by pairing's events and `pairing.get_pairing`,
                                                  newest `seq` wins
@@ -26,13 +28,11 @@ class ActivityStore(Store):
     def pairing_key(self, pairing_id):
         return self.key("pairing", pairing_id)
 
-    def index_key(self, campaign_id=None, unit_code=None):
-        parts = ["index"]
-        if campaign_id is not None:
-            parts += ["campaign", campaign_id]
-        if unit_code is not None:
-            parts += ["unit", unit_code]
-        return self.key(*(parts if len(parts) > 1 else parts + ["all"]))
+    def index_key(self, *filters):
+        return self.key("index", *filters) if filters else self.key("index", "all")
+
+    def indexes(self, activity):
+        return listing.indexes(self.index_key, activity_filters(activity))
 
     def published(self, record):
         """Events go to every department's system: the activity as ops sees it."""
@@ -45,19 +45,27 @@ class ActivityStore(Store):
         return self.load(self.pairing_key(pairing_id))
 
     def page(self, campaign_id, unit_code, status, limit, cursor):
-        keep = None if status is None else (lambda activity: activity["status"] == status)
-        return listing.page(self, self.index_key(campaign_id, unit_code), self.activity_key, limit, cursor, keep)
+        index = listing.filtered(self.index_key, {"campaign": campaign_id, "unit": unit_code, "status": status})
+        return listing.page(self, index, self.activity_key, limit, cursor)
 
-    def save_new_activity(self, tx, activity, before=None):
-        """A new activity and the indexes it is listed in (`Store.create`'s save)."""
+    def save_activity(self, tx, activity, before=None):
+        """An activity and the indexes it is listed in (`Store.create`'s and `Store.change`'s save)."""
         tx.put(self.activity_key(activity["id"]), activity)
-        campaign, unit = activity["campaign_id"], activity["unit_code"]
-        indexes = [self.index_key(), self.index_key(unit_code=unit), self.index_key(campaign_id=campaign),
-                   self.index_key(campaign, unit)]
-        tx.write(lambda pipe: [listing.add(pipe, index, activity) for index in indexes])
+        tx.write(lambda pipe: listing.move(pipe, self.indexes(before) if before else (), self.indexes(activity),
+                                           activity))
+
+    def backfill_indexes(self):
+        """Add existing activities to every index of their filter combinations (once at deployment
+        of v2; safe to repeat, also `python -m services.ops backfill-indexes`)."""
+        return {"activities": listing.backfill(self.client, self.key("activity", "*"), self.indexes)}
 
     def save_pairing_view(self, tx, pairing, seq):
         """Keep `pairing` at `seq` unless a view at the same or a later seq is already kept."""
         key = self.pairing_key(pairing["id"])
         if is_newer(seq, tx.get(key)):
             tx.put(key, domain.pairing_view(pairing, seq))
+
+
+def activity_filters(activity):
+    """The filters `list_activities` accepts (contract §3), in the order index names carry them."""
+    return {"campaign": activity["campaign_id"], "unit": activity["unit_code"], "status": activity["status"]}

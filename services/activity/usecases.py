@@ -33,7 +33,7 @@ def plan_activity(store, pairings, caller, fields, request):
         store.save_pairing_view(tx, pairing, pairing["seq"])
         return domain.plan(fields, pairing, new_id("activity"), now), "activity_planned"
 
-    return store.create(store.activity_key, make, save=store.save_new_activity, request=request)
+    return store.create(store.activity_key, make, save=store.save_activity, request=request)
 
 
 def update_activity(store, caller, activity_id, changes, request):
@@ -57,7 +57,7 @@ def _revise(store, caller, activity_id, event_type, rule, request):
     def change(tx, activity, now):
         return rule(activity, now), event_type
 
-    return store.change(store.activity_key(activity_id), ACTIVITY, change,
+    return store.change(store.activity_key(activity_id), ACTIVITY, change, save=store.save_activity,
                         owner=lambda activity: caller.require_owner(unit=activity["unit_code"]), request=request)
 
 

@@ -1,7 +1,8 @@
 """`reliable_event_handler`: nameko's `event_handler` made safe for at-least-once delivery, and
 `handles(source, *event_types)`, the one way a service declares its handlers.
 
-- a repeated `event_id` is skipped (the mark is written in the handler's own transaction);
+- a repeated `event_id` changes nothing (the mark is checked and written in the handler's own
+  transaction, which stops at once on a mark: one check, no look-up before the worker);
 - an event its source service's broker user did not publish (contract §6: `user_id`, or this
   service's own with `x-first-publisher`), a body over 4 MiB or not a JSON object, and an invalid
   envelope go straight to `<service>.dead-letter`, never acted on and never logged;
@@ -85,22 +86,12 @@ class ReliableEventHandler(EventHandler):
         except ValidationError as err:
             self._give_up(message, body, f"ValidationError: {err}", attempts_so_far(message) + 1)
             return
-        if self._already_handled(body):
-            metrics.EVENTS_DUPLICATE.labels(self.service, self.event_type).inc()
-            self._settle(self.queue_consumer.ack_message, message)
-            return
         try:
             context = {correlation.KEY: body.get("correlation_id") or correlation.new_correlation_id()}
             self.container.spawn_worker(self, (body,), {}, context_data=context,
                                         handle_result=partial(self.timed_result, message, time.monotonic()))
         except ContainerBeingKilled:
             self._settle(self.queue_consumer.requeue_message, message)
-
-    def _already_handled(self, body):
-        try:
-            return handled.is_marked(self.client, self._mark(body["event_id"]))
-        except Exception:
-            return False  # the handler's own transaction checks again
 
     def timed_result(self, message, started, worker_ctx, result=None, exc_info=None):
         outcome = "ok" if exc_info is None else exc_info[0].__name__
@@ -115,7 +106,7 @@ class ReliableEventHandler(EventHandler):
             self._settle(self.queue_consumer.ack_message, message)
             return None, None
         if exc_info is None:
-            self._finish(message, body)
+            self._finish(message, body, getattr(worker_ctx, handled.COMMITTED, False))
             return result, None
         error = error_summary(exc_info[1])
         attempt = attempts_so_far(message) + 1
@@ -125,9 +116,10 @@ class ReliableEventHandler(EventHandler):
             self._give_up(message, body, error, attempt)
         return result, exc_info
 
-    def _finish(self, message, body):
+    def _finish(self, message, body, marked):
         try:
-            handled.mark_unless_marked(self.client, self._mark(body["event_id"]))
+            if not marked:
+                handled.mark_unless_marked(self.client, self._mark(body["event_id"]))
         except Exception as exc:
             # Acked anyway: the handler's transaction already wrote the mark if it changed state.
             log.warning("handled mark for %s not written (%s)", body["event_id"], type(exc).__name__)

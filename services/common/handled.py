@@ -1,10 +1,15 @@
 """The "event already handled" protocol, in one place (a leaf module).
 
 A consumer marks `<service>:handled:<method>:<event_id>` in the transaction that applies the event
-(so the mark and the effect commit together), checks it under WATCH before applying, and skips a
-delivery whose mark exists. A handler that changed nothing gets its mark after it returns."""
+(so the mark and the effect commit together) and checks it under WATCH before applying: a delivery
+whose mark exists changes nothing. A handler whose transaction did not write the mark (it made
+none) gets it after it returns; one whose transaction did is not marked again (COMMITTED)."""
 
 HANDLED_TTL = 90 * 24 * 3600
+
+
+# The worker context attribute a store sets once its transaction has committed the mark.
+COMMITTED = "leifeng_handled_mark_committed"
 
 
 class AlreadyHandled(Exception):
@@ -16,8 +21,8 @@ def mark_key(service, method, event_id):
 
 
 def check(pipe, key):
-    """Inside a transaction, before its reads: watch the mark and stop if it is already there."""
-    pipe.watch(key)
+    """Inside a transaction that already watches the mark (in its one WATCH), before its reads:
+    stop if the mark is there."""
     if pipe.exists(key):
         raise AlreadyHandled()
 
@@ -31,6 +36,3 @@ def mark_unless_marked(client, key):
     """After a handler that wrote nothing: the mark, unless its transaction already wrote it."""
     client.set(key, "1", nx=True, ex=HANDLED_TTL)
 
-
-def is_marked(client, key):
-    return bool(client.exists(key))

@@ -1,8 +1,14 @@
 """Lists of contract §3: newest first, `limit` ≤ 200, an opaque `cursor`, `{items, next_cursor}`.
 
 An index is a sorted set whose members are `<created ms, 13 digits>:<id>` at score 0, so that
-lexicographic order is creation order and a cursor (the last member served) is stable under inserts."""
+lexicographic order is creation order and a cursor (the last member served) is stable under inserts.
+
+A list whose filters may be combined keeps one index per combination of a record's filter values
+(`indexes`), so every filtered page is read from its own index (`filtered`) and costs the same
+however many records the other filters would have skipped; `move` keeps them when a value changes."""
+import json
 import re
+from itertools import chain, combinations, islice
 
 from . import clock
 from .errors import ValidationError
@@ -20,6 +26,43 @@ def add(pipe, index_key, record):
 
 def remove(pipe, index_key, record):
     pipe.zrem(index_key, member(record["created_at"], record["id"]))
+
+
+def filtered(index_key, filters):
+    """The one index serving `filters` (name -> value, None when not filtered), named
+    `index_key(name, value, ...)` in the order of `filters`; `index_key()` when none is given."""
+    return index_key(*chain.from_iterable((name, value) for name, value in filters.items() if value is not None))
+
+
+def indexes(index_key, filters):
+    """Every index a record with these filter values belongs to: one per subset of its values
+    (a None value is one the record cannot be filtered by)."""
+    present = [(name, value) for name, value in filters.items() if value is not None]
+    return [filtered(index_key, dict(subset)) for size in range(len(present) + 1)
+            for subset in combinations(present, size)]
+
+
+def move(pipe, before, after, record):
+    """Queue the index changes of a record listed in `before` (index keys) and now in `after`."""
+    for key in set(before) - set(after):
+        remove(pipe, key, record)
+    for key in set(after) - set(before):
+        add(pipe, key, record)
+
+
+def backfill(client, pattern, index_keys, batch=500):
+    """Add every record whose key matches `pattern` to `index_keys(record)`: the migration of a
+    new index (idempotent, so safe to repeat or to run while the service writes). Returns the count."""
+    scanned, count = client.scan_iter(match=pattern, count=batch), 0
+    while keys := list(islice(scanned, batch)):
+        records = [json.loads(raw) for raw in client.mget(keys) if raw is not None]
+        pipe = client.pipeline(transaction=False)
+        for record in records:
+            for index_key in index_keys(record):
+                add(pipe, index_key, record)
+        pipe.execute()
+        count += len(records)
+    return count
 
 
 def record_id(index_member):

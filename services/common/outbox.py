@@ -62,8 +62,8 @@ class Outbox:
             pipe.zadd(self.staged, {envelope["event_id"]: stamp})
 
     def publish(self, envelopes):
-        for envelope in envelopes:
-            self._send(envelope)
+        """Publish each (confirmed one by one), then forget the confirmed ones in one round trip."""
+        self._forget([envelope["event_id"] for envelope in envelopes if self._send(envelope)])
 
     def _send(self, envelope):
         event_type = envelope["event_type"]
@@ -82,18 +82,19 @@ class Outbox:
             log.warning("event %s %s not published yet (%s); the relay retries it",
                         event_type, envelope["event_id"], type(exc).__name__)
             return False
-        self._forget(envelope["event_id"])
         return True
 
-    def _forget(self, event_id):
+    def _forget(self, event_ids):
+        if not event_ids:
+            return
         try:
             pipe = self.client.pipeline()
-            pipe.hdel(self.entries, event_id)
-            pipe.zrem(self.staged, event_id)
+            pipe.hdel(self.entries, *event_ids)
+            pipe.zrem(self.staged, *event_ids)
             pipe.execute()
         except Exception as exc:
-            # It stays staged and will be published again: consumers are idempotent.
-            log.warning("outbox entry %s not removed (%s)", event_id, type(exc).__name__)
+            # They stay staged and will be published again: consumers are idempotent.
+            log.warning("%d outbox entries not removed (%s)", len(event_ids), type(exc).__name__)
 
     def relay(self, older_than, batch=200):
         """Publish entries staged more than `older_than` seconds ago; one relay at a time."""
@@ -102,15 +103,14 @@ class Outbox:
             return 0
         try:
             ids = self.client.zrangebyscore(self.staged, "-inf", time.time() - older_than, start=0, num=batch)
-            sent = 0
-            for event_id in ids:
-                raw = self.client.hget(self.entries, event_id)
-                if raw is None:
-                    self.client.zrem(self.staged, event_id)
-                elif self._send(json.loads(raw)):
+            settled, sent = [], 0
+            for event_id, raw in zip(ids, self.client.hmget(self.entries, ids) if ids else []):
+                if raw is not None:
+                    if not self._send(json.loads(raw)):
+                        break
                     sent += 1
-                else:
-                    break
+                settled.append(event_id)  # published, or its entry already gone: unstaged either way
+            self._forget(settled)
             return sent
         finally:
             # Only our own lock: one that expired meanwhile may now be another relay's.

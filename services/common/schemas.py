@@ -8,6 +8,7 @@ texts may carry line breaks and tabs but no other control characters; numbers th
 are bounded. Messages never quote the input."""
 import re
 from datetime import timedelta
+from functools import cache
 
 from marshmallow import EXCLUDE, RAISE, Schema, fields, validate
 from marshmallow import ValidationError as MarshmallowError
@@ -74,9 +75,16 @@ def flatten(messages, prefix=""):
     return flat
 
 
+@cache
+def instance(schema_cls):
+    """One instance per schema class: building one costs more than most loads, and a load keeps no
+    state in it (eventlet never switches inside a load, which does no I/O)."""
+    return schema_cls()
+
+
 def load(schema, data, partial=False):
     """Load `data` with `schema` (a class or instance); any failure is our `ValidationError`."""
-    schema = schema() if isinstance(schema, type) else schema
+    schema = instance(schema) if isinstance(schema, type) else schema
     if not isinstance(data, dict):
         raise ValidationError.field("_schema", "应为对象(Invalid input type).")
     try:

@@ -4,11 +4,12 @@ It also runs the outbox relay, so every service that stores state also publishes
 and the Redis watch that pauses the container's consumers while Redis is out of reach (readiness)."""
 import logging
 from dataclasses import dataclass
+from functools import partial
 
 import eventlet
 from nameko.extensions import DependencyProvider
 
-from . import correlation, metrics, readiness
+from . import correlation, handled, metrics, readiness
 from .outbox import Bus, Outbox
 from .redis_ha import redis_client
 from .settings import flag, number, require_setting
@@ -76,13 +77,15 @@ class Storage(DependencyProvider):
             except Exception as exc:
                 log.warning("outbox relay: %s", type(exc).__name__)
 
-    def make_store(self, handled_key=None, correlation_id=None):
+    def make_store(self, handled_key=None, correlation_id=None, on_marked=None):
         return self.store_cls(self.client, self.prefix, self.service, self.outbox, handled_key=handled_key,
-                              correlation_id=correlation_id)
+                              correlation_id=correlation_id, on_marked=on_marked)
 
     def get_dependency(self, worker_ctx):
         """A store for this worker: inside an event handler it writes the handled mark with its
         changes; its events carry the worker's correlation id."""
         handled_key = getattr(worker_ctx.entrypoint, "handled_key", None)
-        return self.make_store(handled_key(worker_ctx) if handled_key else None,
-                               correlation.ensure(worker_ctx.data))
+        if handled_key is None:
+            return self.make_store(None, correlation.ensure(worker_ctx.data))
+        return self.make_store(handled_key(worker_ctx), correlation.ensure(worker_ctx.data),
+                               on_marked=partial(setattr, worker_ctx, handled.COMMITTED, True))

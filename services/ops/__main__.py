@@ -4,6 +4,7 @@ python -m services.ops [--config config.yml] dead-letters show SERVICE EVENT_ID
 python -m services.ops [--config config.yml] dead-letters replay SERVICE (EVENT_ID | --all)
 python -m services.ops [--config config.yml] dead-letters drop SERVICE (EVENT_ID | --all)
 python -m services.ops [--config config.yml] rescale-due-scores [--key KEY ...]
+python -m services.ops [--config config.yml] backfill-indexes
 python -m services.ops [--config config.yml] audit [--service S] [--who SUB] [--record ID] [--since T]
 python -m services.ops [--config config.yml] migrate-queues [--service-class MODULE:CLASS ...]
 python -m services.ops [--config config.yml] trace CORRELATION_ID [--log FILE ...] [--since T]"""
@@ -19,11 +20,13 @@ from redis.exceptions import RedisError
 warnings.filterwarnings("ignore", message=r"\s*Eventlet is deprecated")
 warnings.filterwarnings("ignore", message="pkg_resources is deprecated")
 
+from services.activity.store import ActivityStore  # noqa: E402
 from services.common import topology  # noqa: E402
 from services.common.deadlines import rescale_ms_scores  # noqa: E402
 from services.common.amqp_names import DEFAULT_DELAYS  # noqa: E402
-from services.common.settings import delays, load_config  # noqa: E402
 from services.common.redis_ha import redis_client  # noqa: E402
+from services.common.settings import delays, load_config  # noqa: E402
+from services.summary.store import SummaryStore  # noqa: E402
 
 from . import audit, migrate_queues, queues, trace  # noqa: E402
 from .broker import Broker, OpsError  # noqa: E402
@@ -77,6 +80,8 @@ def parser():
                                     "queues, messages kept (services stopped first)")
     migration.add_argument("--service-class", action="append", metavar="MODULE:CLASS",
                            help="the queues of this service class instead of the four services'")
+    commands.add_parser("backfill-indexes",
+                        help="one-shot v2 migration: list every record in the index of each filter combination")
     audit.add_parser(commands)
     trace.add_parser(commands)
     return main
@@ -100,6 +105,12 @@ def rescale_due_scores(config, keys):
     return [f"{key}: {rescale_ms_scores(client, key)} rescaled" for key in keys or MS_DUE_SETS]
 
 
+def backfill_indexes(config):
+    client = redis_client(config)
+    stores = [ActivityStore(client, "activity:", "activity", None), SummaryStore(client, "summary:", "summary", None)]
+    return [f"{kind}: {count} indexed" for store in stores for kind, count in store.backfill_indexes().items()]
+
+
 def run(args):
     config = load_config(args.config)
     if args.command == "rescale-due-scores":
@@ -109,6 +120,9 @@ def run(args):
         retry_delays = delays(config, "EVENT_RETRY_DELAYS", DEFAULT_DELAYS)
         print("\n".join(migrate_queues.migrate_all(config["AMQP_URI"], service_classes(args.service_class),
                                                    retry_delays)))
+        return 0
+    if args.command == "backfill-indexes":
+        print("\n".join(backfill_indexes(config)))
         return 0
     if args.command == "audit":
         return audit.run(config, args)

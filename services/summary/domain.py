@@ -18,11 +18,6 @@ class CampaignNotYetKnown(NotFound):
     """activity_completed arrived before its campaign's terms: the consumer retries it later."""
 
 
-def matches(record, **filters):
-    """True when `record` has every filter value that is not None."""
-    return all(value is None or record[field] == value for field, value in filters.items())
-
-
 # Campaigns: the terms this service needs, projected from pairing's events.
 
 def project_campaign(current, data, seq):

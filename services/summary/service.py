@@ -12,7 +12,7 @@ from services.common.calls import request_of
 from services.common.rpc import rpc
 from services.common.schemas import load
 
-from . import domain, schemas, usecases
+from . import schemas, usecases
 from .report import service as report_service
 from .seed import SeededStorage
 from .store import SummaryStore
@@ -79,9 +79,8 @@ class SummaryService(web.Observable, report_service.ReportEndpoints, deadlines.D
         args = load(schemas.ListSummariesArgs, {"campaign_id": campaign_id, "unit_code": unit_code,
                                                 "status": status, "limit": limit, "cursor": cursor})
         unit_code, _ = self.auth.caller.scope(args["unit_code"])
-        filters = {"unit_code": unit_code, "campaign_id": args["campaign_id"], "status": args["status"]}
-        return self.store.page(self.store.summary_index(unit_code, args["campaign_id"]), self.store.summary_key,
-                               args["limit"], args["cursor"], keep=lambda record: domain.matches(record, **filters))
+        index = self.store.summary_index(unit_code, args["campaign_id"], args["status"])
+        return self.store.page(index, self.store.summary_key, args["limit"], args["cursor"])
 
     @rpc
     @allow(COMMITTEE, OPS, unit="own")
@@ -106,10 +105,8 @@ class SummaryService(web.Observable, report_service.ReportEndpoints, deadlines.D
                                              "campaign_id": campaign_id, "status": status, "limit": limit,
                                              "cursor": cursor})
         unit_code, department = self.auth.caller.scope(args["unit_code"], args["department"])
-        filters = {"department": department, "unit_code": unit_code, "campaign_id": args["campaign_id"],
-                   "status": args["status"]}
-        return self.store.page(self.store.issue_index(**filters), self.store.issue_key, args["limit"], args["cursor"],
-                               keep=lambda record: domain.matches(record, **filters))
+        index = self.store.issue_index(department, unit_code, args["campaign_id"], args["status"])
+        return self.store.page(index, self.store.issue_key, args["limit"], args["cursor"])
 
     @rpc
     @allow(COMMITTEE, OPS, unit="own", department="own")

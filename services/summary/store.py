@@ -8,8 +8,8 @@ method names a key; every other read returns data.
     campaign:<id>                 the campaign terms projected from pairing's events
     activity:<activity id>        the id of the summary requested for that activity
     summary:<id>, issue:<id>      the records
-    summaries[:unit:<code>|:campaign:<id>]                               list indexes
-    issues[:unit:<code>|:campaign:<id>|:department:<code>|:status:<s>]   list indexes
+    summaries[:unit:<code>][:campaign:<id>][:status:<s>]                  list indexes, one per
+    issues[:department:<code>][:unit:<code>][:campaign:<id>][:status:<s>]  combination of filters
     due:summary, due:ack, due:answer    sorted sets of ids scored by due time (epoch SECONDS): only
                                         what may still fall due, so a deadline check never scans
     open:summaries                      requested summaries by due time (epoch seconds)
@@ -18,7 +18,8 @@ method names a key; every other read returns data.
                                         two above, what `gauges(now)` counts with ZCOUNT for /metrics
     request:<method>:<scope>:<request_id>   idempotent calls (services.common.requests)
 
-Due scores were epoch milliseconds before; `migrate_due_scores` rescales an old index once."""
+Due scores were epoch milliseconds before; `migrate_due_scores` rescales an old index once.
+Lists were served from one-filter indexes before; `backfill_indexes` adds the combined ones once."""
 from services.common import clock, listing
 from services.common.deadlines import due_score, rescale_ms_scores
 from services.common.store import Store
@@ -97,8 +98,8 @@ class SummaryStore(Store):
         def index(pipe):
             if before is None:
                 pipe.set(self.activity_summary_key(summary["activity_id"]), summary["id"])
-                for key in self._summary_indexes(summary):
-                    listing.add(pipe, key, summary)
+            listing.move(pipe, self.summary_indexes(before) if before else (), self.summary_indexes(summary),
+                         summary)
             self._watch_due(pipe, SUMMARY_DUE, summary["id"], domain.summary_pending_due(summary))
             self._keep_open(pipe, self.key("open", "summaries"), summary["id"], domain.summary_open_due(summary))
         tx.write(index)
@@ -107,12 +108,7 @@ class SummaryStore(Store):
         tx.put(self.issue_key(issue["id"]), issue)
 
         def index(pipe):
-            old = set() if before is None else set(self._issue_indexes(before))
-            new = set(self._issue_indexes(issue))
-            for key in old - new:
-                listing.remove(pipe, key, issue)
-            for key in new - old:
-                listing.add(pipe, key, issue)
+            listing.move(pipe, self.issue_indexes(before) if before else (), self.issue_indexes(issue), issue)
             pending = issues.pending_deadlines(issue)
             for kind in (ACK, ANSWER):
                 self._watch_due(pipe, kind, issue["id"], pending.get(kind))
@@ -170,17 +166,23 @@ class SummaryStore(Store):
             yield from ids
             previous = ids
 
-    def _summary_indexes(self, summary):
-        return [self.key("summaries"), self.key("summaries", "unit", summary["unit_code"]),
-                self.key("summaries", "campaign", summary["campaign_id"])]
+    def summary_indexes(self, summary):
+        return listing.indexes(self.summaries_index, summary_filters(summary))
 
-    def _issue_indexes(self, issue):
-        keys = [self.key("issues"), self.key("issues", "unit", issue["unit_code"]),
-                self.key("issues", "campaign", issue["campaign_id"]),
-                self.key("issues", "status", issue["status"])]
-        if issue["department"] is not None:
-            keys.append(self.key("issues", "department", issue["department"]))
-        return keys
+    def issue_indexes(self, issue):
+        return listing.indexes(self.issues_index, issue_filters(issue))
+
+    def summaries_index(self, *filters):
+        return self.key("summaries", *filters)
+
+    def issues_index(self, *filters):
+        return self.key("issues", *filters)
+
+    def backfill_indexes(self):
+        """Add existing summaries and issues to every index of their filter combinations (once at
+        deployment; safe to repeat, also `python -m services.ops backfill-indexes`)."""
+        return {"summaries": listing.backfill(self.client, self.key("summary", "*"), self.summary_indexes),
+                "issues": listing.backfill(self.client, self.key("issue", "*"), self.issue_indexes)}
 
     # Plain reads.
 
@@ -189,23 +191,26 @@ class SummaryStore(Store):
         in the transaction: `tx.replayed`)."""
         return bool(request and request.given and self.client.exists(self.key(*request.key_parts())))
 
-    def summary_index(self, unit_code=None, campaign_id=None):
-        if unit_code is not None:
-            return self.key("summaries", "unit", unit_code)
-        if campaign_id is not None:
-            return self.key("summaries", "campaign", campaign_id)
-        return self.key("summaries")
+    def summary_index(self, unit_code=None, campaign_id=None, status=None):
+        return listing.filtered(self.summaries_index, {"unit": unit_code, "campaign": campaign_id, "status": status})
 
     def issue_index(self, department=None, unit_code=None, campaign_id=None, status=None):
-        """The narrowest index for these filters; the page keeps only records matching the rest."""
-        for name, value in (("department", department), ("unit", unit_code), ("campaign", campaign_id),
-                            ("status", status)):
-            if value is not None:
-                return self.key("issues", name, value)
-        return self.key("issues")
+        return listing.filtered(self.issues_index, {"department": department, "unit": unit_code,
+                                                    "campaign": campaign_id, "status": status})
 
-    def page(self, index, record_key, limit, cursor, keep=None):
-        return listing.page(self, index, record_key, limit, cursor, keep)
+    def page(self, index, record_key, limit, cursor):
+        return listing.page(self, index, record_key, limit, cursor)
 
     def departments_page(self, limit, cursor):
         return self.page(self.key("departments"), self.department_key, limit, cursor)
+
+
+# The filters each list accepts (contract §3), in the order their index names carry them.
+
+def summary_filters(summary):
+    return {"unit": summary["unit_code"], "campaign": summary["campaign_id"], "status": summary["status"]}
+
+
+def issue_filters(issue):
+    return {"department": issue["department"], "unit": issue["unit_code"], "campaign": issue["campaign_id"],
+            "status": issue["status"]}

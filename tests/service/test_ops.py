@@ -253,3 +253,20 @@ def test_rescale_due_scores_turns_millisecond_scores_into_seconds_once(ops, serv
     assert redis_client.zscore("summary:due:ack", "i0123456789abcdef") == 1772323300.5
     assert redis_client.zscore("summary:due:summary", "S0000001") == 1772323200.123
     assert ops("rescale-due-scores")[1].count(": 0 rescaled") == 3
+
+
+def test_backfill_indexes_lists_old_records_under_every_filter_combination(ops, service_config, redis_client,
+                                                                           monkeypatch):
+    monkeypatch.setenv("REDIS_URL", service_config["REDIS_URL"])
+    issue = {"id": "i0123456789abcdef", "department": "elderly-care", "unit_code": "U1", "campaign_id": "c1",
+             "status": "forwarded", "created_at": "2024-03-12T09:00:00+08:00"}
+    activity = {"id": "a0123456789abcdef", "campaign_id": "c1", "unit_code": "U1", "status": "completed",
+                "created_at": "2024-03-12T09:00:00+08:00"}
+    redis_client.set(f"summary:issue:{issue['id']}", json.dumps(issue))
+    redis_client.set(f"activity:activity:{activity['id']}", json.dumps(activity))
+    code, out, _ = ops("backfill-indexes")
+    assert code == 0 and "issues: 1 indexed" in out and "activities: 1 indexed" in out
+    assert redis_client.zcard("summary:issues:department:elderly-care:campaign:c1:status:forwarded") == 1
+    assert redis_client.zcard("activity:index:unit:U1:status:completed") == 1
+    assert len(redis_client.keys("summary:issues*")) == 16 and len(redis_client.keys("activity:index*")) == 8
+    assert ops("backfill-indexes")[0] == 0 and len(redis_client.keys("summary:issues*")) == 16

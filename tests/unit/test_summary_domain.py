@@ -150,9 +150,3 @@ def test_an_overdue_summary_falls_due_once_and_a_submitted_one_never():
     assert domain.summary_pending_due(overdue) is None and not domain.summary_fell_due(overdue, later)
     submitted, _ = domain.submit_summary(summary, CONTENT, NOW)
     assert domain.summary_pending_due(submitted) is None
-
-
-def test_matches_ignores_filters_that_are_none():
-    record = {"unit_code": "U001", "status": "requested"}
-    assert domain.matches(record, unit_code="U001", status=None)
-    assert not domain.matches(record, unit_code="U002", status=None)

@@ -3,17 +3,34 @@
     report:<campaign>:totals | :units | :departments   counter hashes (see docs/report.md)
     report:<campaign>:state:<kind>:<subject>            one small JSON state per subject
     report:<campaign>:as_of                             the newest counted event's `occurred_at`
+    report:<campaign>:as_of:epoch                       the same in epoch seconds (new in v2.1)
     report:names:unit, report:names:department          code -> name, across campaigns
 
-Counting events reads their subjects' states and their campaigns' `as_of` in one MGET each, folds
-the events in memory and commits the new states with HINCRBY of the counter changes, and in an
-event handler its handled mark, in one transaction. Reading a report is one MULTI of seven reads,
+Counting events reads their subjects' states in one MGET, folds the events in memory and commits
+the new states with HINCRBY of the counter changes, the later `as_of` (a script, so that events of
+one campaign, which all touch it, do not conflict under WATCH) and, in an event handler, its
+handled mark, in one transaction. Reading a report is one MULTI of seven reads,
 and one of two more for a campaign carried over from an earlier one, whatever the campaign's size."""
+from services.common import clock
 from services.common.store import Store
 
 from . import counters, view
 
 TABLES = (counters.TOTALS, counters.UNITS, counters.DEPARTMENTS)
+# KEYS: as_of, as_of:epoch; ARGV: an occurred_at and its epoch seconds. Keeps the later of the two.
+# An as_of kept before its epoch was (v2) is compared as text: same offset (+08:00), same order.
+LATER_AS_OF = """
+local kept = redis.call('get', KEYS[2])
+if kept then
+  if tonumber(kept) >= tonumber(ARGV[2]) then return 0 end
+else
+  local text = redis.call('get', KEYS[1])
+  if text and text >= ARGV[1] then return 0 end
+end
+redis.call('set', KEYS[1], ARGV[1])
+redis.call('set', KEYS[2], ARGV[2])
+return 1
+"""
 
 
 class ReportStore(Store):
@@ -38,25 +55,23 @@ class ReportStore(Store):
         subjects = list(dict.fromkeys(counters.subject_of(event) for event in events))
         keys = {subject: self.state_key(subject) for subject in subjects}
         newest = counters.newest(events)
-        as_of_keys = [self.as_of_key(campaign_id) for campaign_id in newest]
 
         def work(tx):
-            tx.watch(*keys.values(), *as_of_keys)
             raw = tx.reader.mget(list(keys.values()))
             states = {subject: self.decode(value) for subject, value in zip(subjects, raw)}
             changed, changes = counters.count(states, events)
             for subject, state in changed.items():
                 tx.put(keys[subject], state)
-            kept = dict(zip(newest, tx.reader.mget(as_of_keys)))
-            tx.write(lambda pipe: self._add(pipe, changes, newest, kept))
+            tx.write(lambda pipe: self._add(pipe, changes, newest))
 
-        self.transact(work)
+        self.transact(work, *keys.values())
 
-    def _add(self, pipe, changes, newest, kept):
+    def _add(self, pipe, changes, newest):
         for (campaign_id, table, field), delta in changes.items():
             pipe.hincrby(self.counters_key(campaign_id, table), field, delta)
         for campaign_id, occurred_at in newest.items():
-            pipe.set(self.as_of_key(campaign_id), counters.later(kept[campaign_id], occurred_at))
+            as_of = self.as_of_key(campaign_id)
+            pipe.eval(LATER_AS_OF, 2, as_of, f"{as_of}:epoch", occurred_at, clock.parse(occurred_at).timestamp())
 
     def remember_name(self, event):
         """The name of a registered (or renamed) unit or department, for the report's rows."""
