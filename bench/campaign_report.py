@@ -25,7 +25,8 @@ from nameko.standalone.rpc import ClusterRpcProxy  # noqa: E402
 from services.common import auth, clock  # noqa: E402
 from services.common.events import make_event, validate_event  # noqa: E402
 from services.common.ids import new_id  # noqa: E402
-from services.common.storage import Storage, redis_client  # noqa: E402
+from services.common.redis_ha import redis_client  # noqa: E402
+from services.common.storage import Storage  # noqa: E402
 from services.common.settings import load_config  # noqa: E402
 from services.common.vocabulary import SERVICE_TYPES  # noqa: E402
 from services.summary.report import service as report_service  # noqa: E402
@@ -123,7 +124,7 @@ def run(config, calls, sizes=SIZES):
         private, public = auth.keygen(keys)
         container = ServiceContainer(ReportBench, {**config, "JWT_PUBLIC_KEY_FILE": str(public)})
         container.start()
-        client = redis_client(config["REDIS_URL"])
+        client = redis_client(config)
         campaign_id = new_id("campaign")  # a campaign id of the shape the RPC accepts
         try:
             storage = next(d for d in container.dependencies if d.attr_name == "report_store")
@@ -141,7 +142,7 @@ def run(config, calls, sizes=SIZES):
                     rpc = timings(lambda: proxy.report_bench.campaign_report(campaign_id), calls)
                     read = timings(lambda: store.report(campaign_id), calls)
                     db = client.connection_pool.connection_kwargs.get("db", 0)
-                    commands = redis_commands(redis_client(config["REDIS_URL"]), client,
+                    commands = redis_commands(redis_client(config), client,
                                               lambda: proxy.report_bench.campaign_report(campaign_id),
                                               db, f"report:{campaign_id}:")
                     rows.append((size, rpc, read, len(commands)))
