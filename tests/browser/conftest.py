@@ -6,12 +6,11 @@ import shutil
 from pathlib import Path
 
 import pytest
-import redis
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 
 from tests.browser.console import Console
-from tests.e2e.conftest import FAST, running_system
+from tests.e2e.conftest import flushed_system
 
 REDIS_URL = os.environ.get("LEIFENG_E2E_REDIS_URL", "redis://127.0.0.1:6379/14")
 # The committed screenshots (README, docs/console.md) are refreshed only on request, so that a test run
@@ -25,12 +24,8 @@ FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-
 
 @pytest.fixture(scope="module")
 def system(rabbit_manager, tmp_path_factory):
-    client = redis.Redis.from_url(REDIS_URL)
-    client.flushdb()
-    with running_system(rabbit_manager, tmp_path_factory.mktemp("browser"), REDIS_URL, DEV_SIGN_IN="true",
-                        **FAST) as running:
+    with flushed_system(rabbit_manager, tmp_path_factory.mktemp("browser"), REDIS_URL, DEV_SIGN_IN="true") as running:
         yield running
-    client.flushdb()
 
 
 @pytest.fixture(scope="module")

@@ -121,10 +121,19 @@ def running_system(rabbit_manager, workdir, redis_url, **settings):
         rabbit_manager.delete_vhost(vhost)
 
 
+@contextmanager
+def flushed_system(rabbit_manager, workdir, redis_url, **settings):
+    """`running_system` with the FAST settings (overridable), on a Redis database flushed before and after."""
+    client = redis.Redis.from_url(redis_url)
+    client.flushdb()
+    try:
+        with running_system(rabbit_manager, workdir, redis_url, **{**FAST, **settings}) as running:
+            yield running
+    finally:
+        client.flushdb()
+
+
 @pytest.fixture(scope="module")
 def system(rabbit_manager, tmp_path_factory):
-    client = redis.Redis.from_url(E2E_REDIS_URL)
-    client.flushdb()
-    with running_system(rabbit_manager, tmp_path_factory.mktemp("e2e"), E2E_REDIS_URL, **FAST) as running:
+    with flushed_system(rabbit_manager, tmp_path_factory.mktemp("e2e"), E2E_REDIS_URL) as running:
         yield running
-    client.flushdb()

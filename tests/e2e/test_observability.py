@@ -12,11 +12,10 @@ import uuid
 from datetime import timedelta
 
 import pytest
-import redis
 import requests
 
 from services.common import clock
-from tests.e2e.conftest import E2E_REDIS_URL, FAST, GATEWAY, ROOT, SERVICES, running_system
+from tests.e2e.conftest import E2E_REDIS_URL, GATEWAY, ROOT, SERVICES, flushed_system
 from tests.helpers import EventListener, wait_until
 from tests.service.notification.receiver import Receiver
 from tests.unit.test_monitoring import dashboard_queries, metric_names
@@ -26,12 +25,8 @@ PROCESS_LINE = re.compile(r"^\S+ (pairing|activity|summary|notification|gateway)
 
 @pytest.fixture(scope="module")
 def system(rabbit_manager, tmp_path_factory):
-    client = redis.Redis.from_url(E2E_REDIS_URL)
-    client.flushdb()
-    with running_system(rabbit_manager, tmp_path_factory.mktemp("e2e"), E2E_REDIS_URL, LOG_FORMAT="json",
-                        **FAST) as running:
+    with flushed_system(rabbit_manager, tmp_path_factory.mktemp("e2e"), E2E_REDIS_URL, LOG_FORMAT="json") as running:
         yield running
-    client.flushdb()
 
 
 @pytest.fixture
