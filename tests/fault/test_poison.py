@@ -45,7 +45,8 @@ def test_a_poison_event_is_retried_dead_lettered_and_replayed_after_a_fix(cluste
     # The management API samples its counts every few seconds.
     listed = wait_until(dead_letter_counted, timeout=30, interval=0.5, message="ops queues to count it")
     assert "management API" in listed.stdout
-    assert table_row(listed.stdout, CONSUMER_QUEUE)[1:] == ["consumer", "0", "0", "1"]
+    assert table_row(listed.stdout, CONSUMER_QUEUE)[1:] == ["consumer", "0", "0", "1", "ok"]
+    assert table_row(listed.stdout, DEAD_LETTER)[-1] == "dead-letters"
 
     listing = ops(cluster.amqp_uri, "dead-letters", "list", "faultconsumer")
     assert listing.returncode == 0, listing.stderr
