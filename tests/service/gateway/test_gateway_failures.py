@@ -1,12 +1,13 @@
 """How the gateway answers when a service fails (contract §7): InternalError 500 with only the
-reference, Unavailable 503 with Retry-After (also for a service that is not running), and 504 once
-GATEWAY_RPC_TIMEOUT has passed without an answer. A stand-in `notification` service does the
+reference, Unavailable 503 with Retry-After (also for a service whose queue does not exist), and 504
+once GATEWAY_RPC_TIMEOUT has passed without an answer. A stand-in `notification` service does the
 failing; `pairing` is not started at all. Also: the RPC carries the caller's token and the
 request's X-Request-Id as `correlation_id` in its context data."""
 import re
 
 import pytest
 from eventlet.event import Event
+from kombu import Connection
 from nameko.extensions import DependencyProvider
 
 from services.common.auth import COMMITTEE, Auth, allow
@@ -64,7 +65,15 @@ def test_an_outage_is_503_with_retry_after(stack):
     assert int(response.headers["Retry-After"]) > 0
 
 
-def test_a_service_that_is_not_running_is_503(stack):
+def test_a_stopped_service_keeps_the_call_queued_and_answers_504(stack):
+    # The topology step declares rpc-pairing up front (quorum queues), so the call waits there for
+    # the service to come back: the caller retries with the same Idempotency-Key.
+    assert problem(stack.get("pairing/list_campaigns"), 504)["code"] == "Timeout"
+
+
+def test_a_service_with_no_queue_is_503(stack, containers):
+    with Connection(containers.amqp_uri) as connection:
+        connection.default_channel.queue_delete("rpc-pairing")
     response = stack.get("pairing/list_campaigns")
     assert problem(response, 503)["code"] == "Unavailable"
     assert int(response.headers["Retry-After"]) > 0
