@@ -50,16 +50,20 @@ def move(pipe, before, after, record):
         add(pipe, key, record)
 
 
-def backfill(client, pattern, index_keys, batch=500):
+def backfill(client, pattern, index_keys, batch=500, listed=None):
     """Add every record whose key matches `pattern` to `index_keys(record)`: the migration of a
-    new index (idempotent, so safe to repeat or to run while the service writes). Returns the count."""
+    new index (idempotent, so safe to repeat or to run while the service writes). Returns the count.
+
+    `listed(record)` is what the index lists, `{id, created_at}`, for records named otherwise (a
+    unit by its code). Keys matching `pattern` that hold no string (another record's sorted set)
+    read as None from MGET and are skipped."""
     scanned, count = client.scan_iter(match=pattern, count=batch), 0
     while keys := list(islice(scanned, batch)):
         records = [json.loads(raw) for raw in client.mget(keys) if raw is not None]
         pipe = client.pipeline(transaction=False)
         for record in records:
             for index_key in index_keys(record):
-                add(pipe, index_key, record)
+                add(pipe, index_key, listed(record) if listed else record)
         pipe.execute()
         count += len(records)
     return count
