@@ -149,6 +149,17 @@ def remote_error(call):
     return exc.value
 
 
+def every_page(list_method, limit=1, **filters):
+    """Every item of a list, following `next_cursor` a page of `limit` at a time."""
+    items, cursor = [], None
+    while True:
+        page = list_method(**filters, limit=limit, cursor=cursor)
+        items += page["items"]
+        if page["next_cursor"] is None:
+            return items
+        cursor = page["next_cursor"]
+
+
 def outcome(call):
     """"ok", or the exc_type the call failed with."""
     try:

@@ -50,16 +50,20 @@ def move(pipe, before, after, record):
         add(pipe, key, record)
 
 
-def backfill(client, pattern, index_keys, batch=500):
+def backfill(client, pattern, index_keys, batch=500, listed=None):
     """Add every record whose key matches `pattern` to `index_keys(record)`: the migration of a
-    new index (idempotent, so safe to repeat or to run while the service writes). Returns the count."""
+    new index (idempotent, so safe to repeat or to run while the service writes). Returns the count.
+
+    `listed(record)` is what the index lists, `{id, created_at}`, for records named otherwise (a
+    unit by its code). Keys matching `pattern` that hold no string (another record's sorted set)
+    read as None from MGET and are skipped."""
     scanned, count = client.scan_iter(match=pattern, count=batch), 0
     while keys := list(islice(scanned, batch)):
         records = [json.loads(raw) for raw in client.mget(keys) if raw is not None]
         pipe = client.pipeline(transaction=False)
         for record in records:
             for index_key in index_keys(record):
-                add(pipe, index_key, record)
+                add(pipe, index_key, listed(record) if listed else record)
         pipe.execute()
         count += len(records)
     return count
@@ -69,29 +73,14 @@ def record_id(index_member):
     return index_member.split(":", 1)[1]
 
 
-def page(store, index_key, record_key, limit, cursor, keep=None):
-    """One page of the index, loading each record with `store.load_many(record_key(id))`.
-
-    `keep(record)` filters (for filters that have no index of their own)."""
+def page(store, index_key, record_key, limit, cursor):
+    """One page of the index: its next `limit` members (one more tells whether a page follows), then
+    their records in one `store.load_many(record_key(id) ...)`; nothing else is read. A member whose
+    record is gone (never so while saves keep indexes in their transaction) is left out of the page."""
     if cursor is not None and not CURSOR.match(cursor):
         raise ValidationError.field("cursor", "无效的分页游标(Invalid cursor).")
-    items, last, upper = [], None, f"({cursor}" if cursor else "+"
-    batch = max(limit, 50)
-    while len(items) < limit:
-        members = store.client.zrevrangebylex(index_key, upper, "-", start=0, num=batch)
-        if not members:
-            last = None
-            break
-        records = store.load_many([record_key(record_id(m)) for m in members])
-        for index_member, record in zip(members, records):
-            if record is not None and (keep is None or keep(record)):
-                items.append(record)
-                last = index_member
-                if len(items) == limit:
-                    break
-        upper = f"({members[-1]}"
-        if len(members) < batch and len(items) < limit:
-            last = None
-            break
-    more = last is not None and store.client.zrevrangebylex(index_key, f"({last}", "-", start=0, num=1)
-    return {"items": items, "next_cursor": last if more else None}
+    members = store.client.zrevrangebylex(index_key, f"({cursor}" if cursor else "+", "-", start=0, num=limit + 1)
+    listed = members[:limit]
+    records = store.load_many([record_key(record_id(m)) for m in listed])
+    return {"items": [record for record in records if record is not None],
+            "next_cursor": listed[-1] if len(members) > limit else None}

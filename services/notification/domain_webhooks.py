@@ -13,6 +13,7 @@ from services.common.records import created, revised
 from .recipients import audience_of, event_types_of
 
 PENDING, DELIVERED, FAILED = "pending", "delivered", "failed"
+DELIVERY_STATUSES = (PENDING, DELIVERED, FAILED)
 SIGNATURE_HEADER = "X-Leifeng-Signature-256"
 
 

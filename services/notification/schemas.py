@@ -9,7 +9,7 @@ from services.common.schemas import (DEPARTMENT_CODE, UNIT_CODE, BaseSchema, Pag
                                      record_id)
 
 from .recipients import RECIPIENTS
-from .domain_webhooks import DELIVERED, FAILED, PENDING
+from .domain_webhooks import DELIVERY_STATUSES
 
 # An inbox: the committee's, a unit's or a department's (codes as contract §1 spells them).
 RECIPIENT = rf"^(committee|unit:{UNIT_CODE[1:-1]}|department:{DEPARTMENT_CODE[1:-1]})$"
@@ -64,7 +64,7 @@ class DeleteWebhookArgs(BaseSchema):
 
 class ListDeliveriesArgs(PageArgs):
     webhook_id = record_id("webhook", required=True)
-    status = String(validate=validate.OneOf([PENDING, DELIVERED, FAILED]), load_default=None, allow_none=True)
+    status = String(validate=validate.OneOf(DELIVERY_STATUSES), load_default=None, allow_none=True)
 
 
 class RedeliverArgs(BaseSchema):

@@ -12,7 +12,8 @@
     webhooks:all              newest-first index of every webhook }
     webhooks:<recipient>      and of each recipient's             }
     delivery:<id>             a delivery (one event to one webhook)
-    deliveries:<webhook id>   newest-first index of a webhook's deliveries
+    deliveries:<webhook id>[:status:<s>]  newest-first indexes of a webhook's deliveries (of
+                              those with that status; new, `backfill_indexes` adds the existing ones)
     delivery:due              sorted set of deliveries to attempt, as `email:due`
     envelope:<event id>       the event body exactly as every delivery of it is posted"""
 import json

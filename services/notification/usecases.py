@@ -108,7 +108,7 @@ def redeliver(store, caller, args, request):
     delivery_id = args["delivery_id"]
     return store.change(store.delivery_key(delivery_id), f"投递记录 {delivery_id} ",
                         lambda tx, delivery, now: (domain_webhooks.rearmed(delivery, now), None), owner=owner,
-                        save=lambda tx, delivery, before: store.save_delivery(tx, delivery, 0), request=request)
+                        save=lambda tx, delivery, before: store.save_delivery(tx, delivery, before, 0), request=request)
 
 
 def live_webhook(hook, hook_id):

@@ -1,8 +1,11 @@
 """The webhook half of NotificationStore (its keys are listed in store.py): webhooks, their
 secrets kept apart from them, deliveries and the envelopes they post."""
 import json
+from functools import partial
 
 from services.common import listing
+
+from .domain_webhooks import DELIVERY_STATUSES
 
 
 class WebhookStore:
@@ -18,8 +21,15 @@ class WebhookStore:
     def delivery_key(self, delivery_id):
         return self.key("delivery", delivery_id)
 
-    def deliveries_index(self, webhook_id):
-        return self.key("deliveries", webhook_id)
+    def deliveries_index(self, webhook_id, *filters):
+        return self.key("deliveries", webhook_id, *filters)
+
+    def delivery_indexes(self, delivery):
+        return listing.indexes(partial(self.deliveries_index, delivery["webhook_id"]), delivery_filters(delivery))
+
+    def every_deliveries_index(self, webhook_id):
+        return {index for status in DELIVERY_STATUSES
+                for index in self.delivery_indexes({"webhook_id": webhook_id, "status": status})}
 
     def envelope_key(self, event_id):
         return self.key("envelope", event_id)
@@ -62,7 +72,7 @@ class WebhookStore:
         tx.put(self.webhook_key(hook_id), webhook)
 
         def remove(pipe):
-            pipe.delete(self.secret_key(hook_id), self.deliveries_index(hook_id), *deliveries)
+            pipe.delete(self.secret_key(hook_id), *self.every_deliveries_index(hook_id), *deliveries)
             listing.remove(pipe, self.webhook_index(), webhook)
             listing.remove(pipe, self.webhook_index(webhook["recipient"]), webhook)
 
@@ -85,22 +95,30 @@ class WebhookStore:
         def index(pipe):
             # The exact bytes every attempt posts and signs: a redelivery is byte for byte the same.
             pipe.set(self.envelope_key(delivery["event_id"]), json.dumps(envelope, ensure_ascii=False), nx=True)
-            listing.add(pipe, self.deliveries_index(delivery["webhook_id"]), delivery)
+            listing.move(pipe, (), self.delivery_indexes(delivery), delivery)
             self.schedule(pipe, "delivery", delivery["id"], 0)
 
         tx.write(index)
 
-    def save_delivery(self, tx, delivery, delay):
-        """Save a delivery and queue its next attempt in `delay` seconds (None: no further attempt)."""
+    def save_delivery(self, tx, delivery, before, delay):
+        """Save a delivery changed from `before`, moved between its status indexes, and queue its
+        next attempt in `delay` seconds (None: no further attempt)."""
         tx.put(self.delivery_key(delivery["id"]), delivery)
+        tx.write(lambda pipe: listing.move(pipe, self.delivery_indexes(before), self.delivery_indexes(delivery),
+                                           delivery))
         if delay is None:
             tx.write(lambda pipe: self.unschedule(pipe, "delivery", delivery["id"]))
         else:
             tx.write(lambda pipe: self.schedule(pipe, "delivery", delivery["id"], delay))
 
     def list_deliveries(self, webhook_id, status, limit, cursor):
-        keep = None if status is None else (lambda delivery: delivery["status"] == status)
-        return listing.page(self, self.deliveries_index(webhook_id), self.delivery_key, limit, cursor, keep)
+        index = listing.filtered(partial(self.deliveries_index, webhook_id), {"status": status})
+        return listing.page(self, index, self.delivery_key, limit, cursor)
+
+    def backfill_indexes(self):
+        """Add existing deliveries to the index of their status (once at deployment; safe to
+        repeat, also `python -m services.ops backfill-indexes`)."""
+        return {"deliveries": listing.backfill(self.client, self.delivery_key("*"), self.delivery_indexes)}
 
     def delivery_job(self, delivery_id):
         """(delivery, url, secret, body bytes) for one attempt, or None when it or its webhook is gone."""
@@ -126,7 +144,12 @@ class WebhookStore:
                 tx.write(lambda pipe: self.unschedule(pipe, "delivery", delivery_id))
                 return None
             updated, delay = outcome(delivery)
-            self.save_delivery(tx, updated, delay)
+            self.save_delivery(tx, updated, delivery, delay)
             return updated
 
         return self.transact(work)
+
+
+def delivery_filters(delivery):
+    """The filter `list_deliveries` accepts besides its webhook (contract §8)."""
+    return {"status": delivery["status"]}

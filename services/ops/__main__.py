@@ -26,6 +26,8 @@ from services.common.deadlines import rescale_ms_scores  # noqa: E402
 from services.common.amqp_names import DEFAULT_DELAYS  # noqa: E402
 from services.common.redis_ha import redis_client  # noqa: E402
 from services.common.settings import delays, load_config  # noqa: E402
+from services.notification.store import NotificationStore  # noqa: E402
+from services.pairing.store import PairingStore  # noqa: E402
 from services.summary.store import SummaryStore  # noqa: E402
 
 from . import audit, migrate_queues, queues, trace  # noqa: E402
@@ -105,9 +107,14 @@ def rescale_due_scores(config, keys):
     return [f"{key}: {rescale_ms_scores(client, key)} rescaled" for key in keys or MS_DUE_SETS]
 
 
+# Every store whose lists are served by one index per combination of filters.
+INDEXED_STORES = ((PairingStore, "pairing"), (ActivityStore, "activity"), (SummaryStore, "summary"),
+                  (NotificationStore, "notification"))
+
+
 def backfill_indexes(config):
     client = redis_client(config)
-    stores = [ActivityStore(client, "activity:", "activity", None), SummaryStore(client, "summary:", "summary", None)]
+    stores = [store_class(client, f"{service}:", service, None) for store_class, service in INDEXED_STORES]
     return [f"{kind}: {count} indexed" for store in stores for kind, count in store.backfill_indexes().items()]
 
 

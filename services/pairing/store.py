@@ -12,13 +12,21 @@ the indexes that follow from it, inside the caller's transaction.
     due:<event_type>                     campaigns by the moment that notice falls due (epoch seconds)
     unit:<code>                          the unit (JSON)
     unit:<code>:campaigns                campaigns it takes part in, by on_time_until
-    units, units:active                  listing index of units; codes of active units
+    units[:status:active|deactivated]    listing indexes of units (of the active or deactivated ones)
+    units:active                         codes of active units (a set, read in transactions)
     pairing:<id>                         the pairing (JSON)
-    pairings:<campaign id>[:<code>]      listing indexes of a campaign's pairings (of one unit)
+    pairings:<campaign id>[:<code>][:status:<s>]
+                                         listing indexes of a campaign's pairings, one per combination
+                                         of unit and status (the unit's code bare, as the per-unit
+                                         ones were named before the status ones came)
     request:<method>:<scope>:<request id>  the record a request made or changed, with its arguments (30 days)
 
 `gauges(now)` (GET /metrics) reads only the newest campaigns and the sizes of their progress sets.
+
+The indexes with a status are new: `backfill_indexes` adds the existing units and pairings to them.
 """
+from functools import partial
+
 from services.common import listing
 from services.common.deadlines import due_score as score
 from services.common.errors import require_found
@@ -64,8 +72,11 @@ class PairingStore(Store):
     def unit_campaigns_key(self, code):
         return self.key("unit", code, "campaigns")
 
-    def units_key(self):
-        return self.key("units")
+    def units_key(self, *filters):
+        return self.key("units", *filters)
+
+    def unit_indexes(self, unit):
+        return listing.indexes(self.units_key, unit_filters(unit))
 
     def active_units_key(self):
         return self.key("units", "active")
@@ -73,8 +84,15 @@ class PairingStore(Store):
     def pairing_key(self, pairing_id):
         return self.key("pairing", pairing_id)
 
-    def pairings_key(self, campaign_id, unit_code=None):
-        return self.key("pairings", campaign_id, *([unit_code] if unit_code else []))
+    def pairings_key(self, campaign_id, *filters):
+        """`listing.filtered`'s index of `("unit", code, "status", s)` (either or both) in the campaign."""
+        named = dict(zip(filters[::2], filters[1::2]))
+        unit = [named["unit"]] if "unit" in named else []
+        status = ["status", named["status"]] if "status" in named else []
+        return self.key("pairings", campaign_id, *unit, *status)
+
+    def pairing_indexes(self, pairing):
+        return listing.indexes(partial(self.pairings_key, pairing["campaign_id"]), pairing_filters(pairing))
 
     def published(self, record):
         """Pairings go on the bus without the target's personal data; campaigns as they are."""
@@ -98,8 +116,8 @@ class PairingStore(Store):
         return listing.page(self, self.campaigns_key(), self.campaign_key, limit, cursor)
 
     def list_units(self, active, limit, cursor):
-        keep = None if active is None else (lambda unit: unit["active"] == active)
-        return listing.page(self, self.units_key(), self.unit_key, limit, cursor, keep)
+        index = listing.filtered(self.units_key, {"status": None if active is None else unit_status(active)})
+        return listing.page(self, index, self.unit_key, limit, cursor)
 
     def own_unit_page(self, code, active, cursor):
         """`list_units` for a unit: a one-page list of at most itself."""
@@ -108,8 +126,8 @@ class PairingStore(Store):
         return {"items": [unit] if shown else [], "next_cursor": None}
 
     def list_pairings(self, campaign_id, status, unit_code, limit, cursor):
-        keep = None if status is None else (lambda pairing: pairing["status"] == status)
-        return listing.page(self, self.pairings_key(campaign_id, unit_code), self.pairing_key, limit, cursor, keep)
+        index = listing.filtered(partial(self.pairings_key, campaign_id), {"unit": unit_code, "status": status})
+        return listing.page(self, index, self.pairing_key, limit, cursor)
 
     def progress_sets(self, campaign_id):
         """The campaign and its progress sets (reported, approved, rejected, late), read in one MULTI."""
@@ -208,8 +226,9 @@ class PairingStore(Store):
         code = unit["code"]
 
         def index(pipe):
+            listing.move(pipe, self.unit_indexes(previous) if previous else (), self.unit_indexes(unit),
+                         unit_listed(unit))
             if previous is None:
-                listing.add(pipe, self.units_key(), {"id": code, "created_at": unit["created_at"]})
                 pipe.zremrangebyscore(self.open_campaigns_key(), "-inf", score(now))
             if unit["active"]:
                 pipe.sadd(self.active_units_key(), code)
@@ -220,15 +239,14 @@ class PairingStore(Store):
         tx.write(index)
 
     def save_pairing(self, tx, pairing, before, campaign):
-        """The pairing, its unit moved between the campaign's progress sets; a new one indexed."""
+        """The pairing, moved between its list indexes, its unit between the campaign's progress sets."""
         campaign_id, unit_code = campaign["id"], pairing["unit_code"]
         status, late = pairings.progress_marks(pairing)
 
         def marks(pipe):
             if before is None:
                 pipe.set(self.latest_key(campaign_id, unit_code), pairing["id"])
-                listing.add(pipe, self.pairings_key(campaign_id), pairing)
-                listing.add(pipe, self.pairings_key(campaign_id, unit_code), pairing)
+            listing.move(pipe, self.pairing_indexes(before) if before else (), self.pairing_indexes(pairing), pairing)
             for counted in COUNTED:
                 pipe.srem(self.state_key(campaign_id, counted), unit_code)
             if status:
@@ -240,6 +258,12 @@ class PairingStore(Store):
         tx.put(self.pairing_key(pairing["id"]), pairing)
         tx.write(marks)
 
+    def backfill_indexes(self):
+        """Add existing units and pairings to every index of their filter combinations (once at
+        deployment; safe to repeat, also `python -m services.ops backfill-indexes`)."""
+        return {"units": listing.backfill(self.client, self.unit_key("*"), self.unit_indexes, listed=unit_listed),
+                "pairings": listing.backfill(self.client, self.pairing_key("*"), self.pairing_indexes)}
+
     def save_notices(self, tx, campaign_id, event_type, told, stays_due):
         def mark(pipe):
             if told:
@@ -248,3 +272,22 @@ class PairingStore(Store):
                 pipe.zrem(self.due_key(event_type), campaign_id)
 
         tx.write(mark)
+
+
+# The filters each list accepts (contract §3), in the order their index names carry them.
+
+def unit_status(active):
+    return "active" if active else "deactivated"
+
+
+def unit_filters(unit):
+    return {"status": unit_status(unit["active"])}
+
+
+def unit_listed(unit):
+    """A unit is named by its code: what its indexes list."""
+    return {"id": unit["code"], "created_at": unit["created_at"]}
+
+
+def pairing_filters(pairing):
+    return {"unit": pairing["unit_code"], "status": pairing["status"]}

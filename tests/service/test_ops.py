@@ -262,11 +262,29 @@ def test_backfill_indexes_lists_old_records_under_every_filter_combination(ops, 
              "status": "forwarded", "created_at": "2024-03-12T09:00:00+08:00"}
     activity = {"id": "a0123456789abcdef", "campaign_id": "c1", "unit_code": "U1", "status": "completed",
                 "created_at": "2024-03-12T09:00:00+08:00"}
+    unit = {"code": "U1", "active": False, "created_at": "2024-03-01T09:00:00+08:00"}
+    pairing = {**activity, "id": "p0123456789abcdef", "status": "approved"}
+    delivery = {"id": "d0123456789abcdef", "webhook_id": "w0123456789abcdef", "status": "failed",
+                "created_at": "2024-03-12T09:00:00+08:00"}
     redis_client.set(f"summary:issue:{issue['id']}", json.dumps(issue))
     redis_client.set(f"activity:activity:{activity['id']}", json.dumps(activity))
-    code, out, _ = ops("backfill-indexes")
-    assert code == 0 and "issues: 1 indexed" in out and "activities: 1 indexed" in out
+    redis_client.set("pairing:unit:U1", json.dumps(unit))
+    redis_client.set(f"pairing:pairing:{pairing['id']}", json.dumps(pairing))
+    redis_client.set(f"notification:delivery:{delivery['id']}", json.dumps(delivery))
+    # Sorted sets under the records' patterns: not records, skipped.
+    redis_client.zadd("pairing:unit:U1:campaigns", {"c1": 1})
+    redis_client.zadd("notification:delivery:due", {delivery["id"]: 1})
+    indexes = {"summary:issues": 16, "activity:index": 8, "pairing:pairings": 4, "pairing:units": 2,
+               "notification:deliveries": 2}
+    for _ in range(2):
+        code, out, _ = ops("backfill-indexes")
+        assert code == 0 and out.splitlines() == [
+            "units: 1 indexed", "pairings: 1 indexed", "activities: 1 indexed", "summaries: 0 indexed",
+            "issues: 1 indexed", "deliveries: 1 indexed"]
+        assert {prefix: len(redis_client.keys(f"{prefix}*")) for prefix in indexes} == indexes
     assert redis_client.zcard("summary:issues:department:elderly-care:campaign:c1:status:forwarded") == 1
     assert redis_client.zcard("activity:index:unit:U1:status:completed") == 1
-    assert len(redis_client.keys("summary:issues*")) == 16 and len(redis_client.keys("activity:index*")) == 8
-    assert ops("backfill-indexes")[0] == 0 and len(redis_client.keys("summary:issues*")) == 16
+    assert redis_client.zrange("pairing:units:status:deactivated", 0, -1) == ["1709254800000:U1"]
+    assert redis_client.zcard("pairing:pairings:c1:U1:status:approved") == 1
+    assert redis_client.zcard("pairing:pairings:c1:status:approved") == 1
+    assert redis_client.zcard(f"notification:deliveries:{delivery['webhook_id']}:status:failed") == 1

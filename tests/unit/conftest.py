@@ -1,5 +1,5 @@
 """Fakes for the unit tier: an in-memory Redis with WATCH/MULTI/EXEC semantics (only the commands
-the base store uses) and an outbox that records what it stages and publishes."""
+the base store and a list page use) and an outbox that records what it stages and publishes."""
 import json
 
 import pytest
@@ -13,6 +13,9 @@ class FakeRedis:
         self.ttls = {}
         # Called before each EXEC: a test's concurrent writer.
         self.before_exec = None
+        # Sorted sets at score 0 (list indexes), and every key MGET read, in order.
+        self.indexes = {}
+        self.read = []
 
     def _write(self, key, value, ex=None):
         self.data[key] = value
@@ -24,7 +27,17 @@ class FakeRedis:
         return self.data.get(key)
 
     def mget(self, keys):
+        self.read.extend(keys)
         return [self.data.get(key) for key in keys]
+
+    def zadd(self, key, mapping):
+        self.indexes.setdefault(key, set()).update(mapping)
+
+    def zrevrangebylex(self, key, upper, lower, start, num):
+        """Only what `listing.page` asks: from "+" or below an exclusive "(member", down to "-"."""
+        assert lower == "-" and (upper == "+" or upper.startswith("("))
+        members = sorted((m for m in self.indexes.get(key, ()) if upper == "+" or m < upper[1:]), reverse=True)
+        return members[start:start + num]
 
     def exists(self, key):
         return int(key in self.data)

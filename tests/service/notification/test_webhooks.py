@@ -10,7 +10,7 @@ from nameko.testing.services import entrypoint_waiter
 from prometheus_client import REGISTRY
 
 from services.notification.sender import PER_WEBHOOK
-from tests.helpers import publish_envelope, wait_until
+from tests.helpers import every_page, publish_envelope, wait_until
 from tests.service.notification import events as s
 
 SECRET = "s3cret-of-the-elderly-care-dept"
@@ -146,6 +146,28 @@ def test_after_the_last_retry_a_delivery_is_failed_until_redelivered(service, kn
     last = receiver.at("/down")[-1]
     assert len(receiver.at("/down")) == attempts + 1
     assert last["headers"]["X-Leifeng-Delivery"] == failed["id"]
+
+
+def test_pages_of_deliveries_by_status_follow_each_attempt(service, known, bus, rpc, receiver, redis_client):
+    receiver.statuses["/paged"] = [503]
+    hook = register(rpc, receiver, "/paged", "unit:U001")
+    for number in range(3):
+        bus("pairing_approved", s.pairing(f"p-down-{number}", "c1", "U001", status="approved"))
+    *_, oldest_failed = wait_for_delivery(rpc, hook["id"], "failed", count=3)
+    receiver.statuses["/paged"] = [200]
+    for number in range(2):
+        bus("pairing_approved", s.pairing(f"p-up-{number}", "c1", "U001", status="approved"))
+    wait_for_delivery(rpc, hook["id"], "delivered", count=2)
+    rpc().notification.redeliver(oldest_failed["id"])
+    wait_for_delivery(rpc, hook["id"], "delivered", count=3)
+    listed = rpc().notification.list_deliveries
+    everything = every_page(listed, limit=2, webhook_id=hook["id"])
+    assert [d["status"] for d in everything] == ["delivered", "delivered", "failed", "failed", "delivered"]
+    for status in ("pending", "delivered", "failed"):
+        assert every_page(listed, webhook_id=hook["id"], status=status) == [
+            d for d in everything if d["status"] == status]
+    rpc().notification.delete_webhook(hook["id"])
+    assert redis_client.keys(f"notification:deliveries:{hook['id']}*") == []
 
 
 def test_a_repeated_or_restated_event_is_delivered_once(service, known, bus, rpc, receiver, service_config,

@@ -3,6 +3,7 @@ from datetime import date, timedelta
 
 import pytest
 
+from tests.helpers import every_page
 from tests.service.pairing.samples import (
     UNIT_CONTACT, UNIT_PHONE, assert_envelope, assert_no_personal_data, campaign_input, distinct, error_fields,
     open_campaign, register, remote_error, today, unit_input, wait_distinct,
@@ -208,3 +209,15 @@ def test_list_units_is_scoped_and_filtered(pairing, rpc):
     own = rpc("unit", unit="U2").pairing.list_units()
     assert ([u["code"] for u in own["items"]], own["next_cursor"]) == (["U2"], None)
     assert rpc("unit", unit="U2").pairing.list_units(active=True)["items"] == []
+
+
+def test_pages_of_units_by_active_follow_each_deactivation(pairing, rpc):
+    register(rpc(), "U1", "U2", "U3", "U4", "U5")
+    committee = rpc().pairing
+    codes = lambda units: [unit["code"] for unit in units]  # noqa: E731
+    assert codes(every_page(committee.list_units, active=False)) == []
+    for code in ("U5", "U2", "U4"):
+        committee.deactivate_unit(code)
+    assert codes(every_page(committee.list_units, active=False)) == ["U5", "U4", "U2"]
+    assert codes(every_page(committee.list_units, active=True)) == ["U3", "U1"]
+    assert codes(every_page(committee.list_units, limit=2)) == ["U5", "U4", "U3", "U2", "U1"]

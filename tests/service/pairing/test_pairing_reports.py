@@ -3,6 +3,8 @@ from datetime import date, datetime
 
 import pytest
 
+from services.pairing.records import STATUSES
+from tests.helpers import every_page
 from tests.service.pairing.samples import (
     ORG_TARGET, TARGET, TARGET_ADDRESS, TARGET_PHONE, assert_envelope, assert_no_personal_data, campaign_input,
     error_fields, open_campaign, register, remote_error, wait_distinct,
@@ -229,6 +231,30 @@ def test_list_pairings_filters_scopes_and_pages(pairing, rpc):
     assert error_fields(remote_error(lambda: rpc().pairing.list_pairings(campaign["id"], status="lost"))) == {"status"}
     assert error_fields(remote_error(lambda: rpc().pairing.list_pairings(campaign["id"], cursor="x"))) == {"cursor"}
     assert remote_error(lambda: rpc().pairing.list_pairings("c0000000000000000")).exc_type == "NotFound"
+
+
+def test_pages_of_pairings_by_status_follow_each_review(pairing, rpc):
+    campaign = open_campaign(rpc(), "U1", "U2", "U3", "U4", "U5")
+    committee = rpc().pairing
+    made = {code: committee.report_pairing(campaign["id"], code, TARGET)["id"] for code in ("U1", "U2", "U3", "U4", "U5")}
+    for code in ("U1", "U3", "U5"):
+        committee.review_pairing(made[code], "approve")
+    committee.review_pairing(made["U2"], "reject", "对象不符")
+    committee.withdraw_pairing(made["U4"])
+    again = committee.report_pairing(campaign["id"], "U2", TARGET)["id"]
+    ids = lambda items: [p["id"] for p in items]  # noqa: E731
+    everything = every_page(committee.list_pairings, limit=2, campaign_id=campaign["id"])
+    assert ids(everything) == [again, *(made[code] for code in ("U5", "U4", "U3", "U2", "U1"))]
+    for status in STATUSES:
+        assert every_page(committee.list_pairings, campaign_id=campaign["id"], status=status) == [
+            p for p in everything if p["status"] == status]
+    assert ids(every_page(committee.list_pairings, campaign_id=campaign["id"], status="approved")) == [
+        made["U5"], made["U3"], made["U1"]]
+    assert ids(every_page(committee.list_pairings, campaign_id=campaign["id"], unit_code="U2", status="rejected")) == [
+        made["U2"]]
+    own = rpc("unit", unit="U2").pairing
+    assert ids(every_page(own.list_pairings, campaign_id=campaign["id"], status="reported")) == [again]
+    assert own.list_pairings(campaign["id"], status="approved") == {"items": [], "next_cursor": None}
 
 
 def test_reporting_progress_counts_each_unit_once_by_its_latest_pairing(pairing, rpc):
