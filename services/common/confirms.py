@@ -81,6 +81,10 @@ class ConfirmChannels:
                 messages = [message for message in messages if message[0] not in outcomes]
         self._publish_on(ConfirmChannel(self.amqp_uri, self.retry_policy), messages, outcomes)
 
+    def close(self):
+        while self.idle:
+            self.idle.pop().close()
+
     def _publish_on(self, channel, messages, outcomes):
         try:
             channel.publish(messages, outcomes)

@@ -56,6 +56,10 @@ class Bus:
         if outcomes[envelope["event_id"]] == NACKED:
             raise MessageNacked()
 
+    def close(self):
+        """Close the connections kept for confirms (a short-lived Bus: a script, a test)."""
+        self.channels.close()
+
     def send(self, exchange, routing_key, message, headers, declare=()):
         """Move a received message, body untouched, on this service's own retry and dead-letter paths."""
         self.publisher.publish(

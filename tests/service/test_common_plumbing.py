@@ -168,13 +168,15 @@ def test_a_batch_is_confirmed_at_once_and_only_a_nacked_event_stays_in_the_outbo
     amqp_uri = service_config["AMQP_URI"]
     listener = listen("probe", "thing_made")
     full_queue(amqp_uri, "thing_renamed")
-    outbox = Outbox(redis_client, "outboxtest:", "probe", Bus(bus_users.uri(amqp_uri, "probe")))
+    bus = Bus(bus_users.uri(amqp_uri, "probe"))
+    outbox = Outbox(redis_client, "outboxtest:", "probe", bus)
     made, renamed, lost = (make_event("probe", event_type, "t1", 1, {"id": "t1", "unit_code": "U001"})
                            for event_type in ("thing_made", "thing_renamed", "thing_lost"))
     pipe = redis_client.pipeline(transaction=True)
     outbox.stage(pipe, [made, renamed, lost])
     pipe.execute()
     outbox.publish([made, renamed, lost])
+    bus.close()
     assert listener.wait_for("thing_made") == [made]
     # Unroutable: dropped (and counted), as no consumer will ever ask for it. Nacked: the relay's.
     assert redis_client.hkeys("outboxtest:outbox") == [renamed["event_id"]]
