@@ -123,7 +123,11 @@ def publish_event(amqp_uri, source, event_type, subject, data, seq=1):
 
 def publish_envelope(amqp_uri, envelope):
     """Publish an envelope on `amqp_uri`'s vhost as its source service's broker user."""
-    Bus(bus_users.uri(amqp_uri, envelope["source"])).publish(envelope)
+    bus = Bus(bus_users.uri(amqp_uri, envelope["source"]))
+    try:
+        bus.publish(envelope)
+    finally:
+        bus.close()
     return envelope
 
 

@@ -1,17 +1,20 @@
 """The transactional outbox: events are staged in Redis with the state change that caused them,
-published with publisher confirms right after, and removed only once the broker confirmed them.
-A relay publishes whatever a crash or a broker outage left behind."""
+published right after, a transaction's events (or a relay's batch) together with one wait for all
+their publisher confirms, and removed only once the broker confirmed them. A relay publishes
+whatever a crash, a broker outage or a nack left behind."""
 import json
 import logging
 import time
 import uuid
 
+from amqp.exceptions import MessageNacked
 from nameko.amqp.publish import Publisher, UndeliverableMessage
 from nameko.constants import PERSISTENT
 
 from . import metrics
 from .amqp_names import event_exchange
 from .broker_users import login
+from .confirms import ACKED, NACKED, RETURNED, ConfirmChannels
 
 log = logging.getLogger(__name__)
 
@@ -30,12 +33,32 @@ class Bus:
         self.publisher = Publisher(
             amqp_uri, use_confirms=True, mandatory=True, serializer="json",
             delivery_mode=PERSISTENT, retry=True, retry_policy=RETRY_POLICY)
+        self.channels = ConfirmChannels(amqp_uri, RETRY_POLICY)
+
+    def publish_all(self, envelopes, outcomes):
+        """Publish `envelopes` (mandatory, persistent) and wait once for all their confirms:
+        `outcomes[event_id]` is ACKED, RETURNED (no queue bound) or NACKED; raises if the broker
+        could not be reached or did not answer, leaving there what it settled before."""
+        messages = []
+        for envelope in envelopes:
+            exchange = event_exchange(envelope["source"])
+            messages.append((envelope["event_id"], envelope, {
+                "exchange": exchange, "routing_key": envelope["event_type"], "declare": [exchange],
+                "mandatory": True, "delivery_mode": PERSISTENT, "headers": {}, "user_id": self.user}))
+        self.channels.publish(messages, outcomes)
 
     def publish(self, envelope):
-        exchange = event_exchange(envelope["source"])
-        self.publisher.publish(
-            envelope, exchange=exchange, routing_key=envelope["event_type"], declare=[exchange],
-            message_id=envelope["event_id"], headers={}, user_id=self.user)
+        """One envelope; UndeliverableMessage when no queue is bound for it."""
+        outcomes = {}
+        self.publish_all([envelope], outcomes)
+        if outcomes[envelope["event_id"]] == RETURNED:
+            raise UndeliverableMessage()
+        if outcomes[envelope["event_id"]] == NACKED:
+            raise MessageNacked()
+
+    def close(self):
+        """Close the connections kept for confirms (a short-lived Bus: a script, a test)."""
+        self.channels.close()
 
     def send(self, exchange, routing_key, message, headers, declare=()):
         """Move a received message, body untouched, on this service's own retry and dead-letter paths."""
@@ -62,27 +85,40 @@ class Outbox:
             pipe.zadd(self.staged, {envelope["event_id"]: stamp})
 
     def publish(self, envelopes):
-        """Publish each (confirmed one by one), then forget the confirmed ones in one round trip."""
-        self._forget([envelope["event_id"] for envelope in envelopes if self._send(envelope)])
+        """Publish them with one wait for their confirms, then forget the settled ones in one round trip."""
+        self._forget(self._send(envelopes))
 
-    def _send(self, envelope):
-        event_type = envelope["event_type"]
+    def _send(self, envelopes):
+        """The ids of the envelopes the broker took (or had no queue for); the others stay staged."""
+        if not envelopes:
+            return []
+        outcomes, error = {}, None
         try:
-            self.bus.publish(envelope)
+            self.bus.publish_all(envelopes, outcomes)
+        except Exception as exc:
+            error = type(exc).__name__
+        settled = []
+        for envelope in envelopes:
+            if self._settled(envelope, outcomes.get(envelope["event_id"]), error):
+                settled.append(envelope["event_id"])
+        return settled
+
+    def _settled(self, envelope, outcome, error):
+        event_type, event_id = envelope["event_type"], envelope["event_id"]
+        if outcome == ACKED:
             metrics.EVENTS_PUBLISHED.labels(self.service, event_type).inc()
             # The relay runs outside any worker: the line names the event's own correlation id.
-            log.info("event %s %s published", event_type, envelope["event_id"], extra={
-                "correlation_id": envelope.get("correlation_id"), "event_id": envelope["event_id"],
-                "event_type": event_type})
-        except UndeliverableMessage:
+            log.info("event %s %s published", event_type, event_id, extra={
+                "correlation_id": envelope.get("correlation_id"), "event_id": event_id, "event_type": event_type})
+            return True
+        if outcome == RETURNED:
             # Nobody subscribes to it yet; topology declares every consumer queue up front.
-            log.info("event %s %s unroutable: no queue bound", event_type, envelope["event_id"])
+            log.info("event %s %s unroutable: no queue bound", event_type, event_id)
             metrics.EVENTS_UNROUTABLE.labels(self.service, event_type).inc()
-        except Exception as exc:
-            log.warning("event %s %s not published yet (%s); the relay retries it",
-                        event_type, envelope["event_id"], type(exc).__name__)
-            return False
-        return True
+            return True
+        log.warning("event %s %s not published yet (%s); the relay retries it",
+                    event_type, event_id, "nacked" if outcome == NACKED else error)
+        return False
 
     def _forget(self, event_ids):
         if not event_ids:
@@ -103,15 +139,11 @@ class Outbox:
             return 0
         try:
             ids = self.client.zrangebyscore(self.staged, "-inf", time.time() - older_than, start=0, num=batch)
-            settled, sent = [], 0
-            for event_id, raw in zip(ids, self.client.hmget(self.entries, ids) if ids else []):
-                if raw is not None:
-                    if not self._send(json.loads(raw)):
-                        break
-                    sent += 1
-                settled.append(event_id)  # published, or its entry already gone: unstaged either way
-            self._forget(settled)
-            return sent
+            entries = dict(zip(ids, self.client.hmget(self.entries, ids) if ids else []))
+            sent = self._send([json.loads(raw) for raw in entries.values() if raw is not None])
+            # Published, or its entry already gone: unstaged either way.
+            self._forget(sent + [event_id for event_id, raw in entries.items() if raw is None])
+            return len(sent)
         finally:
             # Only our own lock: one that expired meanwhile may now be another relay's.
             self.client.eval(RELEASE_LOCK, 1, self.lock, token)

@@ -44,6 +44,9 @@ class Transaction:
         self.events.append(make_event(self.store.source, event_type, subject, seq, data,
                                       correlation_id=self.store.correlation_id))
 
+    def finish(self):
+        """Last reads and writes once the work is done, before MULTI (a hook: CountedTransaction)."""
+
     def replayed(self, request):
         """The record id a first call with this request stored (None if new or no request_id);
         `Conflict` when that call had other arguments."""
@@ -70,6 +73,8 @@ def put_record(key):
 
 
 class Store:
+    transaction = Transaction
+
     def __init__(self, client, prefix, source, outbox, handled_key=None, correlation_id=None, on_marked=None):
         self.client = client
         self.prefix = prefix
@@ -190,8 +195,9 @@ class Store:
         pipe.watch(self.key("tx"), *marks, *watch)
         if self.handled_key:
             handled.check(pipe, self.handled_key)
-        tx = Transaction(self, pipe)
+        tx = self.transaction(self, pipe)
         result = work(tx)
+        tx.finish()
         pipe.multi()
         for queue_commands in tx.writes:
             queue_commands(pipe)

@@ -36,12 +36,13 @@ class SummaryService(web.Observable, report_service.ReportEndpoints, deadlines.D
     def on_campaign_event(self, event):
         usecases.project_campaign(self.store, load(schemas.CampaignTerms, event["data"]), event["seq"])
 
-    # A completed activity: one summary request and its business problems forwarded. Raises while
-    # the campaign's terms are unknown here, so the consumer retries it (docs/summary.md).
+    # A completed activity: one summary request and its business problems forwarded, the completion
+    # counted in the report with them. Raises while the campaign's terms are unknown here, so the
+    # consumer retries it (docs/summary.md).
 
     @handles("activity", "activity_completed")
     def on_activity_completed(self, event):
-        usecases.request_summary(self.store, load(CompletedActivity, event["data"]))
+        usecases.request_summary(self.store, load(CompletedActivity, event["data"]), event)
 
     # Departments.
 

@@ -1,5 +1,6 @@
 """Summary's keys in Redis (prefix `summary:`), the saves that keep their indexes, and plain reads.
-The state changes are in usecases.py; the campaign report's keys in report/store.py. A `*_key`
+The state changes are in usecases.py; the campaign report's keys in report/store.py, and each
+transaction here also counts in the report the events it emits. A `*_key`
 method names a key; every other read returns data.
 
     department:<code>             a department          departments            its list index
@@ -26,6 +27,7 @@ from services.common.store import Store
 
 from . import departments, domain, issues
 from .records import ACK, ANSWER
+from .report.store import CountedTransaction
 
 SUMMARY_DUE = "summary"
 SUMMARIES_OVERDUE = ("leifeng_summaries_overdue", "Requested summaries past their due time, not submitted.")
@@ -35,6 +37,9 @@ DUE_SETS = (SUMMARY_DUE, ACK, ANSWER)
 
 
 class SummaryStore(Store):
+    # The report counts what each transaction emits in that transaction (report/store.py).
+    transaction = CountedTransaction
+
     def department_key(self, code):
         return self.key("department", code)
 

@@ -28,10 +28,12 @@ def project_campaign(store, data, seq):
 
 # A completed activity: one summary request and its business problems forwarded.
 
-def request_summary(store, activity):
-    """The summary request of a completed activity, once per activity; `CampaignNotYetKnown`
-    while its campaign's terms have not arrived (the event is retried)."""
+def request_summary(store, activity, event):
+    """The summary request of a completed activity, once per activity, with `event` (its
+    `activity_completed`) counted in the report; `CampaignNotYetKnown` while its campaign's terms
+    have not arrived (the event is retried, and counted then)."""
     def work(tx):
+        tx.count(event)
         if not domain.first_request(store.requested_summary(tx, activity["id"])):
             return  # the same completion announced again under another event_id
         terms = domain.known_campaign_terms(tx.get(store.campaign_key(activity["campaign_id"])))

@@ -7,9 +7,14 @@ from nameko.exceptions import IncorrectSignature
 from nameko.standalone.rpc import ClusterRpcProxy
 from nameko.testing.services import entrypoint_waiter
 
-from services.common import correlation, topology
+from kombu import Connection, Queue
+
+from services.common import correlation, events, topology
+from services.common.amqp_names import event_exchange
+from services.common.events import make_event
+from services.common.outbox import Bus, Outbox
 from tests.helpers import publish_envelope, queue_depth, remote_error, take_message, wait_until
-from tests.service.probe import DeadlineProbe, ProbeConsumer, ProbeService
+from tests.service.probe import DeadlineProbe, ProbeConsumer, ProbeService, ThingData
 
 THING = {"unit_code": "U001", "title": "慰问"}
 
@@ -144,6 +149,38 @@ def test_the_relay_publishes_what_a_crash_left_in_the_outbox(probe, listen, redi
     [published] = listener.wait_for("thing_made", timeout=10)
     assert published == event
     wait_until(lambda: redis_client.zcard("probe:outbox:staged") == 0, message="outbox emptied")
+
+
+# No queue is ever bound for it: the broker returns it.
+events.register("probe", "thing_lost", ThingData)
+
+
+def full_queue(amqp_uri, routing_key):
+    """A queue bound to `probe.events` that refuses every message: the broker nacks what it routes there."""
+    with Connection(amqp_uri) as connection:
+        Queue(f"integration.full-{routing_key}", exchange=event_exchange("probe", declare=False),
+              routing_key=routing_key, auto_delete=False, durable=False,
+              queue_arguments={"x-max-length": 0, "x-overflow": "reject-publish"})(connection.default_channel).declare()
+
+
+def test_a_batch_is_confirmed_at_once_and_only_a_nacked_event_stays_in_the_outbox(service_config, listen,
+                                                                                  redis_client, bus_users):
+    amqp_uri = service_config["AMQP_URI"]
+    listener = listen("probe", "thing_made")
+    full_queue(amqp_uri, "thing_renamed")
+    bus = Bus(bus_users.uri(amqp_uri, "probe"))
+    outbox = Outbox(redis_client, "outboxtest:", "probe", bus)
+    made, renamed, lost = (make_event("probe", event_type, "t1", 1, {"id": "t1", "unit_code": "U001"})
+                           for event_type in ("thing_made", "thing_renamed", "thing_lost"))
+    pipe = redis_client.pipeline(transaction=True)
+    outbox.stage(pipe, [made, renamed, lost])
+    pipe.execute()
+    outbox.publish([made, renamed, lost])
+    bus.close()
+    assert listener.wait_for("thing_made") == [made]
+    # Unroutable: dropped (and counted), as no consumer will ever ask for it. Nacked: the relay's.
+    assert redis_client.hkeys("outboxtest:outbox") == [renamed["event_id"]]
+    assert redis_client.zrange("outboxtest:outbox:staged", 0, -1) == [renamed["event_id"]]
 
 
 @pytest.fixture

@@ -39,6 +39,14 @@ def kind_of(event):
     return KINDS[(event["source"], event["event_type"])]
 
 
+def is_counted(event):
+    return (event["source"], event["event_type"]) in KINDS
+
+
+def is_named(event):
+    return (event["source"], event["event_type"]) in NAMES
+
+
 def subject_of(event):
     """(campaign id, kind, subject) of the state an event folds into.
 

@@ -1,9 +1,11 @@
 """The campaign report's entrypoints, mixed into the summary service: handlers that keep the
-counters as pairing's, activity's and summary's own events arrive, and `campaign_report`.
+counters as pairing's and activity's events arrive, and `campaign_report`.
 
 Every counted event type has its own queue (`evt-<source>-<event_type>--summary.count_report_event`),
-all handled by one method since the report folds any of them the same way. The service class
-provides `auth`."""
+all handled by one method since the report folds any of them the same way. Summary's own events
+are counted by the transactions that emit them, and `activity_completed` by the one that requests
+its summary (report/store.py, CountedTransaction): no queue of theirs. The service class provides
+`auth`."""
 from services.common.auth import COMMITTEE, OPS, allow
 from services.common.consumer import handles
 from services.common.errors import require_found
@@ -20,15 +22,13 @@ class ReportEndpoints:
     report_store = Storage(ReportStore)
 
     @handles("pairing", "campaign_created", "campaign_updated", *counters.UNIT_EVENTS)
-    @handles("activity", "activity_planned", "activity_completed", "activity_cancelled")
-    @handles("summary", "summary_requested", "summary_submitted", "summary_overdue", *counters.ISSUE_EVENTS)
+    @handles("activity", "activity_planned", "activity_cancelled")
     def count_report_event(self, event):
         self.report_store.count([event])
 
     @handles("pairing", "unit_registered")
-    @handles("summary", "department_registered", "department_updated")
     def remember_name(self, event):
-        self.report_store.remember_name(event)
+        self.report_store.count([event])
 
     @rpc
     @allow(COMMITTEE, OPS)

@@ -9,10 +9,13 @@
 Counting events reads their subjects' states in one MGET, folds the events in memory and commits
 the new states with HINCRBY of the counter changes, the later `as_of` (a script, so that events of
 one campaign, which all touch it, do not conflict under WATCH) and, in an event handler, its
-handled mark, in one transaction. Reading a report is one MULTI of seven reads,
+handled mark, in one transaction: the transaction that emits the events (every transaction of the
+summary service is a `CountedTransaction`), or the handler's for other services' events. Reading a report is one MULTI of seven reads,
 and one of two more for a campaign carried over from an earlier one, whatever the campaign's size."""
+from functools import partial
+
 from services.common import clock
-from services.common.store import Store
+from services.common.store import Store, Transaction
 
 from . import counters, view
 
@@ -33,7 +36,38 @@ return 1
 """
 
 
+class CountedTransaction(Transaction):
+    """A transaction that keeps the report: after its work it folds into the counters the events it
+    emits and the received events given to `count`, reading their subjects' states under its WATCH,
+    so they commit (or not) with its state change and its handled mark. The summary service's
+    transactions are all of this kind: each event it emits is counted once, where it is emitted."""
+
+    def __init__(self, store, pipe):
+        super().__init__(store, pipe)
+        self.received = []
+
+    def count(self, *events):
+        self.received.extend(events)
+
+    def finish(self):
+        events = [*self.received, *self.events]
+        report = ReportStore.beside(self.store)
+        counted = [event for event in events if counters.is_counted(event)]
+        if counted:
+            report.fold(self, counted)
+        for event in events:
+            if counters.is_named(event):
+                self.write(partial(report.name, event))
+
+
 class ReportStore(Store):
+    transaction = CountedTransaction
+
+    @classmethod
+    def beside(cls, store):
+        """The report's keys under `store`'s prefix (the summary service's)."""
+        return cls(store.client, store.prefix, store.source, store.outbox)
+
     def counters_key(self, campaign_id, table):
         return self.key("report", campaign_id, table)
 
@@ -51,20 +85,22 @@ class ReportStore(Store):
         return self.key("report", "names", kind)
 
     def count(self, events):
-        """Fold `events` (in this order) into the counters. Any batch size: the bulk path too."""
+        """Fold `events` (in this order) into the report in a transaction of their own: an event
+        handler's, or the bulk path's (any batch size)."""
+        self.transact(lambda tx: tx.count(*events))
+
+    def fold(self, tx, events):
+        """Within `tx`: the subjects' states of `events` read in one MGET, folded in memory, and
+        the new states, HINCRBY of the counter changes and the later `as_of` queued."""
         subjects = list(dict.fromkeys(counters.subject_of(event) for event in events))
-        keys = {subject: self.state_key(subject) for subject in subjects}
+        keys = [self.state_key(subject) for subject in subjects]
+        tx.watch(*keys)
+        states = {subject: self.decode(raw) for subject, raw in zip(subjects, tx.reader.mget(keys))}
+        changed, changes = counters.count(states, events)
+        for subject, state in changed.items():
+            tx.put(self.state_key(subject), state)
         newest = counters.newest(events)
-
-        def work(tx):
-            raw = tx.reader.mget(list(keys.values()))
-            states = {subject: self.decode(value) for subject, value in zip(subjects, raw)}
-            changed, changes = counters.count(states, events)
-            for subject, state in changed.items():
-                tx.put(keys[subject], state)
-            tx.write(lambda pipe: self._add(pipe, changes, newest))
-
-        self.transact(work, *keys.values())
+        tx.write(lambda pipe: self._add(pipe, changes, newest))
 
     def _add(self, pipe, changes, newest):
         for (campaign_id, table, field), delta in changes.items():
@@ -73,11 +109,10 @@ class ReportStore(Store):
             as_of = self.as_of_key(campaign_id)
             pipe.eval(LATER_AS_OF, 2, as_of, f"{as_of}:epoch", occurred_at, clock.parse(occurred_at).timestamp())
 
-    def remember_name(self, event):
+    def name(self, event, pipe):
         """The name of a registered (or renamed) unit or department, for the report's rows."""
         key = self.names_key(counters.NAMES[(event["source"], event["event_type"])])
-        data = event["data"]
-        self.transact(lambda tx: tx.write(lambda pipe: pipe.hset(key, data["code"], data["name"])))
+        pipe.hset(key, event["data"]["code"], event["data"]["name"])
 
     def report(self, campaign_id):
         """The report of `campaign_id`, or None when no event of the campaign has been counted."""

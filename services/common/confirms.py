@@ -1,0 +1,94 @@
+"""Publishing a batch of messages with one wait for all their publisher confirms.
+
+nameko's Publisher waits for each message's confirm before it sends the next (py-amqp's
+`basic_publish_confirm`): a round trip per event. A `ConfirmChannel` is a channel in confirm mode
+that publishes a batch and then waits once. The broker numbers a channel's messages from 1 and acks
+or nacks them, `multiple` settling every earlier one too, and returns an unroutable mandatory message
+(`basic.return`) before it acks it."""
+from functools import partial
+
+from kombu import Connection, Producer
+
+ACKED, RETURNED, NACKED = "acked", "returned", "nacked"
+# Seconds to wait for the broker's next confirm before giving the channel up (the outbox relay
+# publishes whatever was not confirmed).
+CONFIRM_TIMEOUT = 10
+
+
+class ConfirmChannel:
+    """One connection and its channel in confirm mode, reused batch after batch."""
+
+    def __init__(self, amqp_uri, retry_policy):
+        self.connection = Connection(amqp_uri)
+        self.connection.ensure_connection(**retry_policy)
+        self.channel = self.connection.channel()
+        self.channel.confirm_select()
+        self.producer = Producer(self.channel, serializer="json")
+        self.sent = 0  # the delivery tag of the latest message published
+        self.unsettled = {}  # delivery tag -> message id, until the broker settles it
+        self.returned = set()
+        self.outcomes = {}
+        self.channel.events["basic_ack"].add(partial(self._settle, ACKED))
+        self.channel.events["basic_nack"].add(partial(self._settle, NACKED))
+        self.channel.events["basic_return"].add(self._returned)
+
+    def publish(self, messages, outcomes):
+        """Publish `messages` ([(message_id, body, publish kwargs)]) and wait until the broker has
+        settled every one: `outcomes[message_id]` is ACKED, RETURNED or NACKED as it does (those
+        settled before an error stay there)."""
+        self.outcomes = outcomes
+        for message_id, body, kwargs in messages:
+            self.producer.publish(body, message_id=message_id, retry=False, **kwargs)
+            self.sent += 1
+            self.unsettled[self.sent] = message_id
+        while self.unsettled:
+            self.connection.drain_events(timeout=CONFIRM_TIMEOUT)
+
+    def _settle(self, outcome, delivery_tag, multiple):
+        tags = [tag for tag in self.unsettled if tag <= delivery_tag] if multiple else [delivery_tag]
+        for tag in tags:
+            message_id = self.unsettled.pop(tag, None)
+            if message_id is not None:
+                returned = outcome == ACKED and message_id in self.returned
+                self.returned.discard(message_id)
+                self.outcomes[message_id] = RETURNED if returned else outcome
+
+    def _returned(self, _exc, _exchange, _routing_key, message):
+        self.returned.add(message.properties.get("message_id"))
+
+    def close(self):
+        try:
+            self.connection.close()
+        except Exception:  # already broken: nothing to release
+            pass
+
+
+class ConfirmChannels:
+    """Idle `ConfirmChannel`s of one broker URI: a worker takes one for a batch, so concurrent
+    batches never share a channel (and its delivery tags); one that failed is closed, not reused."""
+
+    def __init__(self, amqp_uri, retry_policy):
+        self.amqp_uri, self.retry_policy = amqp_uri, retry_policy
+        self.idle = []
+
+    def publish(self, messages, outcomes):
+        """ConfirmChannel.publish on an idle channel; if that one fails (its connection may have
+        died while idle), what it did not settle is published once more on a new one."""
+        if self.idle:
+            try:
+                return self._publish_on(self.idle.pop(), messages, outcomes)
+            except Exception:
+                messages = [message for message in messages if message[0] not in outcomes]
+        self._publish_on(ConfirmChannel(self.amqp_uri, self.retry_policy), messages, outcomes)
+
+    def close(self):
+        while self.idle:
+            self.idle.pop().close()
+
+    def _publish_on(self, channel, messages, outcomes):
+        try:
+            channel.publish(messages, outcomes)
+        except BaseException:
+            channel.close()
+            raise
+        self.idle.append(channel)
