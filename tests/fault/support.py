@@ -51,18 +51,23 @@ def consumers(amqp_uri, queue_name):
 
 
 class ServiceProcess:
-    """One `nameko run` of a fault service, with its own log file."""
+    """One service process (`argv`, run from the repository) with its own log file, in a session of
+    its own so that a kill reaches whatever it started; ready once `ready_queue` has a consumer."""
 
-    def __init__(self, target, env, log_dir):
-        self.target = target
+    def __init__(self, name, argv, ready_queue, env, log_dir):
+        self.name = name
+        self.argv = argv
+        self.ready_queue = ready_queue
         self.env = env
         self.log_dir = log_dir
         self.process = None
         self.starts = 0
 
-    @property
-    def name(self):
-        return self.target.rsplit(":", 1)[-1]
+    @classmethod
+    def nameko(cls, target, env, log_dir):
+        """`nameko run` of a fault service (`module:Class`)."""
+        return cls(target.rsplit(":", 1)[-1], [NAMEKO, "run", "--config", "config.yml", target],
+                   READY_QUEUE[target], env, log_dir)
 
     def start(self, **overrides):
         self.env = {**self.env, "WEB_SERVER_ADDRESS": f"127.0.0.1:{free_port()}", **overrides}
@@ -70,24 +75,27 @@ class ServiceProcess:
         self.starts += 1
         self.log_path = self.log_dir / f"{self.name}-{self.starts}.log"
         with open(self.log_path, "wb") as log:
-            self.process = subprocess.Popen([NAMEKO, "run", "--config", "config.yml", self.target], cwd=ROOT,
-                                            env=self.env, stdout=log, stderr=subprocess.STDOUT)
+            self.process = subprocess.Popen(self.argv, cwd=ROOT, env=self.env, stdout=log,
+                                            stderr=subprocess.STDOUT, start_new_session=True)
         return self
+
+    def running(self):
+        return self.process.poll() is None
 
     def wait_ready(self, timeout=30):
         def ready():
-            if self.process.poll() is not None:
+            if not self.running():
                 raise AssertionError(f"{self.name} exited with {self.process.returncode}: {self.log_tail()}")
             try:
-                return consumers(self.env["AMQP_URI"], READY_QUEUE[self.target]) > 0
+                return consumers(self.env["AMQP_URI"], self.ready_queue) > 0
             except Exception:  # the broker is restarting or the queue is not declared yet
                 return False
         wait_until(ready, timeout=timeout, interval=0.1, message=f"{self.name} to consume")
         return self
 
     def kill(self):
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGKILL)
+        if self.running():
+            os.killpg(self.process.pid, signal.SIGKILL)
         self.process.wait()
 
     def log_tail(self, chars=3000):
@@ -128,7 +136,8 @@ class Cluster:
 
     def spawn(self, target, **env):
         """Start a fault service; wait for it with `.wait_ready()` (several can start at once)."""
-        process = ServiceProcess(target, {**self.env, "AMQP_URI": self.service_uris[target]}, self.log_dir).start(**env)
+        process = ServiceProcess.nameko(target, {**self.env, "AMQP_URI": self.service_uris[target]},
+                                        self.log_dir).start(**env)
         self.processes.append(process)
         return process
 
