@@ -28,7 +28,9 @@ class RabbitCluster:
 
     def start(self):
         for node in self.nodes:
-            node.start()
+            node.launch()
+        for node in self.nodes:
+            node.wait_started()
         for node in self.nodes[1:]:
             node.ctl("stop_app")
             node.ctl("join_cluster", self.nodes[0].NAME)

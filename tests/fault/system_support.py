@@ -75,7 +75,7 @@ class Completions:
         self.pipeline = pipeline
         self.callers = callers
         self.answered = {}
-        self.failed = Counter()
+        self.unanswered = {}  # number -> the error a caller gave up on
 
     def start(self, numbers):
         self.flow = eventlet.spawn(closed_loop, self.complete, numbers, self.callers)
@@ -83,31 +83,35 @@ class Completions:
 
     def wait(self):
         self.flow.wait()
+        assert not self.unanswered, f"calls given up on: {self.unanswered}"
         return self.answered
 
     def complete(self, slot, number):
+        try:
+            self.answered[number] = self._until_answered(slot, number)
+        except Exception as exc:  # noqa: BLE001  for wait() to report
+            self.unanswered[number] = repr(exc)[:300]
+
+    def _until_answered(self, slot, number):
         request_id = f"complete-{self.pipeline.activities[number]}"
         limit = time.monotonic() + ANSWER_WITHIN
         while True:
             try:
-                self.answered[number] = self.pipeline.complete(slot, number, request_id)
-                return
+                return self.pipeline.complete(slot, number, request_id)
             except RemoteError as exc:
                 if exc.exc_type != "Unavailable" or time.monotonic() > limit:
                     raise
-                self.failed[exc.exc_type] += 1
-                eventlet.sleep(0.2)  # as a caller is asked to: "retry with the same request_id"
-            except Exception as exc:  # noqa: BLE001  the call's transport failed with a broker node
+            except Exception:  # noqa: BLE001  no answer, or the connection went with a broker node
                 if time.monotonic() > limit:
                     raise
-                self.failed[type(exc).__name__] += 1
                 self.renew(slot)
+            eventlet.sleep(0.2)  # as callers are asked to: "retry later with the same request_id"
 
     def renew(self, slot):
         try:
             self.pipeline.unit.renew(slot)
         except Exception:  # noqa: BLE001  the broker is failing over: the next attempt renews again
-            self.failed["renew"] += 1
+            pass
 
 
 def pipeline(system, callers):

@@ -46,16 +46,25 @@ def real_system(jwt_keys, make_token, tmp_path):
     made = []
 
     def start(amqp_uri, users, redis_settings):
-        made.append(RealSystem(amqp_uri, users, redis_settings, jwt_keys, make_token, tmp_path))
-        made.append(pipeline(made[-1], CALLERS))
-        made[-1].plan(COMPLETIONS, CALLERS)
-        return made[-2], made[-1]
+        system = RealSystem(amqp_uri, users, redis_settings, jwt_keys, make_token, tmp_path)
+        made.append(system)
+        work = pipeline(system, CALLERS)
+        made.append(work)
+        work.plan(COMPLETIONS, CALLERS)
+        return system, work
     yield start
     for each in reversed(made):
         each.close()
 
 
-def assert_each_completion_applied_once(system, completions):
+def flowing(work):
+    completions = Completions(work, CALLERS).start(range(COMPLETIONS))
+    wait_until(lambda: len(completions.answered) >= 40, timeout=60, message="completions to flow")
+    return completions
+
+
+def assert_each_completion_applied_once(system, completions, answered_at_loss):
+    assert answered_at_loss < COMPLETIONS, "the machine was lost after the flow, not during it"
     assert sorted(completions.wait()) == list(range(COMPLETIONS))
     wait_each_once(system, completions.pipeline)
     assert system.untouched() == {process.name: (True, 1) for process in system.processes}
@@ -65,11 +74,10 @@ def test_a_rabbitmq_node_killed_while_completions_flow_loses_nothing_and_applies
         rabbit_cluster, real_system, fault_redis, bus_users):
     users = NodeUsers(rabbit_cluster.nodes[0], bus_users.prefix, bus_users.keys_dir)
     system, work = real_system(rabbit_cluster.amqp_uri, users, {"REDIS_URL": FAULT_REDIS_URL})
-    completions = Completions(work, CALLERS).start(range(COMPLETIONS))
-    wait_until(lambda: len(completions.answered) >= 40, timeout=60, message="completions to flow")
+    completions = flowing(work)
     # Every connection went to the first node of the list: it is the one lost.
     rabbit_cluster.nodes[0].kill()
-    assert_each_completion_applied_once(system, completions)
+    assert_each_completion_applied_once(system, completions, len(completions.answered))
 
 
 def test_a_redis_primary_killed_while_completions_flow_keeps_every_answered_one_once(
@@ -77,15 +85,15 @@ def test_a_redis_primary_killed_while_completions_flow_keeps_every_answered_one_
     settings = {"REDIS_URL": "redis://127.0.0.1/0", "REDIS_SENTINELS": sentinel_redis.setting,
                 "REDIS_SENTINEL_SERVICE": SENTINEL_SERVICE}
     system, work = real_system(rabbit_config["AMQP_URI"], bus_users, settings)
-    completions = Completions(work, CALLERS).start(range(COMPLETIONS))
-    wait_until(lambda: len(completions.answered) >= 40, timeout=60, message="completions to flow")
+    completions = flowing(work)
     sentinel_redis.primary.kill()
     # Nothing is answered before it is on the replica (WAIT); the replica takes no write till promoted.
     acknowledged = [work.activities[number] for number in list(completions.answered)]
     wait_until(lambda: sentinel_redis.primary_port() == sentinel_redis.replica.port, timeout=30,
                message="the sentinels to promote the replica")
     assert completed(sentinel_redis.replica.client, acknowledged) == acknowledged
-    assert_each_completion_applied_once(system, completions)
+    # The callers cut short call again with the same request ids until they are answered.
+    assert_each_completion_applied_once(system, completions, len(acknowledged))
 
 
 def completed(client, activity_ids):
