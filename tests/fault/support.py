@@ -113,13 +113,13 @@ class ServiceProcess:
 
 class Cluster:
     """The fault services on one broker and the fault Redis database, each process connected as its
-    own broker user made by `users` (`.uri(amqp_uri, name, grant)`); `amqp_uri` is the administrator's."""
+    own broker user made by `users` (`.uris(amqp_uri, {name: grant})`); `amqp_uri` is the administrator's."""
 
     def __init__(self, amqp_uri, jwt_keys, log_dir, token, users):
         self.amqp_uri = amqp_uri
-        self.service_uris = {f"{cls.__module__}:{cls.__name__}": users.uri(
-            amqp_uri, cls.name, broker_users.service_grant(provision.needs_of(cls)))
-            for cls in (FaultProducer, FaultConsumer)}
+        classes = (FaultProducer, FaultConsumer)
+        uris = users.uris(amqp_uri, {cls.name: broker_users.service_grant(provision.needs_of(cls)) for cls in classes})
+        self.service_uris = {f"{cls.__module__}:{cls.__name__}": uris[cls.name] for cls in classes}
         self.log_dir = log_dir
         self.token = token
         self.env = {
@@ -170,12 +170,15 @@ class RabbitNode:
 
     NAME = "faultrabbit@localhost"
 
-    def __init__(self, name=NAME, port=None, dist_port=None):
+    def __init__(self, name=NAME, port=None, dist_port=None, join=None):
+        """`join`: the name of a running node whose cluster this one joins as it boots."""
         self.NAME = name
         self.port = port or free_port()
         self.base = Path(tempfile.mkdtemp(prefix=f"{name.split('@')[0]}-"))
         (self.base / "enabled_plugins").write_text("[].\n")
-        (self.base / "rabbitmq.conf").write_text(f"listeners.tcp.local = 127.0.0.1:{self.port}\n")
+        joining = (f"cluster_formation.peer_discovery_backend = classic_config\n"
+                   f"cluster_formation.classic_config.nodes.1 = {join}\n") if join else ""
+        (self.base / "rabbitmq.conf").write_text(f"listeners.tcp.local = 127.0.0.1:{self.port}\n{joining}")
         self.env = {
             **os.environ,
             "RABBITMQ_NODENAME": self.NAME,
@@ -223,9 +226,12 @@ class RabbitNode:
         wait_until(lambda: not self.answers(), timeout=30, message=f"RabbitMQ node {self.NAME} to die")
 
     def kill_leftover(self):
-        """If `rabbitmqctl stop` failed, end the node by the pid it wrote."""
-        if self.answers() and (self.base / "node.pid").exists():
-            self.kill()
+        """End the node by the pid it wrote if it still runs (a stop that failed, a boot cut short)."""
+        try:
+            os.kill(int((self.base / "node.pid").read_text().strip()), signal.SIGKILL)
+        except (FileNotFoundError, ValueError, ProcessLookupError):
+            return
+        wait_until(lambda: not self.answers(), timeout=30, message=f"RabbitMQ node {self.NAME} to die")
 
     def remove(self):
         shutil.rmtree(self.base, ignore_errors=True)
@@ -240,21 +246,26 @@ class NodeUsers:
         self.prefix = prefix
         self.keys_dir = keys_dir
 
-    def uri(self, amqp_uri, name, grant):
-        """The user with its grant, in one `rabbitmqctl import_definitions` (each call starts a VM)."""
-        user, vhost = self.prefix + name, broker_users.vhost(amqp_uri)
+    def uris(self, amqp_uri, grants):
+        """{name: URI} of users made with their grants ({name: Grant}) in one `rabbitmqctl
+        import_definitions` (each rabbitmqctl call starts a VM of its own: seconds)."""
+        vhost = broker_users.vhost(amqp_uri)
+        users = {name: self.prefix + name for name in grants}
         definitions = {
-            "users": [{"name": user, "password": provision.password(name, self.keys_dir), "tags": ""}],
-            "permissions": [{"user": user, "vhost": vhost, "configure": grant.configure, "write": grant.write,
-                             "read": grant.read}],
-            "topic_permissions": [{"user": user, "vhost": vhost, "exchange": exchange, "write": write, "read": read}
-                                  for exchange, (write, read) in grant.topics.items()],
+            "users": [{"name": users[name], "password": provision.password(name, self.keys_dir), "tags": ""}
+                      for name in grants],
+            "permissions": [{"user": users[name], "vhost": vhost, "configure": grant.configure,
+                             "write": grant.write, "read": grant.read} for name, grant in grants.items()],
+            "topic_permissions": [{"user": users[name], "vhost": vhost, "exchange": exchange, "write": write,
+                                   "read": read}
+                                  for name, grant in grants.items() for exchange, (write, read) in grant.topics.items()],
         }
         self.node.ctl("import_definitions", "--format", "json", input=json.dumps(definitions))
-        uri = provision.uri_for(amqp_uri, name, self.prefix, self.keys_dir)
-        # The import is said to be asynchronous: the user is there once it can log in.
-        wait_until(lambda: connects(uri), timeout=10, interval=0.1, message=f"broker user {user}")
-        return uri
+        uris = {name: provision.uri_for(amqp_uri, name, self.prefix, self.keys_dir) for name in grants}
+        # The import is said to be asynchronous: the users are there once they can log in.
+        for name, uri in uris.items():
+            wait_until(lambda: connects(uri), timeout=10, interval=0.1, message=f"broker user {users[name]}")
+        return uris
 
 
 def connects(amqp_uri):

@@ -28,12 +28,11 @@ ANSWER_WITHIN = 90
 
 class RealSystem:
     """The four services on `amqp_uri` (the administrator's), each as its own broker user made by
-    `users` (`.uri(amqp_uri, name, grant)`), with the Redis of `redis_settings`; `amqp_uri` is then
+    `users` (`.uris(amqp_uri, {name: grant})`), with the Redis of `redis_settings`; `amqp_uri` is then
     the callers' (`rpc-client`) and `redis` a client that follows a failover like theirs."""
 
     def __init__(self, amqp_uri, users, redis_settings, jwt_keys, make_token, log_dir):
-        for name in (*SERVICES, broker_users.RPC_CLIENT):
-            users.uri(amqp_uri, name, provision.grant_of(name))
+        users.uris(amqp_uri, {name: provision.grant_of(name) for name in (*SERVICES, broker_users.RPC_CLIENT)})
         provision.declare_topology(amqp_uri, RETRY_DELAYS)  # quorum queues, as `make run` declares them
         self.amqp_uri = broker_users.uri_for(amqp_uri, broker_users.RPC_CLIENT)
         self.token = make_token
