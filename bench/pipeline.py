@@ -80,14 +80,16 @@ class Pipeline:
         self.activities.extend([None] * count)
 
         def plan_one(slot, number):
-            self.activities[number] = self.unit[slot].activity.plan_activity({
-                "pairing_id": self.pairing["id"], "title": "上门服务", "service_types": ["home_repair"],
-                "scheduled_start": clock.iso(self.started),
-                "scheduled_end": clock.iso(self.started + timedelta(hours=2)), "location": "丰台区",
-                "planned_volunteers": 1})["id"]
+            self.activities[number] = self.unit[slot].activity.plan_activity(self.planned(self.pairing["id"]))["id"]
 
         closed_loop(plan_one, range(first, first + count), callers)
         return list(range(first, first + count))
+
+    def planned(self, pairing_id):
+        """An activity to plan with `pairing_id`."""
+        return {"pairing_id": pairing_id, "title": "上门服务", "service_types": ["home_repair"],
+                "scheduled_start": clock.iso(self.started), "scheduled_end": clock.iso(self.started + timedelta(hours=2)),
+                "location": "丰台区", "planned_volunteers": 1}
 
     def complete(self, slot, number, request_id=None):
         ended = self.started + timedelta(hours=2)

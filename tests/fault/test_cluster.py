@@ -8,8 +8,10 @@ import json
 import signal
 
 import pytest
+from nameko.exceptions import RemoteError
 
 from services.activity.records import COMPLETED
+from services.common.ids import new_id
 from services.common.redis_ha import NotReplicated, redis_client
 
 from tests.fault.cluster_support import SENTINEL_SERVICE, RabbitCluster, SentinelRedis
@@ -78,6 +80,11 @@ def test_a_rabbitmq_node_killed_while_completions_flow_loses_nothing_and_applies
     # Every connection went to the first node of the list: it is the one lost.
     rabbit_cluster.nodes[0].kill()
     assert_each_completion_applied_once(system, completions, len(completions.answered))
+    # activity's own calls to pairing are answered again: its reply queue was on the lost node.
+    work.unit.renew(0)
+    with pytest.raises(RemoteError) as refused:
+        work.unit[0].activity.plan_activity(work.planned(new_id("pairing")))
+    assert refused.value.exc_type == "NotFound"
 
 
 def test_a_redis_primary_killed_while_completions_flow_keeps_every_answered_one_once(
