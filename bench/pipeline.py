@@ -23,26 +23,42 @@ PROBLEM = {"description": "希望有助餐服务", "category": "elderly_care", "
 class Proxies:
     """One RPC proxy per caller slot (a standalone proxy serves one call at a time)."""
 
-    def __init__(self, amqp_uri, token, count):
-        config = {"AMQP_URI": amqp_uri, "serializer": "json"}
-        self.proxies = [ClusterRpcProxy(config, context_data={"auth_token": token}, timeout=120) for _ in range(count)]
+    def __init__(self, amqp_uri, token, count, timeout=120):
+        self.config, self.token, self.timeout = {"AMQP_URI": amqp_uri, "serializer": "json"}, token, timeout
+        self.proxies = [self._proxy() for _ in range(count)]
         self.slots = [proxy.start() for proxy in self.proxies]
+
+    def _proxy(self):
+        return ClusterRpcProxy(self.config, context_data={"auth_token": self.token}, timeout=self.timeout)
 
     def __getitem__(self, slot):
         return self.slots[slot]
 
+    def renew(self, slot):
+        """A new proxy in `slot`: one whose connection or reply queue was lost cannot be used again."""
+        stop(self.proxies[slot])
+        self.proxies[slot] = self._proxy()
+        self.slots[slot] = self.proxies[slot].start()
+
     def close(self):
         for proxy in self.proxies:
-            proxy.stop()
+            stop(proxy)
+
+
+def stop(proxy):
+    try:
+        proxy.stop()
+    except Exception:  # noqa: BLE001  its connection was lost with a broker node
+        pass
 
 
 class Pipeline:
     """A unit with an approved pairing and `count` planned activities, ready to be completed."""
 
-    def __init__(self, system, callers):
+    def __init__(self, system, callers, rpc_timeout=120):
         self.system, self.code = system, f"B{uuid.uuid4().hex[:6].upper()}"
-        self.committee = Proxies(system.amqp_uri, system.token(), 1)
-        self.unit = Proxies(system.amqp_uri, system.token("unit", unit=self.code), callers)
+        self.committee = Proxies(system.amqp_uri, system.token(), 1, rpc_timeout)
+        self.unit = Proxies(system.amqp_uri, system.token("unit", unit=self.code), callers, rpc_timeout)
         self.activities, self.started = [], clock.now() - timedelta(hours=3)
         self.pairing = self._approved_pairing()
 
@@ -64,22 +80,24 @@ class Pipeline:
         self.activities.extend([None] * count)
 
         def plan_one(slot, number):
-            self.activities[number] = self.unit[slot].activity.plan_activity({
-                "pairing_id": self.pairing["id"], "title": "上门服务", "service_types": ["home_repair"],
-                "scheduled_start": clock.iso(self.started),
-                "scheduled_end": clock.iso(self.started + timedelta(hours=2)), "location": "丰台区",
-                "planned_volunteers": 1})["id"]
+            self.activities[number] = self.unit[slot].activity.plan_activity(self.planned(self.pairing["id"]))["id"]
 
         closed_loop(plan_one, range(first, first + count), callers)
         return list(range(first, first + count))
 
-    def complete(self, slot, number):
+    def planned(self, pairing_id):
+        """An activity to plan with `pairing_id`."""
+        return {"pairing_id": pairing_id, "title": "上门服务", "service_types": ["home_repair"],
+                "scheduled_start": clock.iso(self.started), "scheduled_end": clock.iso(self.started + timedelta(hours=2)),
+                "location": "丰台区", "planned_volunteers": 1}
+
+    def complete(self, slot, number, request_id=None):
         ended = self.started + timedelta(hours=2)
-        self.unit[slot].activity.complete_activity(self.activities[number], {
+        return self.unit[slot].activity.complete_activity(self.activities[number], {
             "started_at": clock.iso(self.started), "ended_at": clock.iso(ended),
             "volunteers": [{"name": "志愿者", "party_member": True, "youth": False, "hours": 2}],
             "services_delivered": ["home_repair"], "beneficiaries": 1, "description": "服务",
-            "problems": [PROBLEM], "opinions": []})
+            "problems": [PROBLEM], "opinions": []}, request_id=request_id)
 
     def done(self, numbers):
         """For each number, the epoch second its completion finished (None while it has not)."""

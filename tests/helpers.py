@@ -60,6 +60,10 @@ class BusUsers:
             self.granted.add((vhost, name))
         return provision.uri_for(amqp_uri, name, self.prefix, self.keys_dir)
 
+    def uris(self, amqp_uri, grants):
+        """{name: URI} for several users at once ({name: Grant}), as the fault tier's NodeUsers makes them."""
+        return {name: self.uri(amqp_uri, name, grant) for name, grant in grants.items()}
+
     def service_uri(self, amqp_uri, service_cls):
         """`amqp_uri`'s vhost as a service class's own user, granted what the class does on the bus."""
         return self.uri(amqp_uri, service_cls.name, broker_users.service_grant(provision.needs_of(service_cls)))

@@ -2,9 +2,9 @@
 with a timeout, its errors mapped to this service's (see `usecases.pairing_to_plan_with`)."""
 import eventlet
 from nameko.exceptions import RemoteError, UnknownService
-from nameko.rpc import RpcProxy
 
 from services.common.errors import Forbidden, NotFound
+from services.common.rpc_proxy import RpcProxy
 from services.common.settings import number
 
 DEFAULT_TIMEOUT = 5

@@ -5,12 +5,12 @@ import json
 
 from nameko.dependency_providers import Config
 from nameko.extensions import DependencyProvider
-from nameko.rpc import RpcProxy
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from werkzeug.wrappers import Response
 
 from services.common import web
 from services.common.auth import Auth
+from services.common.rpc_proxy import RpcProxy
 from services.common.settings import number, require_setting
 from services.common.tracing import CorrelationContext
 

@@ -22,18 +22,19 @@ class RabbitCluster:
     """Three nodes joined into one cluster; `amqp_uri` names all three (kombu's failover list)."""
 
     def __init__(self):
-        self.nodes = [RabbitNode(f"faultcluster{n}@localhost", port, port + 50)
+        first = "faultcluster1@localhost"
+        self.nodes = [RabbitNode(f"faultcluster{n}@localhost", port, port + 50, join=None if n == 1 else first)
                       for n, port in enumerate(RABBIT_PORTS, 1)]
         self.amqp_uri = ";".join(node.amqp_uri for node in self.nodes)
 
     def start(self):
-        for node in self.nodes:
-            node.start()
+        """The first node, then the others side by side, each joining it as it boots."""
+        self.nodes[0].start()
         for node in self.nodes[1:]:
-            node.ctl("stop_app")
-            node.ctl("join_cluster", self.nodes[0].NAME)
-            node.ctl("start_app")
-            wait_until(node.answers, timeout=60, interval=0.2, message=f"{node.NAME} to rejoin")
+            node.launch()
+        for node in self.nodes[1:]:
+            node.wait_started()
+        self.nodes[0].ctl("await_online_nodes", str(len(self.nodes)), "--timeout", "60")
 
     def close(self):
         for node in self.nodes:
@@ -47,7 +48,9 @@ class RedisProcess:
     def __init__(self, port, base, *argv):
         self.port = port
         self.process = None
-        self.client = redis.Redis(port=port, socket_connect_timeout=1, socket_timeout=2, decode_responses=True)
+        # No retries: redis-py's default backoff makes each "not up yet" take seconds.
+        self.client = redis.Redis(host="127.0.0.1", port=port, socket_connect_timeout=1, socket_timeout=2,
+                                  decode_responses=True, retry=None)
         assert not self.answers(), f"port {port} is taken (a Redis left over by an interrupted run?)"
         self.process = subprocess.Popen(["redis-server", *argv], cwd=base, stdout=subprocess.DEVNULL,
                                         stderr=subprocess.DEVNULL)

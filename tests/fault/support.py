@@ -1,5 +1,6 @@
 """The fault tier's machinery: fault services as `nameko run` processes, and a RabbitMQ node of
 the tests' own to stop and start."""
+import json
 import os
 import shutil
 import signal
@@ -9,6 +10,7 @@ import tempfile
 from pathlib import Path
 
 import requests
+from amqp.exceptions import AMQPError
 from kombu import Connection
 from nameko.standalone.rpc import ClusterRpcProxy
 from prometheus_client.parser import text_string_to_metric_families
@@ -51,18 +53,23 @@ def consumers(amqp_uri, queue_name):
 
 
 class ServiceProcess:
-    """One `nameko run` of a fault service, with its own log file."""
+    """One service process (`argv`, run from the repository) with its own log file, in a session of
+    its own so that a kill reaches whatever it started; ready once `ready_queue` has a consumer."""
 
-    def __init__(self, target, env, log_dir):
-        self.target = target
+    def __init__(self, name, argv, ready_queue, env, log_dir):
+        self.name = name
+        self.argv = argv
+        self.ready_queue = ready_queue
         self.env = env
         self.log_dir = log_dir
         self.process = None
         self.starts = 0
 
-    @property
-    def name(self):
-        return self.target.rsplit(":", 1)[-1]
+    @classmethod
+    def nameko(cls, target, env, log_dir):
+        """`nameko run` of a fault service (`module:Class`)."""
+        return cls(target.rsplit(":", 1)[-1], [NAMEKO, "run", "--config", "config.yml", target],
+                   READY_QUEUE[target], env, log_dir)
 
     def start(self, **overrides):
         self.env = {**self.env, "WEB_SERVER_ADDRESS": f"127.0.0.1:{free_port()}", **overrides}
@@ -70,24 +77,27 @@ class ServiceProcess:
         self.starts += 1
         self.log_path = self.log_dir / f"{self.name}-{self.starts}.log"
         with open(self.log_path, "wb") as log:
-            self.process = subprocess.Popen([NAMEKO, "run", "--config", "config.yml", self.target], cwd=ROOT,
-                                            env=self.env, stdout=log, stderr=subprocess.STDOUT)
+            self.process = subprocess.Popen(self.argv, cwd=ROOT, env=self.env, stdout=log,
+                                            stderr=subprocess.STDOUT, start_new_session=True)
         return self
+
+    def running(self):
+        return self.process.poll() is None
 
     def wait_ready(self, timeout=30):
         def ready():
-            if self.process.poll() is not None:
+            if not self.running():
                 raise AssertionError(f"{self.name} exited with {self.process.returncode}: {self.log_tail()}")
             try:
-                return consumers(self.env["AMQP_URI"], READY_QUEUE[self.target]) > 0
+                return consumers(self.env["AMQP_URI"], self.ready_queue) > 0
             except Exception:  # the broker is restarting or the queue is not declared yet
                 return False
         wait_until(ready, timeout=timeout, interval=0.1, message=f"{self.name} to consume")
         return self
 
     def kill(self):
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGKILL)
+        if self.running():
+            os.killpg(self.process.pid, signal.SIGKILL)
         self.process.wait()
 
     def log_tail(self, chars=3000):
@@ -103,13 +113,13 @@ class ServiceProcess:
 
 class Cluster:
     """The fault services on one broker and the fault Redis database, each process connected as its
-    own broker user made by `users` (`.uri(amqp_uri, name, grant)`); `amqp_uri` is the administrator's."""
+    own broker user made by `users` (`.uris(amqp_uri, {name: grant})`); `amqp_uri` is the administrator's."""
 
     def __init__(self, amqp_uri, jwt_keys, log_dir, token, users):
         self.amqp_uri = amqp_uri
-        self.service_uris = {f"{cls.__module__}:{cls.__name__}": users.uri(
-            amqp_uri, cls.name, broker_users.service_grant(provision.needs_of(cls)))
-            for cls in (FaultProducer, FaultConsumer)}
+        classes = (FaultProducer, FaultConsumer)
+        uris = users.uris(amqp_uri, {cls.name: broker_users.service_grant(provision.needs_of(cls)) for cls in classes})
+        self.service_uris = {f"{cls.__module__}:{cls.__name__}": uris[cls.name] for cls in classes}
         self.log_dir = log_dir
         self.token = token
         self.env = {
@@ -128,7 +138,8 @@ class Cluster:
 
     def spawn(self, target, **env):
         """Start a fault service; wait for it with `.wait_ready()` (several can start at once)."""
-        process = ServiceProcess(target, {**self.env, "AMQP_URI": self.service_uris[target]}, self.log_dir).start(**env)
+        process = ServiceProcess.nameko(target, {**self.env, "AMQP_URI": self.service_uris[target]},
+                                        self.log_dir).start(**env)
         self.processes.append(process)
         return process
 
@@ -159,12 +170,15 @@ class RabbitNode:
 
     NAME = "faultrabbit@localhost"
 
-    def __init__(self, name=NAME, port=None, dist_port=None):
+    def __init__(self, name=NAME, port=None, dist_port=None, join=None):
+        """`join`: the name of a running node whose cluster this one joins as it boots."""
         self.NAME = name
         self.port = port or free_port()
         self.base = Path(tempfile.mkdtemp(prefix=f"{name.split('@')[0]}-"))
         (self.base / "enabled_plugins").write_text("[].\n")
-        (self.base / "rabbitmq.conf").write_text(f"listeners.tcp.local = 127.0.0.1:{self.port}\n")
+        joining = (f"cluster_formation.peer_discovery_backend = classic_config\n"
+                   f"cluster_formation.classic_config.nodes.1 = {join}\n") if join else ""
+        (self.base / "rabbitmq.conf").write_text(f"listeners.tcp.local = 127.0.0.1:{self.port}\n{joining}")
         self.env = {
             **os.environ,
             "RABBITMQ_NODENAME": self.NAME,
@@ -182,22 +196,24 @@ class RabbitNode:
                 shutil.chown(path, "rabbitmq", "rabbitmq")
         self.amqp_uri = f"pyamqp://guest:guest@127.0.0.1:{self.port}/"
 
-    def ctl(self, *argv):
-        subprocess.run(["rabbitmqctl", "-n", self.NAME, *argv], env=self.env, timeout=60, check=True,
-                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    def ctl(self, *argv, input=None):
+        subprocess.run(["rabbitmqctl", "-n", self.NAME, *argv], env=self.env, timeout=60, check=True, text=True,
+                       input=input, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
     def answers(self):
-        try:
-            with Connection(self.amqp_uri, connect_timeout=1) as connection:
-                connection.connect()
-            return True
-        except OSError:
-            return False
+        return connects(self.amqp_uri)
 
-    def start(self):
+    def launch(self):
+        """Starting, not yet answering (several nodes boot side by side)."""
         subprocess.run(["rabbitmq-server", "-detached"], env=self.env, check=True, timeout=30,
                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        wait_until(self.answers, timeout=60, interval=0.2, message=f"RabbitMQ node {self.NAME} to start")
+
+    def wait_started(self):
+        wait_until(self.answers, timeout=90, interval=0.2, message=f"RabbitMQ node {self.NAME} to start")
+
+    def start(self):
+        self.launch()
+        self.wait_started()
 
     def stop(self):
         subprocess.run(["rabbitmqctl", "-n", self.NAME, "stop"], env=self.env, timeout=60,
@@ -210,9 +226,12 @@ class RabbitNode:
         wait_until(lambda: not self.answers(), timeout=30, message=f"RabbitMQ node {self.NAME} to die")
 
     def kill_leftover(self):
-        """If `rabbitmqctl stop` failed, end the node by the pid it wrote."""
-        if self.answers() and (self.base / "node.pid").exists():
-            self.kill()
+        """End the node by the pid it wrote if it still runs (a stop that failed, a boot cut short)."""
+        try:
+            os.kill(int((self.base / "node.pid").read_text().strip()), signal.SIGKILL)
+        except (FileNotFoundError, ValueError, ProcessLookupError):
+            return
+        wait_until(lambda: not self.answers(), timeout=30, message=f"RabbitMQ node {self.NAME} to die")
 
     def remove(self):
         shutil.rmtree(self.base, ignore_errors=True)
@@ -227,14 +246,35 @@ class NodeUsers:
         self.prefix = prefix
         self.keys_dir = keys_dir
 
-    def uri(self, amqp_uri, name, grant):
-        user = self.prefix + name
-        self.node.ctl("add_user", user, provision.password(name, self.keys_dir))
+    def uris(self, amqp_uri, grants):
+        """{name: URI} of users made with their grants ({name: Grant}) in one `rabbitmqctl
+        import_definitions` (each rabbitmqctl call starts a VM of its own: seconds)."""
         vhost = broker_users.vhost(amqp_uri)
-        self.node.ctl("set_permissions", "-p", vhost, user, grant.configure, grant.write, grant.read)
-        for exchange, (write, read) in grant.topics.items():
-            self.node.ctl("set_topic_permissions", "-p", vhost, user, exchange, write, read)
-        return provision.uri_for(amqp_uri, name, self.prefix, self.keys_dir)
+        users = {name: self.prefix + name for name in grants}
+        definitions = {
+            "users": [{"name": users[name], "password": provision.password(name, self.keys_dir), "tags": ""}
+                      for name in grants],
+            "permissions": [{"user": users[name], "vhost": vhost, "configure": grant.configure,
+                             "write": grant.write, "read": grant.read} for name, grant in grants.items()],
+            "topic_permissions": [{"user": users[name], "vhost": vhost, "exchange": exchange, "write": write,
+                                   "read": read}
+                                  for name, grant in grants.items() for exchange, (write, read) in grant.topics.items()],
+        }
+        self.node.ctl("import_definitions", "--format", "json", input=json.dumps(definitions))
+        uris = {name: provision.uri_for(amqp_uri, name, self.prefix, self.keys_dir) for name in grants}
+        # The import is said to be asynchronous: the users are there once they can log in.
+        for name, uri in uris.items():
+            wait_until(lambda: connects(uri), timeout=10, interval=0.1, message=f"broker user {users[name]}")
+        return uris
+
+
+def connects(amqp_uri):
+    try:
+        with Connection(amqp_uri, connect_timeout=1) as connection:
+            connection.connect()
+        return True
+    except (OSError, AMQPError):  # refused, or the user is not there yet
+        return False
 
 
 def ops(amqp_uri, *argv):

@@ -1,18 +1,26 @@
-"""Losing a machine: a RabbitMQ cluster node killed, then a Redis primary killed, while work flows.
-Both clusters are the test's own (tests/fault/cluster_support.py); the services are given every
-node (AMQP_URI `uri;uri;uri`, REDIS_SENTINELS) and nobody restarts or reconfigures them."""
+"""Losing a machine: a RabbitMQ cluster node killed, then a Redis primary killed, while completions
+flow through the real services (activity -> summary -> notification). Both clusters are the test's
+own (tests/fault/cluster_support.py); the services are started as `make run` starts them and given
+every node (AMQP_URI `uri;uri;uri`, REDIS_SENTINELS), and nobody restarts or reconfigures them.
+Callers do what the contract asks of them: each completion carries its own request id, and a call
+that failed with the lost machine is made again with the same id until it is answered."""
+import json
 import signal
 
 import pytest
 from nameko.exceptions import RemoteError
 
+from services.activity.records import COMPLETED
+from services.common.ids import new_id
 from services.common.redis_ha import NotReplicated, redis_client
 
 from tests.fault.cluster_support import SENTINEL_SERVICE, RabbitCluster, SentinelRedis
-from tests.fault.support import CONSUMER, PRODUCER, Cluster, NodeUsers, beats, effects, outbox_backlog
+from tests.fault.support import FAULT_REDIS_URL, NodeUsers
+from tests.fault.system_support import Completions, RealSystem, pipeline, wait_each_once
 from tests.helpers import wait_until
 
-BEATS = 200
+COMPLETIONS = 200
+CALLERS = 6
 
 
 @pytest.fixture
@@ -26,85 +34,78 @@ def rabbit_cluster():
 
 
 @pytest.fixture
-def services_on(jwt_keys, make_token, tmp_path, bus_users):
-    made = []
-
-    def make(amqp_uri, users_node):
-        users = NodeUsers(users_node, bus_users.prefix, bus_users.keys_dir) if users_node else bus_users
-        made.append(Cluster(amqp_uri, jwt_keys, tmp_path, make_token("committee"), users))
-        return made[-1]
-    yield make
-    for cluster in made:
-        cluster.close()
-
-
-def flow(services, **env):
-    producer = services.spawn(PRODUCER, FAULT_EMIT_PAUSE="0.01", **env)
-    consumer = services.spawn(CONSUMER, MAX_WORKERS="4", FAULT_HANDLER_PAUSE="0.01", **env)
-    return producer.wait_ready(), consumer.wait_ready()
-
-
-def call_until_answered(call):
-    answers = []
-
-    def answered():
-        try:
-            answers.append(call())
-            return True
-        except RemoteError:
-            return False
-    wait_until(answered, timeout=30, interval=0.5, message="an answer")
-    return answers[0]
-
-
-def assert_each_beat_applied_once(client, producer, consumer):
-    wait_until(lambda: len(beats(client)) == BEATS, timeout=60, message="every beat committed")
-    event_ids = set(beats(client).values())
-    wait_until(lambda: set(effects(client)) == event_ids, timeout=60, message="every beat applied")
-    assert effects(client) == {event_id: 1 for event_id in event_ids}
-    wait_until(lambda: outbox_backlog(client) == 0, message="the outbox to drain")
-    # Nobody restarted them: they reconnected by themselves.
-    assert producer.process.poll() is None and consumer.process.poll() is None
-    assert producer.starts == consumer.starts == 1
-
-
-def test_a_rabbitmq_node_killed_while_events_flow_loses_nothing_and_applies_nothing_twice(
-        rabbit_cluster, services_on, fault_redis):
-    services = services_on(rabbit_cluster.amqp_uri, rabbit_cluster.nodes[0])
-    producer, consumer = flow(services)
-    # Its reply may die with the node; the call is redelivered and adds nothing (emit is idempotent).
-    services.rpc().faultproducer.emit.call_async(BEATS)
-    wait_until(lambda: len(effects(fault_redis)) >= 30, message="the stream to flow")
-    # Every connection went to the first node of the list: it is the one lost.
-    rabbit_cluster.nodes[0].kill()
-    assert_each_beat_applied_once(fault_redis, producer, consumer)
-
-
-def test_a_redis_primary_killed_while_requests_flow_keeps_every_acknowledged_write_once(
-        rabbit_config, services_on):
+def sentinel_redis():
     sentinel = SentinelRedis()
     try:
-        services = services_on(rabbit_config["AMQP_URI"], None)
-        # Retries long enough to outlast the failover (about 2 s) before an event is dead-lettered.
-        producer, consumer = flow(services, REDIS_SENTINELS=sentinel.setting, REDIS_URL="redis://127.0.0.1/0",
-                                  REDIS_SENTINEL_SERVICE=SENTINEL_SERVICE, EVENT_RETRY_DELAYS="[1, 2, 4, 8]")
-        rpc = services.rpc()
-        rpc.faultproducer.emit.call_async(BEATS)
-        wait_until(lambda: len(effects(sentinel.primary.client)) >= 30, message="the stream to flow")
-        committed = beats(sentinel.primary.client)
-        sentinel.primary.kill()
-        # emit goes on to beat n+1 only once beat n's transaction returned (after its WAIT), so
-        # all but the last beat read were acknowledged.
-        acknowledged = {n: event_id for n, event_id in committed.items() if n < max(committed)}
-        wait_until(lambda: sentinel.primary_port() == sentinel.replica.port, timeout=30,
-                   message="the sentinels to promote the replica")
-        assert acknowledged.items() <= beats(sentinel.replica.client).items()
-        # The caller whose call failed with the primary calls again until it is answered (emit is
-        # idempotent); the clients learn of the new primary from the sentinels within seconds.
-        assert len(call_until_answered(lambda: rpc.faultproducer.emit(BEATS))) == BEATS
-        assert_each_beat_applied_once(sentinel.replica.client, producer, consumer)
+        yield sentinel
     finally:
         sentinel.close()
+
+
+@pytest.fixture
+def real_system(jwt_keys, make_token, tmp_path):
+    """`real_system(amqp_uri, users, redis_settings)`: the four services, with a pipeline ready to complete."""
+    made = []
+
+    def start(amqp_uri, users, redis_settings):
+        system = RealSystem(amqp_uri, users, redis_settings, jwt_keys, make_token, tmp_path)
+        made.append(system)
+        work = pipeline(system, CALLERS)
+        made.append(work)
+        work.plan(COMPLETIONS, CALLERS)
+        return system, work
+    yield start
+    for each in reversed(made):
+        each.close()
+
+
+def flowing(work):
+    completions = Completions(work, CALLERS).start(range(COMPLETIONS))
+    wait_until(lambda: len(completions.answered) >= 40, timeout=60, message="completions to flow")
+    return completions
+
+
+def assert_each_completion_applied_once(system, completions, answered_at_loss):
+    assert answered_at_loss < COMPLETIONS, "the machine was lost after the flow, not during it"
+    assert sorted(completions.wait()) == list(range(COMPLETIONS))
+    wait_each_once(system, completions.pipeline)
+    assert system.untouched() == {process.name: (True, 1) for process in system.processes}
+
+
+def test_a_rabbitmq_node_killed_while_completions_flow_loses_nothing_and_applies_nothing_twice(
+        rabbit_cluster, real_system, fault_redis, bus_users):
+    users = NodeUsers(rabbit_cluster.nodes[0], bus_users.prefix, bus_users.keys_dir)
+    system, work = real_system(rabbit_cluster.amqp_uri, users, {"REDIS_URL": FAULT_REDIS_URL})
+    completions = flowing(work)
+    # Every connection went to the first node of the list: it is the one lost.
+    rabbit_cluster.nodes[0].kill()
+    assert_each_completion_applied_once(system, completions, len(completions.answered))
+    # activity's own calls to pairing are answered again: its reply queue was on the lost node.
+    work.unit.renew(0)
+    with pytest.raises(RemoteError) as refused:
+        work.unit[0].activity.plan_activity(work.planned(new_id("pairing")))
+    assert refused.value.exc_type == "NotFound"
+
+
+def test_a_redis_primary_killed_while_completions_flow_keeps_every_answered_one_once(
+        rabbit_config, real_system, sentinel_redis, bus_users):
+    settings = {"REDIS_URL": "redis://127.0.0.1/0", "REDIS_SENTINELS": sentinel_redis.setting,
+                "REDIS_SENTINEL_SERVICE": SENTINEL_SERVICE}
+    system, work = real_system(rabbit_config["AMQP_URI"], bus_users, settings)
+    completions = flowing(work)
+    sentinel_redis.primary.kill()
+    # Nothing is answered before it is on the replica (WAIT); the replica takes no write till promoted.
+    acknowledged = [work.activities[number] for number in list(completions.answered)]
+    wait_until(lambda: sentinel_redis.primary_port() == sentinel_redis.replica.port, timeout=30,
+               message="the sentinels to promote the replica")
+    assert completed(sentinel_redis.replica.client, acknowledged) == acknowledged
+    # The callers cut short call again with the same request ids until they are answered.
+    assert_each_completion_applied_once(system, completions, len(acknowledged))
+
+
+def completed(client, activity_ids):
+    raw = client.mget([f"activity:activity:{activity_id}" for activity_id in activity_ids])
+    return [json.loads(record)["id"] for record in raw if record and json.loads(record)["status"] == COMPLETED]
 
 
 def test_a_transaction_no_replica_confirms_in_time_is_not_acknowledged():

@@ -151,3 +151,12 @@ def test_without_a_pairing_service_planning_is_an_internal_error(activity_servic
     error = remote_error(lambda: rpc("unit", unit="U001").activity.plan_activity(plan("p000000000000000c")))
     assert error.exc_type == "InternalError"
     assert redis_client.keys("activity:activity:*") == []
+
+
+def test_the_reply_queue_of_the_lookup_is_transient_so_a_lost_node_takes_it_and_it_is_declared_anew(
+        activity_service, rabbit_manager, rabbit_config):
+    """A durable classic queue outlives its lost node unreachable, and the lookup's replies with it
+    (tests/fault/test_cluster.py shows the lookup answered again after a node is killed)."""
+    replies = [queue for queue in rabbit_manager.get_queues(rabbit_config["vhost"])
+               if queue["name"].startswith("rpc.reply-activity-")]
+    assert [queue["durable"] for queue in replies] == [False]
