@@ -20,9 +20,13 @@ class ConfirmChannel:
 
     def __init__(self, amqp_uri, retry_policy):
         self.connection = Connection(amqp_uri)
-        self.connection.ensure_connection(**retry_policy)
-        self.channel = self.connection.channel()
-        self.channel.confirm_select()
+        try:
+            self.connection.ensure_connection(**retry_policy)
+            self.channel = self.connection.channel()
+            self.channel.confirm_select()
+        except BaseException:
+            self.drop()
+            raise
         self.producer = Producer(self.channel, serializer="json")
         self.sent = 0  # the delivery tag of the latest message published
         self.unsettled = {}  # delivery tag -> message id, until the broker settles it
@@ -38,7 +42,7 @@ class ConfirmChannel:
         settled before an error stay there)."""
         self.outcomes = outcomes
         for message_id, body, kwargs in messages:
-            self.producer.publish(body, message_id=message_id, retry=False, **kwargs)
+            self.producer.publish(body, message_id=message_id, retry=False, timeout=CONFIRM_TIMEOUT, **kwargs)
             self.sent += 1
             self.unsettled[self.sent] = message_id
         while self.unsettled:
@@ -62,6 +66,11 @@ class ConfirmChannel:
         except Exception:  # already broken: nothing to release
             pass
 
+    def drop(self):
+        """Let the socket go without the close handshake: a broker that stopped answering (an alarm,
+        a dying node) would keep a graceful close waiting without limit."""
+        self.connection.collect()
+
 
 class ConfirmChannels:
     """Idle `ConfirmChannel`s of one broker URI: a worker takes one for a batch, so concurrent
@@ -81,14 +90,18 @@ class ConfirmChannels:
                 messages = [message for message in messages if message[0] not in outcomes]
         self._publish_on(ConfirmChannel(self.amqp_uri, self.retry_policy), messages, outcomes)
 
-    def close(self):
+    def close(self, graceful=True):
         while self.idle:
-            self.idle.pop().close()
+            channel = self.idle.pop()
+            if graceful:
+                channel.close()
+            else:
+                channel.drop()
 
     def _publish_on(self, channel, messages, outcomes):
         try:
             channel.publish(messages, outcomes)
         except BaseException:
-            channel.close()
+            channel.drop()
             raise
         self.idle.append(channel)

@@ -14,11 +14,14 @@ from nameko.constants import PERSISTENT
 from . import metrics
 from .amqp_names import event_exchange
 from .broker_users import login
-from .confirms import ACKED, NACKED, RETURNED, ConfirmChannels
+from .confirms import ACKED, CONFIRM_TIMEOUT, NACKED, RETURNED, ConfirmChannels
 
 log = logging.getLogger(__name__)
 
 RELEASE_LOCK = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end return 0"
+# A relay batch may wait CONFIRM_TIMEOUT twice (an idle channel found broken, then a new one) plus
+# the reconnection: the lock outlasts that, so a slow broker does not get the batch from two relays.
+RELAY_LOCK_MS = (2 * CONFIRM_TIMEOUT + 5) * 1000
 RETRY_POLICY = {"max_retries": 2, "interval_start": 0.2, "interval_step": 0.4, "interval_max": 1}
 
 
@@ -56,9 +59,10 @@ class Bus:
         if outcomes[envelope["event_id"]] == NACKED:
             raise MessageNacked()
 
-    def close(self):
-        """Close the connections kept for confirms (a short-lived Bus: a script, a test)."""
-        self.channels.close()
+    def close(self, graceful=True):
+        """Close the connections kept for confirms (at the container's stop, or a short-lived Bus:
+        a script, a test); not `graceful` when killed, since the broker may not answer."""
+        self.channels.close(graceful)
 
     def send(self, exchange, routing_key, message, headers, declare=()):
         """Move a received message, body untouched, on this service's own retry and dead-letter paths."""
@@ -135,7 +139,7 @@ class Outbox:
     def relay(self, older_than, batch=200):
         """Publish entries staged more than `older_than` seconds ago; one relay at a time."""
         token = uuid.uuid4().hex
-        if not self.client.set(self.lock, token, nx=True, px=max(int(older_than * 3000), 5000)):
+        if not self.client.set(self.lock, token, nx=True, px=max(int(older_than * 3000), RELAY_LOCK_MS)):
             return 0
         try:
             ids = self.client.zrangebyscore(self.staged, "-inf", time.time() - older_than, start=0, num=batch)

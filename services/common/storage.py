@@ -60,12 +60,15 @@ class Storage(DependencyProvider):
             if flag(self.container.config, "PAUSE_WITHOUT_REDIS"):
                 self.watch_thread = self.container.spawn_managed_thread(lambda: readiness.watch(shared, self.service))
 
-    def stop(self):
+    def stop(self, graceful=True):
         for thread in (self.relay_thread, self.watch_thread):
             if thread is not None:
                 thread.kill()
+        if self.relay_thread is not None:  # the one Storage that runs the relay closes the bus once
+            resources(self.container).bus.close(graceful)
 
-    kill = stop
+    def kill(self):
+        self.stop(graceful=False)
 
     def relay_forever(self):
         while True:
