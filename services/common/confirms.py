@@ -104,4 +104,9 @@ class ConfirmChannels:
         except BaseException:
             channel.drop()
             raise
-        self.idle.append(channel)
+        if NACKED in outcomes.values():
+            # A nack after a node loss can come from the channel's stale view of a queue's leader:
+            # the relay's next try gets a channel of its own.
+            channel.drop()
+        else:
+            self.idle.append(channel)

@@ -1,5 +1,6 @@
 """Logging rules every process applies in code, whatever logging config it was started with."""
 import logging
+import re
 
 EXPECTED_PREFIX = "(expected) error handling worker"
 UNDECODABLE_PREFIX = "Can't decode message body"
@@ -37,13 +38,29 @@ class OneLineOutages(logging.Filter):
         return True
 
 
+class HideBrokerPasswords(logging.Filter):
+    """nameko masks the password of a broker URI's first node only: with several nodes
+    (`uri;uri;uri`) it logs the others' in clear when a connection fails."""
+
+    PASSWORD = re.compile(r"(://[^:/@;\s]+:)[^@;\s]+@")
+
+    def filter(self, record):
+        message = record.getMessage()
+        hidden = self.PASSWORD.sub(r"\1********@", message)
+        if hidden != message:
+            record.msg, record.args = hidden, ()
+        return True
+
+
 RULES = (("nameko.containers", DropExpectedErrors), ("kombu.mixins", HideMessageBodies),
-         ("kombu.mixins", OneLineOutages), ("nameko.messaging", OneLineOutages))
+         ("kombu.mixins", OneLineOutages), ("nameko.messaging", OneLineOutages),
+         ("nameko.messaging", HideBrokerPasswords), ("kombu.mixins", HideBrokerPasswords),
+         ("kombu.connection", HideBrokerPasswords))
 
 
 def quiet_expected_errors():
     """The logging rules every service process applies: expected errors once, no message bodies,
-    broker outages in one line."""
+    broker outages in one line, no broker password."""
     for name, rule in RULES:
         logger = logging.getLogger(name)
         if not any(isinstance(f, rule) for f in logger.filters):

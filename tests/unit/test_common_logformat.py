@@ -88,3 +88,20 @@ def test_nameko_two_line_connection_warning_becomes_one():
     warning = record("Error connecting to broker at x (y).\nRetrying in 2 seconds.", (), "nameko.messaging")
     logs.OneLineOutages().filter(warning)
     assert warning.getMessage() == "Error connecting to broker at x (y). Retrying in 2 seconds."
+
+
+def test_no_broker_password_of_any_node_reaches_the_log():
+    # nameko's own sanitize_url masks the first node's password only.
+    warning = record("Error connecting to broker at pyamqp://activity:********@10.0.0.1:5672/;"
+                     "pyamqp://activity:s3cret-A@10.0.0.2:5672/;amqp://activity:s3cret-B@n3/v (OSError). "
+                     "Retrying in 0 seconds.", (), "nameko.messaging")
+    assert logs.HideBrokerPasswords().filter(warning)
+    message = warning.getMessage()
+    assert "s3cret" not in message
+    assert message.count("activity:********@") == 3 and "10.0.0.2:5672" in message
+
+
+def test_a_line_without_a_broker_uri_is_left_as_it_is():
+    line = record("rpc %s ok in %.1f ms", ("activity.plan_activity", 3.2), "nameko.messaging")
+    logs.HideBrokerPasswords().filter(line)
+    assert line.msg == "rpc %s ok in %.1f ms" and line.getMessage() == "rpc activity.plan_activity ok in 3.2 ms"
