@@ -8,7 +8,10 @@ Key: `<service>:audit`, a stream; one entry per call with
 Retention: entries older than AUDIT_RETENTION_DAYS (default 180) are trimmed on each write
 (XADD MINID, exact: only the few that expired since the last write go), and the stream never
 grows past MAX_ENTRIES (XTRIM MAXLEN ~).
-Writing is best effort: a failed write is one warning line, never the caller's error."""
+An accepted call that commits a transaction has its entry written in that transaction's MULTI/EXEC
+(`CallAudit`): no round trip of its own, and no committed change without its entry. Any other call
+(refused, or changing nothing through a transaction) has it written after the call, best effort:
+a failed write is one warning line, never the caller's error."""
 import logging
 import re
 import time
@@ -62,17 +65,61 @@ class AuditTrail:
         days = number(container.config, "AUDIT_RETENTION_DAYS", DEFAULT_RETENTION_DAYS)
         return cls(client, container.service_name, days)
 
-    def record(self, method, caller, record, outcome, correlation_id=None):
-        entry = {"service": self.service, "method": method, **who(caller), "record": record,
-                 "outcome": outcome, "at": clock.iso(clock.now()), "correlation_id": safe(correlation_id)}
+    def entry(self, method, caller, record, outcome, correlation_id=None):
+        return {"service": self.service, "method": method, **who(caller), "record": record,
+                "outcome": outcome, "at": clock.iso(clock.now()), "correlation_id": safe(correlation_id)}
+
+    def stage(self, pipe, entry):
+        """Queue the entry and the trims on `pipe` (a transaction's, or a pipeline of its own)."""
         oldest_kept = int(time.time() * 1000) - self.retention_ms
+        pipe.xadd(self.key, entry, minid=oldest_kept, approximate=False)  # exact: few expire per write
+        pipe.xtrim(self.key, maxlen=MAX_ENTRIES, approximate=True)
+
+    def record(self, method, caller, record, outcome, correlation_id=None):
+        self.write(self.entry(method, caller, record, outcome, correlation_id))
+
+    def write(self, entry):
+        """Write one entry now, best effort."""
         try:
             pipe = self.client.pipeline(transaction=False)
-            pipe.xadd(self.key, entry, minid=oldest_kept, approximate=False)  # exact: few expire per write
-            pipe.xtrim(self.key, maxlen=MAX_ENTRIES, approximate=True)
+            self.stage(pipe, entry)
             pipe.execute()
         except Exception as exc:
-            log.warning("audit entry for %s.%s not written (%s)", self.service, method, type(exc).__name__)
+            log.warning("audit entry for %s.%s not written (%s)", self.service, entry["method"],
+                        type(exc).__name__)
+
+
+class CallAudit:
+    """The audit entry of one state-changing call, shared by the call's identity (`auth.Identity`)
+    and its stores (`storage.Storage`) through the worker. The first transaction the call commits
+    carries the entry with outcome "ok" (its record from that transaction's result); a call that
+    commits none has it written after the call (`finish`)."""
+
+    def __init__(self):
+        self.entry_of = None  # (result, outcome) -> entry, once a state-changing call has begun
+        self.written = False
+
+    @classmethod
+    def of_worker(cls, worker_ctx):
+        """The one `CallAudit` of a worker, whichever dependency asks first."""
+        return worker_ctx.__dict__.setdefault("leifeng_call_audit", cls())
+
+    def begin(self, trail, entry_of):
+        self.trail, self.entry_of = trail, entry_of
+
+    def stage(self, pipe, result):
+        """Inside a transaction's MULTI: its entry, unless an earlier transaction of the call had it."""
+        if self.entry_of is not None and not self.written:
+            self.trail.stage(pipe, self.entry_of(result, "ok"))
+
+    def committed(self):
+        """The transaction that staged the entry committed."""
+        self.written = self.entry_of is not None
+
+    def finish(self, result, outcome):
+        """After the call: the entry, best effort, if no transaction carried it."""
+        if self.entry_of is not None and not self.written:
+            self.trail.write(self.entry_of(result, outcome))
 
 
 def read(client, service, since_ms=None, who_sub=None, record=None, limit=1000, page=500):

@@ -19,19 +19,34 @@ from .requests import REQUEST_TTL
 
 
 class Transaction:
-    def __init__(self, store, pipe):
+    def __init__(self, store, pipe, watched=()):
         self.store = store
         self.reader = pipe
         self.writes = []
         self.events = []
+        self.watched = set(watched)
+        # Raw values read under WATCH: the store's value before this transaction, read once.
+        self.fetched = {}
 
     def watch(self, *keys):
-        self.reader.watch(*keys)
+        """WATCH the keys not watched yet (none: no round trip)."""
+        new = [key for key in keys if key not in self.watched]
+        if new:
+            self.reader.watch(*new)
+            self.watched.update(new)
+
+    def prefetch(self, *keys):
+        """Watch and read string `keys` at once (one MGET, one WATCH if any is not watched yet);
+        `get` then answers from what was read."""
+        keys = [key for key in dict.fromkeys(keys) if key not in self.fetched]
+        if keys:
+            self.watch(*keys)
+            self.fetched.update(zip(keys, self.reader.mget(keys)))
 
     def get(self, key):
         """Watch a JSON record and read it (None when absent)."""
-        self.reader.watch(key)
-        return self.store.decode(self.reader.get(key))
+        self.prefetch(key)
+        return self.store.decode(self.fetched[key])
 
     def put(self, key, record):
         self.writes.append(lambda pipe: pipe.set(key, json.dumps(record, ensure_ascii=False)))
@@ -54,11 +69,11 @@ class Transaction:
         return None if stored is None else stored["id"]
 
     def _stored(self, request):
-        if request is None or not request.given:
+        key = self.store.request_key(request)
+        if key is None:
             return None
-        key = self.store.key(*request.key_parts())
-        self.reader.watch(key)
-        return request.decode(self.reader.get(key))
+        self.prefetch(key)
+        return request.decode(self.fetched[key])
 
     def remember(self, request, record_id):
         """Bind `request` to the record it made: `tx.remember(request, record_id)`."""
@@ -75,7 +90,8 @@ def put_record(key):
 class Store:
     transaction = Transaction
 
-    def __init__(self, client, prefix, source, outbox, handled_key=None, correlation_id=None, on_marked=None):
+    def __init__(self, client, prefix, source, outbox, handled_key=None, correlation_id=None, on_marked=None,
+                 audit=None):
         self.client = client
         self.prefix = prefix
         self.source = source
@@ -83,11 +99,17 @@ class Store:
         self.handled_key = handled_key
         # Told once a transaction committed the handled mark, so the consumer need not write it.
         self.on_marked = on_marked
+        # Inside an RPC call, its audit entry (services.common.audit.CallAudit) goes with its first commit.
+        self.audit = audit
         # Outside a worker (a script), one id for everything this store emits.
         self.correlation_id = correlation_id or new_correlation_id()
 
     def key(self, *parts):
         return self.prefix + ":".join(str(part) for part in parts)
+
+    def request_key(self, request):
+        """Where a request's outcome is kept (None without a request_id)."""
+        return self.key(*request.key_parts()) if request is not None and request.given else None
 
     @staticmethod
     def now():
@@ -121,8 +143,10 @@ class Store:
         `key`) and `event_type` is emitted with `published(new_record)`. A `change` returning the
         record itself changed nothing: nothing is saved or emitted."""
         save = save or put_record(key)
+        known = [k for k in (key, self.request_key(request)) if k is not None]
 
         def work(tx):
+            tx.prefetch(*known)
             record = require_found(tx.get(key), what)
             if owner is not None:
                 owner(record)
@@ -135,7 +159,7 @@ class Store:
                 tx.remember(request, new_record["id"])
             return new_record
 
-        return self.transact(work)
+        return self.transact(work, *known)
 
     def create(self, key_of, make, *, save=None, request=None):
         """Make a record in one transaction and return it; a repeated `request` returns the record
@@ -151,7 +175,8 @@ class Store:
                 tx.remember(request, record["id"])
             return record
 
-        return self.transact(work)
+        request_key = self.request_key(request)
+        return self.transact(work, *([request_key] if request_key else []))
 
     def once(self, request, run):
         """`run()`'s reply, or the first call's for a repeated `request`. For idempotent work that
@@ -159,7 +184,7 @@ class Store:
         means a repeat runs it again."""
         if not request.given:
             return run()
-        key = self.key(*request.key_parts())
+        key = self.request_key(request)
         stored = request.decode(self.client.get(key))
         if stored is not None:
             return stored["result"]
@@ -195,7 +220,7 @@ class Store:
         pipe.watch(self.key("tx"), *marks, *watch)
         if self.handled_key:
             handled.check(pipe, self.handled_key)
-        tx = self.transaction(self, pipe)
+        tx = self.transaction(self, pipe, watch)
         result = work(tx)
         tx.finish()
         pipe.multi()
@@ -204,7 +229,11 @@ class Store:
         self.outbox.stage(pipe, tx.events)
         if self.handled_key:
             handled.mark(pipe, self.handled_key)
+        if self.audit is not None:
+            self.audit.stage(pipe, result)
         pipe.execute()
         if self.handled_key and self.on_marked:
             self.on_marked()
+        if self.audit is not None:
+            self.audit.committed()
         return result, tx.events

@@ -73,6 +73,9 @@ class FakePipeline:
     def get(self, key):
         return self.redis.get(key)
 
+    def mget(self, keys):
+        return [self.redis.get(key) for key in keys]
+
     def exists(self, key):
         return self.redis.exists(key)
 

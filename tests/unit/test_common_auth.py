@@ -199,3 +199,49 @@ def test_an_unauthenticated_caller_is_audited_as_such():
     assert who(None)["sub"] == "unauthenticated"
     assert who(auth.Caller(sub="s\ud800", role="unit", unit="U1")) == {
         "sub": "-", "role": "unit", "unit": "U1", "department": "-"}
+
+
+# -- tokens kept by the Verifier ---------------------------------------------------------------------
+
+def counting_checks(monkeypatch):
+    checks = []
+    real = auth.verified_claims
+
+    def counted(*args):
+        checks.append(args[0])
+        return real(*args)
+
+    monkeypatch.setattr(auth, "verified_claims", counted)
+    return checks
+
+
+def test_a_kept_token_is_checked_once_and_gives_a_fresh_caller_each_time(keys, monkeypatch):
+    checks, verifier = counting_checks(monkeypatch), auth.Verifier(keys[1])
+    token = auth.mint(keys[0], "unit", unit="U001")
+    first = verifier.verify(token)
+    first.require_owner(unit="U001")
+    second = verifier.verify(token)
+    assert len(checks) == 1
+    assert second == first and second is not first and not second.ownership_checked
+
+
+def test_a_kept_token_is_checked_afresh_and_refused_once_it_has_expired(keys, monkeypatch):
+    checks, verifier = counting_checks(monkeypatch), auth.Verifier(keys[1])
+    now = int(time.time())
+    token = signed(keys, iat=now - 100, exp=now + 10)
+    verifier.verify(token)
+    monkeypatch.setattr(auth.time, "time", lambda: now + 10 + auth.LEEWAY_SECONDS)
+    monkeypatch.setattr(auth, "decode", lambda *args: (_ for _ in ()).throw(Unauthenticated("expired")))
+    with pytest.raises(Unauthenticated):
+        verifier.verify(token)
+    assert len(checks) == 2
+
+
+def test_a_refused_token_is_not_kept_and_the_kept_ones_are_bounded(keys, other_keys):
+    verifier = auth.Verifier(keys[1])
+    with pytest.raises(Unauthenticated):
+        verifier.verify(auth.mint(other_keys[0], "committee"))
+    assert verifier.kept == {}
+    for number in range(auth.KEPT_TOKENS + 5):
+        verifier.verify(auth.mint(keys[0], "committee", sub=f"s{number}"))
+    assert len(verifier.kept) == auth.KEPT_TOKENS

@@ -42,8 +42,8 @@ class CountedTransaction(Transaction):
     so they commit (or not) with its state change and its handled mark. The summary service's
     transactions are all of this kind: each event it emits is counted once, where it is emitted."""
 
-    def __init__(self, store, pipe):
-        super().__init__(store, pipe)
+    def __init__(self, store, pipe, watched=()):
+        super().__init__(store, pipe, watched)
         self.received = []
 
     def count(self, *events):
