@@ -13,6 +13,9 @@ ACKED, RETURNED, NACKED = "acked", "returned", "nacked"
 # Seconds to wait for the broker's next confirm before giving the channel up (the outbox relay
 # publishes whatever was not confirmed).
 CONFIRM_TIMEOUT = 10
+# Channels kept open between batches per process: each concurrent worker (max_workers: 10) and the
+# relay needs one at a busy time, so these stay open; a larger peak's extra ones are closed after it.
+MAX_IDLE = 12
 
 
 class ConfirmChannel:
@@ -108,5 +111,7 @@ class ConfirmChannels:
             # A nack after a node loss can come from the channel's stale view of a queue's leader:
             # the relay's next try gets a channel of its own.
             channel.drop()
+        elif len(self.idle) >= MAX_IDLE:
+            channel.close()
         else:
             self.idle.append(channel)

@@ -1,6 +1,7 @@
 """The shared plumbing on real RabbitMQ and Redis: auth, errors, outbox, reliable consumption."""
 import json
 
+import eventlet
 import pytest
 import requests
 from nameko.exceptions import IncorrectSignature
@@ -11,6 +12,7 @@ from kombu import Connection, Queue
 
 from services.common import correlation, events, topology
 from services.common.amqp_names import event_exchange
+from services.common.confirms import MAX_IDLE
 from services.common.events import make_event
 from services.common.outbox import Bus, Outbox
 from tests.helpers import publish_envelope, queue_depth, remote_error, take_message, wait_until
@@ -176,11 +178,29 @@ def test_a_batch_is_confirmed_at_once_and_only_a_nacked_event_stays_in_the_outbo
     outbox.stage(pipe, [made, renamed, lost])
     pipe.execute()
     outbox.publish([made, renamed, lost])
+    assert bus.channels.idle == []  # a channel that got a nack is not used again
     bus.close()
     assert listener.wait_for("thing_made") == [made]
     # Unroutable: dropped (and counted), as no consumer will ever ask for it. Nacked: the relay's.
     assert redis_client.hkeys("outboxtest:outbox") == [renamed["event_id"]]
     assert redis_client.zrange("outboxtest:outbox:staged", 0, -1) == [renamed["event_id"]]
+
+
+def test_a_peak_of_concurrent_batches_leaves_a_few_channels_open(service_config, listen, redis_client, bus_users):
+    listener = listen("probe", "thing_made")
+    bus = Bus(bus_users.uri(service_config["AMQP_URI"], "probe"))
+    outbox = Outbox(redis_client, "outboxtest:", "probe", bus)
+    batches = [[make_event("probe", "thing_made", f"t{n}", 1, {"id": f"t{n}", "unit_code": "U001"})]
+               for n in range(3 * MAX_IDLE)]
+    pool = eventlet.GreenPool()
+    for batch in batches:
+        pool.spawn(outbox.publish, batch)
+    pool.waitall()
+    try:
+        assert len(listener.wait_for("thing_made", count=len(batches))) == len(batches)
+        assert 1 <= len(bus.channels.idle) <= MAX_IDLE
+    finally:
+        bus.close()
 
 
 @pytest.fixture
