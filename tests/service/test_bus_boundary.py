@@ -19,7 +19,7 @@ from services.summary.service import SummaryService
 from tests.helpers import publish_envelope, queue_depth, take_message, wait_until
 from tests.service.fake_pairing import event_data, pairing_record
 from tests.service.probe import ProbeConsumer
-from tests.service.summary.helpers import activity, campaign, wait_for_seed
+from tests.service.summary.helpers import activity, campaign, projected_seq, wait_for_seed
 
 REPLY_ID = str(uuid.uuid4())
 EVERY_SERVICE = (PairingService, ActivityService, SummaryService, NotificationService)
@@ -263,6 +263,10 @@ def test_a_forged_event_changes_nothing_and_is_dead_lettered_as_untrusted(
                        for method in methods)
 
     # The same event from its source's own user is acted on: the checks above could have failed.
+    if event_type == "activity_completed":  # summary acts on a completion once it knows the campaign
+        known = campaign(record["campaign_id"])
+        publish_envelope(bus.admin, make_event("pairing", "campaign_created", known["id"], 1, known))
+        wait_until(lambda: projected_seq(redis_client, known["id"]) == 1, message="the campaign known")
     genuine = publish_envelope(bus.admin, make_event(source, event_type, subject, 1, record))
     wait_until(lambda: any(redis_client.exists(handled.mark_key(service, method, genuine["event_id"]))
                            for method in methods), timeout=30, message="the genuine event handled")
