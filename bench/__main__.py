@@ -35,6 +35,16 @@ SETTINGS = {"OUTBOX_RELAY_INTERVAL": "1", "DEADLINE_CHECK_INTERVAL": "3600"}
 GOALS = {"end_to_end_ratio": 0.33, "p99_ratio": 3.0, "size_ratio": 1.5, "resident_mb": 100}
 
 
+def with_cpu(system, run):
+    """`run()`'s figures with the CPU milliseconds each process spent on one of its completions."""
+    before = system.cpu_seconds()
+    figures = run()
+    after = system.cpu_seconds()
+    figures["cpu_ms_per_completion"] = {name: round((after[name] - before[name]) * 1000 / figures["count"], 2)
+                                        for name in after if name in before}
+    return figures
+
+
 def baseline_figures(system, args):
     proxies = Proxies(system.amqp_uri, system.token(), args.callers)
     call = lambda slot, number: proxies[slot].bench_baseline.ping(number)  # noqa: E731
@@ -45,7 +55,7 @@ def baseline_figures(system, args):
     try:
         load.closed_loop(call, range(-20, 0), args.callers)  # warm-up
         counted = range(args.completions)
-        through = load.throughput(call, done, counted, args.callers, args.timeout)
+        through = with_cpu(system, lambda: load.throughput(call, done, counted, args.callers, args.timeout))
         timed = range(args.completions, args.completions + round(args.rate * args.seconds))
         return through, load.latency(call, done, timed, args.rate, args.callers, args.timeout)
     finally:
@@ -60,7 +70,8 @@ def pipeline_figures(system, args):
         pipeline.wait(warm, args.timeout)
         counted = pipeline.plan(args.completions, args.callers)
         timed = pipeline.plan(round(args.rate * args.seconds), args.callers)
-        through = load.throughput(pipeline.complete, pipeline.done, counted, args.callers, args.timeout)
+        through = with_cpu(system, lambda: load.throughput(pipeline.complete, pipeline.done, counted, args.callers,
+                                                           args.timeout))
         return through, load.latency(pipeline.complete, pipeline.done, timed, args.rate, args.callers, args.timeout)
     finally:
         pipeline.close()
@@ -94,6 +105,7 @@ def measure(args):
         results["baseline"] = {**base_through, "latency_ms": base_latency}
         results["pipeline"] = {"complete_activity_calls_per_s": through["calls_per_s"],
                                "end_to_end_per_s": through["completed_per_s"], "count": through["count"],
+                               "cpu_ms_per_completion": through["cpu_ms_per_completion"],
                                "ratio_to_baseline": through["completed_per_s"] / base_through["completed_per_s"],
                                "latency_ms": latency, "p99_ratio_to_baseline": latency["p99"] / base_latency["p99"]}
         results["campaign_report"], results["list_issues"] = size_figures(system, args)
@@ -131,6 +143,9 @@ def render(results):
              f"({base['count']} by {results['parameters']['callers']} callers)",
              f"pipeline: complete_activity {pipe['complete_activity_calls_per_s']:.0f} calls/s, end to end "
              f"{pipe['end_to_end_per_s']:.0f} completions/s = {pipe['ratio_to_baseline']:.2f} of the baseline"]
+    for name, figures in (("baseline", base), ("pipeline", pipe)):
+        lines.append(f"{name} CPU ms per completion: " + ", ".join(
+            f"{k} {v}" for k, v in figures["cpu_ms_per_completion"].items()))
     for name, figures in (("baseline", base["latency_ms"]), ("pipeline", pipe["latency_ms"])):
         lines.append(f"{name} latency at {figures['offered_per_s']}/s offered ({figures['count']}): "
                      + ", ".join(f"{p} {figures[p]:.1f} ms" for p in ("p50", "p95", "p99", "max")))

@@ -105,15 +105,27 @@ class System:
         found = {}
         for pid in descendants({self.run.pid, *(p.pid for p in self.processes.values())}):
             try:
-                args = Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace").split("\0")
                 status = Path(f"/proc/{pid}/status").read_text()
             except OSError:
                 continue
-            name = process_name(args)
+            name = process_name(cmdline(pid))
             if name:
                 rss = next(line for line in status.splitlines() if line.startswith("VmRSS"))
                 found[name] = round(int(rss.split()[1]) / 1024, 1)
         return dict(sorted(found.items()))
+
+    def cpu_seconds(self):
+        """{process: CPU seconds used so far} of every service and baseline process, of the broker and
+        Redis (the machine's own, shared with whatever else runs) and of this bench process."""
+        pids = {process_name(cmdline(pid)): pid for pid in descendants({self.run.pid, *(p.pid for p in self.processes.values())})}
+        pids.pop(None, None)
+        for pid in [p for p in os.listdir("/proc") if p.isdigit()]:
+            args = cmdline(pid)
+            shared = SHARED.get(Path(args[0].split(" ")[0]).name if args else "")
+            if shared:
+                pids[shared] = int(pid)
+        pids["bench"] = os.getpid()
+        return {name: used for name, used in ((name, cpu_used(pid)) for name, pid in sorted(pids.items())) if used is not None}
 
     def __exit__(self, *exc):
         for process in [*self.processes.values(), getattr(self, "run", None)]:
@@ -139,6 +151,25 @@ def process_name(args):
     if target.startswith("services."):
         return target.split(".")[1]
     return target.split(":")[-1] if target.startswith("bench.baseline:") else None
+
+
+SHARED = {"beam.smp": "rabbitmq", "redis-server": "redis"}
+
+
+def cmdline(pid):
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace").split("\0")
+    except OSError:
+        return []
+
+
+def cpu_used(pid):
+    """User plus system CPU seconds of `pid` (fields 14 and 15 of /proc/<pid>/stat), None once gone."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def descendants(roots):

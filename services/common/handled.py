@@ -20,10 +20,10 @@ def mark_key(service, method, event_id):
     return f"{service}:handled:{method}:{event_id}"
 
 
-def check(pipe, key):
-    """Inside a transaction that already watches the mark (in its one WATCH), before its reads:
-    stop if the mark is there."""
-    if pipe.exists(key):
+def check(marked):
+    """Inside a transaction that watches the mark, before its reads: stop if the mark is there
+    (`marked`: the reply of EXISTS, sent with that WATCH)."""
+    if marked:
         raise AlreadyHandled()
 
 

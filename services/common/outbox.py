@@ -128,7 +128,8 @@ class Outbox:
         if not event_ids:
             return
         try:
-            pipe = self.client.pipeline()
+            # Not a MULTI: each removal stands alone, an entry left staged is only published again.
+            pipe = self.client.pipeline(transaction=False)
             pipe.hdel(self.entries, *event_ids)
             pipe.zrem(self.staged, *event_ids)
             pipe.execute()

@@ -19,7 +19,7 @@ rebuilt or repeated idempotently."""
 import redis
 from redis.client import Pipeline
 from redis.connection import parse_url
-from redis.exceptions import RedisError
+from redis.exceptions import RedisError, ResponseError, WatchError
 from redis.sentinel import Sentinel
 
 from .settings import number, require_setting
@@ -36,6 +36,37 @@ class NotReplicated(RedisError):
 class AcknowledgedPipeline(Pipeline):
     replicas = 0
     timeout_ms = 0
+
+    def round_trip(self, *commands):
+        """Commands before MULTI (WATCH, then reads), each a tuple `(name, *args)`, sent together on
+        the transaction's connection: one round trip where `watch()` then `get()` are two. Their
+        replies, in order. A connection lost while watching raises WatchError, as redis-py does for
+        one command (the transaction starts again); before that, the client's retry policy applies."""
+        was_watching = self.watching
+        conn = self.connection = self.connection or self.connection_pool.get_connection()
+
+        def send():
+            conn.send_packed_command(conn.pack_commands(commands))
+            return [self._reply(conn, command[0]) for command in commands]
+
+        def failed(error):
+            conn.disconnect()
+            if was_watching:
+                self.reset()
+                raise WatchError(f"A {type(error).__name__} occurred while watching one or more keys")
+
+        replies = conn.retry.call_with_retry(send, failed)
+        # Every reply is read before raising, so the connection stays in step.
+        error = next((reply for reply in replies if isinstance(reply, ResponseError)), None)
+        if error is not None:
+            raise error
+        return replies
+
+    def _reply(self, conn, command_name):
+        try:
+            return self.parse_response(conn, command_name)
+        except ResponseError as error:
+            return error
 
     def _execute_transaction(self, connection, commands, raise_on_error):
         result = super()._execute_transaction(connection, commands, raise_on_error)

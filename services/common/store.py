@@ -19,29 +19,48 @@ from .requests import REQUEST_TTL
 
 
 class Transaction:
-    def __init__(self, store, pipe, watched=()):
+    def __init__(self, store, pipe):
         self.store = store
         self.reader = pipe
         self.writes = []
         self.events = []
-        self.watched = set(watched)
+        self.watched = set()
         # Raw values read under WATCH: the store's value before this transaction, read once.
         self.fetched = {}
 
+    def read(self, watch, *commands):
+        """WATCH the keys of `watch` not watched yet and run the read `commands` (tuples such as
+        `("HGETALL", key)`), all in one round trip; the commands' replies."""
+        new = [key for key in dict.fromkeys(watch) if key not in self.watched]
+        sent = [("WATCH", *new)] if new else []
+        if not sent and not commands:
+            return []
+        replies = self.reader.round_trip(*sent, *commands)
+        self.watched.update(new)
+        return replies[len(sent):]
+
     def watch(self, *keys):
         """WATCH the keys not watched yet (none: no round trip)."""
-        new = [key for key in keys if key not in self.watched]
-        if new:
-            self.reader.watch(*new)
-            self.watched.update(new)
+        self.read(keys)
 
     def prefetch(self, *keys):
-        """Watch and read string `keys` at once (one MGET, one WATCH if any is not watched yet);
-        `get` then answers from what was read."""
+        """Watch and read string `keys` at once (one round trip: WATCH of those not watched yet and
+        one MGET); `get` then answers from what was read."""
         keys = [key for key in dict.fromkeys(keys) if key not in self.fetched]
         if keys:
-            self.watch(*keys)
-            self.fetched.update(zip(keys, self.reader.mget(keys)))
+            values, = self.read(keys, ("MGET", *keys))
+            self.fetched.update(zip(keys, values))
+
+    def begin(self, watch, mark=None, prefetch=()):
+        """The first round trip: WATCH `watch`, the handled `mark` and `prefetch`, whether the mark
+        exists (AlreadyHandled if so) and the values of `prefetch`."""
+        keys = list(dict.fromkeys(prefetch))
+        marked = [("EXISTS", mark)] if mark else []
+        replies = self.read([*watch, *([mark] if mark else []), *keys], *marked, *([("MGET", *keys)] if keys else []))
+        if mark:
+            handled.check(replies[0])
+        if keys:
+            self.fetched.update(zip(keys, replies[-1]))
 
     def get(self, key):
         """Watch a JSON record and read it (None when absent)."""
@@ -146,7 +165,6 @@ class Store:
         known = [k for k in (key, self.request_key(request)) if k is not None]
 
         def work(tx):
-            tx.prefetch(*known)
             record = require_found(tx.get(key), what)
             if owner is not None:
                 owner(record)
@@ -159,7 +177,7 @@ class Store:
                 tx.remember(request, new_record["id"])
             return new_record
 
-        return self.transact(work, *known)
+        return self.transact(work, prefetch=known)
 
     def create(self, key_of, make, *, save=None, request=None):
         """Make a record in one transaction and return it; a repeated `request` returns the record
@@ -176,7 +194,7 @@ class Store:
             return record
 
         request_key = self.request_key(request)
-        return self.transact(work, *([request_key] if request_key else []))
+        return self.transact(work, prefetch=[request_key] if request_key else [])
 
     def once(self, request, run):
         """`run()`'s reply, or the first call's for a repeated `request`. For idempotent work that
@@ -197,12 +215,13 @@ class Store:
         if event_type is not None:
             tx.emit(event_type, record["id"], record["revision"], self.published(record))
 
-    def transact(self, work, *watch):
-        """Run `work(tx)` under optimistic locking, retried on conflict; commit; publish its events."""
+    def transact(self, work, *watch, prefetch=()):
+        """Run `work(tx)` under optimistic locking, retried on conflict; commit; publish its events.
+        `watch` keys are watched from the start and `prefetch` ones read then too (`tx.get`)."""
         while True:
             with self.client.pipeline(transaction=True) as pipe:
                 try:
-                    result, events = self._attempt(pipe, work, watch)
+                    result, events = self._attempt(pipe, work, watch, prefetch)
                     break
                 except WatchError:
                     continue
@@ -213,14 +232,11 @@ class Store:
         """Publish committed events now (the outbox relay publishes them later if this fails)."""
         self.outbox.publish(events)
 
-    def _attempt(self, pipe, work, watch):
+    def _attempt(self, pipe, work, watch, prefetch):
         # WATCH puts the pipeline in immediate mode for the reads; the "tx" key is never written.
-        # One WATCH for it, the handled mark and `watch`: a round trip less per transaction.
-        marks = (self.handled_key,) if self.handled_key else ()
-        pipe.watch(self.key("tx"), *marks, *watch)
-        if self.handled_key:
-            handled.check(pipe, self.handled_key)
-        tx = self.transaction(self, pipe, watch)
+        # One round trip for WATCH (it, the handled mark, `watch`), the mark's check and `prefetch`.
+        tx = self.transaction(self, pipe)
+        tx.begin((self.key("tx"), *watch), self.handled_key, prefetch)
         result = work(tx)
         tx.finish()
         pipe.multi()

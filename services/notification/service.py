@@ -10,7 +10,7 @@ from services.common.rpc import rpc
 from services.common.schemas import load
 from services.common.storage import Storage
 
-from . import metrics, schemas, usecases
+from . import domain, metrics, schemas, usecases
 from .mailer import Mailer
 from .sender import WebhookSender
 from .store import NotificationStore
@@ -90,7 +90,11 @@ class NotificationService(units.UnitStatus, web.Observable):
     @handles("summary", "summary_requested", "summary_overdue", "issue_forwarded", "issue_transferred",
              "issue_reopened", "issue_answered", "issue_overdue")
     def notify(self, event):
-        for record in usecases.notify(self.store, event, self.mailer.settings):
+        written, deliveries = usecases.notify(self.store, event, self.mailer.settings)
+        for record in written:
             metrics.NOTIFICATIONS_CREATED.labels(record["event_type"]).inc()
-        self.mailer.wake()
-        self.sender.wake()
+        # Each loop looks again at once only for jobs just queued (else within its idle wait).
+        if any(record["email"] == domain.PENDING for record in written):
+            self.mailer.wake()
+        if deliveries:
+            self.sender.wake()

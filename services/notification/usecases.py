@@ -25,23 +25,26 @@ def keep_directory(store, event):
 
 def notify(store, event, mail):
     """The notifications of an event not written before, each with its e-mail job and a delivery
-    for each of its recipient's webhooks that takes the event; returns the notifications written."""
+    for each of its recipient's webhooks that takes the event; returns the notifications written
+    and how many deliveries were queued."""
     directory = store.directory_for(domain.directory_refs(event["data"]))
     now = store.now()
     drafts = domain.notifications_for(event, directory, mail.committee, mail.configured, now)
 
     def work(tx):
-        written = []
-        for record, to in drafts:
-            if store.notification_in(tx, record["id"]) is not None:
-                continue
+        new = [(record, to) for record, to in drafts if store.notification_in(tx, record["id"]) is None]
+        hooks = store.webhooks_of(tx, *(record["recipient"] for record, _ in new))
+        written, queued = [], 0
+        for record, to in new:
             store.save_new_notification(tx, record, to)
-            for delivery in domain_webhooks.deliveries_for(record, store.webhooks_of(tx, record["recipient"]), now):
+            for delivery in domain_webhooks.deliveries_for(record, hooks[record["recipient"]], now):
                 store.save_new_delivery(tx, delivery, event)
+                queued += 1
             written.append(record)
-        return written
+        return written, queued
 
-    return store.transact(work)
+    # The drafts' ids are known up front: read with the transaction's first round trip.
+    return store.transact(work, prefetch=[store.notification_key(record["id"]) for record, _ in drafts])
 
 
 def inbox(store, caller, args):

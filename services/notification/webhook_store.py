@@ -42,16 +42,17 @@ class WebhookStore:
     def webhook_in(self, tx, webhook_id):
         return tx.get(self.webhook_key(webhook_id))
 
-    def webhooks_of(self, tx, recipient):
-        """Every webhook of a recipient, read under WATCH (a registration meanwhile retries the caller)."""
-        index = self.webhook_index(recipient)
-        tx.watch(index)
-        keys = [self.webhook_key(listing.record_id(m)) for m in tx.reader.zrange(index, 0, -1)]
-        if not keys:
-            return []
-        tx.watch(*keys)
-        return [hook for hook in (self.decode(raw) for raw in tx.reader.mget(keys))
-                if hook is not None and not hook.get("deleted_at")]
+    def webhooks_of(self, tx, *recipients):
+        """{recipient: its live webhooks}, read under WATCH (a registration meanwhile retries the
+        caller): the recipients' indexes in one round trip, their webhooks (if any) in one more."""
+        recipients = list(dict.fromkeys(recipients))
+        indexes = [self.webhook_index(recipient) for recipient in recipients]
+        members = tx.read(indexes, *(("ZRANGE", index, 0, -1) for index in indexes))
+        keys = {recipient: [self.webhook_key(listing.record_id(m)) for m in found]
+                for recipient, found in zip(recipients, members)}
+        tx.prefetch(*(key for found in keys.values() for key in found))
+        return {recipient: [hook for hook in map(tx.get, found) if hook is not None and not hook.get("deleted_at")]
+                for recipient, found in keys.items()}
 
     def save_new_webhook(self, tx, webhook, secret):
         tx.put(self.webhook_key(webhook["id"]), webhook)

@@ -157,17 +157,18 @@ class PairingStore(Store):
     # Reads under WATCH, inside a transaction.
 
     def active_units(self, tx):
-        tx.watch(self.active_units_key())
-        return tx.reader.smembers(self.active_units_key())
+        members, = tx.read([self.active_units_key()], ("SMEMBERS", self.active_units_key()))
+        return members
 
     def latest_pairing(self, tx, campaign_id, unit_code):
-        tx.watch(self.latest_key(campaign_id, unit_code))
-        latest_id = tx.reader.get(self.latest_key(campaign_id, unit_code))
+        key = self.latest_key(campaign_id, unit_code)
+        tx.prefetch(key)
+        latest_id = tx.fetched[key]
         return tx.get(self.pairing_key(latest_id)) if latest_id else None
 
     def units_with(self, tx, campaign_id, status):
-        tx.watch(self.state_key(campaign_id, status))
-        return tx.reader.smembers(self.state_key(campaign_id, status))
+        members, = tx.read([self.state_key(campaign_id, status)], ("SMEMBERS", self.state_key(campaign_id, status)))
+        return members
 
     def open_campaigns(self, tx, now):
         """Campaigns open to every unit whose deadline has not passed."""

@@ -69,13 +69,13 @@ class SummaryStore(Store):
     # Reads inside a transaction (watched).
 
     def read_routes(self, tx):
-        tx.watch(self.routes_key)
-        return tx.reader.hgetall(self.routes_key)
+        routes, = tx.read([self.routes_key], ("HGETALL", self.routes_key))
+        return routes
 
     def requested_summary(self, tx, activity_id):
         key = self.activity_summary_key(activity_id)
-        tx.watch(key)
-        return tx.reader.get(key)
+        tx.prefetch(key)
+        return tx.fetched[key]
 
     def terms(self, tx, campaign_id):
         return domain.campaign_terms(tx.get(self.campaign_key(campaign_id)))

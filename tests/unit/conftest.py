@@ -70,6 +70,10 @@ class FakePipeline:
         for key in keys:
             self.watched.setdefault(key, self.redis.versions.get(key, 0))
 
+    def round_trip(self, *commands):
+        """Like the real pipeline's: each `(name, *args)` in turn."""
+        return [self.mget(args) if name == "MGET" else getattr(self, name.lower())(*args) for name, *args in commands]
+
     def get(self, key):
         return self.redis.get(key)
 

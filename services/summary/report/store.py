@@ -42,8 +42,8 @@ class CountedTransaction(Transaction):
     so they commit (or not) with its state change and its handled mark. The summary service's
     transactions are all of this kind: each event it emits is counted once, where it is emitted."""
 
-    def __init__(self, store, pipe, watched=()):
-        super().__init__(store, pipe, watched)
+    def __init__(self, store, pipe):
+        super().__init__(store, pipe)
         self.received = []
 
     def count(self, *events):
@@ -94,8 +94,8 @@ class ReportStore(Store):
         the new states, HINCRBY of the counter changes and the later `as_of` queued."""
         subjects = list(dict.fromkeys(counters.subject_of(event) for event in events))
         keys = [self.state_key(subject) for subject in subjects]
-        tx.watch(*keys)
-        states = {subject: self.decode(raw) for subject, raw in zip(subjects, tx.reader.mget(keys))}
+        tx.prefetch(*keys)
+        states = {subject: tx.get(key) for subject, key in zip(subjects, keys)}
         changed, changes = counters.count(states, events)
         for subject, state in changed.items():
             tx.put(self.state_key(subject), state)
