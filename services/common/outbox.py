@@ -7,6 +7,7 @@ import logging
 import time
 import uuid
 
+import eventlet
 from amqp.exceptions import MessageNacked
 from nameko.amqp.publish import Publisher, UndeliverableMessage
 from nameko.constants import PERSISTENT
@@ -73,13 +74,17 @@ class Bus:
 
 
 class Outbox:
-    def __init__(self, client, prefix, service, bus):
+    def __init__(self, client, prefix, service, bus, forget_later=False):
         self.client = client
         self.service = service
         self.bus = bus
         self.entries = f"{prefix}outbox"
         self.staged = f"{prefix}outbox:staged"
         self.lock = f"{prefix}outbox:relay-lock"
+        # In a service, published entries are removed by one green thread once the call has answered
+        # (or the handler acked): a round trip off their path, and under load one for many calls.
+        self.forget_later = forget_later
+        self.forgettable, self.forgetter = [], None
 
     def stage(self, pipe, envelopes):
         """Queue the events on a MULTI pipeline, so they commit with the state change."""
@@ -89,8 +94,29 @@ class Outbox:
             pipe.zadd(self.staged, {envelope["event_id"]: stamp})
 
     def publish(self, envelopes):
-        """Publish them with one wait for their confirms, then forget the settled ones in one round trip."""
-        self._forget(self._send(envelopes))
+        """Publish them with one wait for their confirms, then forget the settled ones in one round
+        trip: now, or soon after with others' (`forget_later`). Until then they are only staged: a
+        crash meanwhile has them published again, which consumers take as a duplicate."""
+        settled = self._send(envelopes)
+        if not self.forget_later:
+            self._forget(settled)
+        elif settled:
+            self.forgettable.extend(settled)
+            if self.forgetter is None:
+                self.forgetter = eventlet.spawn(self._forget_pending)
+
+    def _forget_pending(self):
+        try:
+            while self.forgettable:
+                event_ids, self.forgettable = self.forgettable, []
+                self._forget(event_ids)
+        finally:
+            self.forgetter = None
+
+    def settle(self):
+        """Wait until what was published so far is forgotten (a service stopping)."""
+        if self.forgetter is not None:
+            self.forgetter.wait()
 
     def _send(self, envelopes):
         """The ids of the envelopes the broker took (or had no queue for); the others stay staged."""

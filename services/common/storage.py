@@ -35,7 +35,7 @@ def resources(container):
         config = container.config
         client = redis_client(config)
         bus = Bus(require_setting(config, "AMQP_URI"))
-        outbox = Outbox(client, f"{container.service_name}:", container.service_name, bus)
+        outbox = Outbox(client, f"{container.service_name}:", container.service_name, bus, forget_later=True)
         shared = container.leifeng_resources = Resources(client, bus, outbox)
     return shared
 
@@ -66,6 +66,8 @@ class Storage(DependencyProvider):
             if thread is not None:
                 thread.kill()
         if self.relay_thread is not None:  # the one Storage that runs the relay closes the bus once
+            if graceful:
+                self.outbox.settle()
             resources(self.container).bus.close(graceful)
 
     def kill(self):

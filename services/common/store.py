@@ -27,17 +27,20 @@ class Transaction:
         self.watched = set()
         # Raw values read under WATCH: the store's value before this transaction, read once.
         self.fetched = {}
+        # The reply of each read command sent, for the same reasons.
+        self.answered = {}
 
     def read(self, watch, *commands):
         """WATCH the keys of `watch` not watched yet and run the read `commands` (tuples such as
-        `("HGETALL", key)`), all in one round trip; the commands' replies."""
+        `("HGETALL", key)`) not run yet, all in one round trip; the commands' replies."""
         new = [key for key in dict.fromkeys(watch) if key not in self.watched]
+        asked = [command for command in dict.fromkeys(commands) if command not in self.answered]
         sent = [("WATCH", *new)] if new else []
-        if not sent and not commands:
-            return []
-        replies = self.reader.round_trip(*sent, *commands)
-        self.watched.update(new)
-        return replies[len(sent):]
+        if sent or asked:
+            replies = self.reader.round_trip(*sent, *asked)
+            self.watched.update(new)
+            self.answered.update(zip(asked, replies[len(sent):]))
+        return [self.answered[command] for command in commands]
 
     def watch(self, *keys):
         """WATCH the keys not watched yet (none: no round trip)."""
@@ -51,12 +54,14 @@ class Transaction:
             values, = self.read(keys, ("MGET", *keys))
             self.fetched.update(zip(keys, values))
 
-    def begin(self, watch, mark=None, prefetch=()):
+    def begin(self, watch, mark=None, prefetch=(), reads=()):
         """The first round trip: WATCH `watch`, the handled `mark` and `prefetch`, whether the mark
-        exists (AlreadyHandled if so) and the values of `prefetch`."""
+        exists (AlreadyHandled if so), the values of `prefetch` and the replies of `reads` (a later
+        `read` of the same command is answered from it)."""
         keys = list(dict.fromkeys(prefetch))
         marked = [("EXISTS", mark)] if mark else []
-        replies = self.read([*watch, *([mark] if mark else []), *keys], *marked, *([("MGET", *keys)] if keys else []))
+        replies = self.read([*watch, *([mark] if mark else []), *keys], *marked, *reads,
+                            *([("MGET", *keys)] if keys else []))
         if mark:
             handled.check(replies[0])
         if keys:
@@ -215,13 +220,14 @@ class Store:
         if event_type is not None:
             tx.emit(event_type, record["id"], record["revision"], self.published(record))
 
-    def transact(self, work, *watch, prefetch=()):
+    def transact(self, work, *watch, prefetch=(), reads=()):
         """Run `work(tx)` under optimistic locking, retried on conflict; commit; publish its events.
-        `watch` keys are watched from the start and `prefetch` ones read then too (`tx.get`)."""
+        `watch` keys are watched from the start; `prefetch` keys and `reads` commands (of watched
+        keys) are read then too, for `tx.get` and `tx.read`."""
         while True:
             with self.client.pipeline(transaction=True) as pipe:
                 try:
-                    result, events = self._attempt(pipe, work, watch, prefetch)
+                    result, events = self._attempt(pipe, work, watch, prefetch, reads)
                     break
                 except WatchError:
                     continue
@@ -232,11 +238,11 @@ class Store:
         """Publish committed events now (the outbox relay publishes them later if this fails)."""
         self.outbox.publish(events)
 
-    def _attempt(self, pipe, work, watch, prefetch):
+    def _attempt(self, pipe, work, watch, prefetch, reads):
         # WATCH puts the pipeline in immediate mode for the reads; the "tx" key is never written.
-        # One round trip for WATCH (it, the handled mark, `watch`), the mark's check and `prefetch`.
+        # One round trip for WATCH (it, the handled mark, `watch`), the mark's check and the reads.
         tx = self.transaction(self, pipe)
-        tx.begin((self.key("tx"), *watch), self.handled_key, prefetch)
+        tx.begin((self.key("tx"), *watch), self.handled_key, prefetch, reads)
         result = work(tx)
         tx.finish()
         pipe.multi()

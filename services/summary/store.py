@@ -68,8 +68,11 @@ class SummaryStore(Store):
 
     # Reads inside a transaction (watched).
 
+    def routes_read(self):
+        return "HGETALL", self.routes_key
+
     def read_routes(self, tx):
-        routes, = tx.read([self.routes_key], ("HGETALL", self.routes_key))
+        routes, = tx.read([self.routes_key], self.routes_read())
         return routes
 
     def requested_summary(self, tx, activity_id):

@@ -43,8 +43,9 @@ def request_summary(store, activity, event):
         tx.emit("summary_requested", summary["id"], summary["revision"], summary)
         _forward(store, tx, domain.activity_issues(activity), terms, now, issues.SYSTEM)
 
-    # Both keys are known up front: read with the transaction's first round trip.
-    store.transact(work, prefetch=[store.activity_summary_key(activity["id"]), store.campaign_key(activity["campaign_id"])])
+    # What it reads is known up front: read with the transaction's first round trip.
+    store.transact(work, store.routes_key, reads=[store.routes_read()],
+                   prefetch=[store.activity_summary_key(activity["id"]), store.campaign_key(activity["campaign_id"])])
 
 
 def _forward(store, tx, origins, terms, now, by):

@@ -2,6 +2,7 @@
 import json
 
 import eventlet
+from eventlet.event import Event
 import pytest
 import requests
 from nameko.exceptions import IncorrectSignature
@@ -353,3 +354,28 @@ def test_the_timer_runs_the_checks_each_tick_with_a_new_correlation_id(start_ser
     wait_until(lambda: len(checks(redis_client)) >= 2, message="two timer ticks")
     first, second = checks(redis_client)[:2]
     assert first[1] != second[1]
+
+
+def test_a_service_outbox_forgets_published_events_after_the_call_several_calls_at_once(
+        service_config, listen, redis_client, bus_users):
+    listener = listen("probe", "thing_made")
+    bus = Bus(bus_users.uri(service_config["AMQP_URI"], "probe"))
+    outbox = Outbox(redis_client, "outboxlater:", "probe", bus, forget_later=True)
+    events = [make_event("probe", "thing_made", f"t{n}", 1, {"id": f"t{n}", "unit_code": "U001"}) for n in range(6)]
+    pipe = redis_client.pipeline(transaction=True)
+    outbox.stage(pipe, events)
+    pipe.execute()
+    # The first removal is held until every call has returned: the others' wait and go together.
+    opened, forgotten, remove = Event(), [], outbox._forget
+    outbox._forget = lambda event_ids: opened.wait() or forgotten.append(list(event_ids)) or remove(event_ids)
+    for event in events:
+        outbox.publish([event])
+    assert redis_client.hlen("outboxlater:outbox") == len(events)  # each call returned before removal
+    opened.send()
+    outbox.settle()
+    try:
+        assert len(listener.wait_for("thing_made", count=len(events))) == len(events)
+        assert [len(batch) for batch in forgotten] == [1, len(events) - 1]
+        assert redis_client.hlen("outboxlater:outbox") == 0 and redis_client.zcard("outboxlater:outbox:staged") == 0
+    finally:
+        bus.close()

@@ -16,6 +16,8 @@ class FakeRedis:
         # Sorted sets at score 0 (list indexes), and every key MGET read, in order.
         self.indexes = {}
         self.read = []
+        # The command names of each round trip a transaction made before MULTI.
+        self.round_trips = []
 
     def _write(self, key, value, ex=None):
         self.data[key] = value
@@ -72,6 +74,7 @@ class FakePipeline:
 
     def round_trip(self, *commands):
         """Like the real pipeline's: each `(name, *args)` in turn."""
+        self.redis.round_trips.append([name for name, *_ in commands])
         return [self.mget(args) if name == "MGET" else getattr(self, name.lower())(*args) for name, *args in commands]
 
     def get(self, key):

@@ -249,3 +249,34 @@ def test_a_store_outside_a_worker_gives_all_its_events_one_correlation_id(fake_r
     script_store.change(thing_key(script_store), "事物", rename("一"))
     script_store.change(thing_key(script_store), "事物", rename("二"))
     assert len({event["correlation_id"] for event in fake_outbox.published}) == 1
+
+
+def test_a_change_reads_its_record_and_request_with_its_watch_in_one_round_trip(store, thing, fake_redis):
+    fake_redis.round_trips.clear()
+    store.change(thing_key(store), "事物", rename("新名"), request=Request("unit:U1", "rename", {"name": "新名"}, "r-1"))
+    assert fake_redis.round_trips == [["WATCH", "MGET"]]
+
+
+def test_a_handler_checks_its_mark_in_the_first_round_trip(fake_redis, fake_outbox, thing):
+    handler_store = ThingStore(fake_redis, "unitprobe:", "unitprobe", fake_outbox, handled_key="unitprobe:handled:m:e2")
+    fake_redis.round_trips.clear()
+    handler_store.change(thing_key(handler_store), "事物", rename("新名"))
+    assert fake_redis.round_trips == [["WATCH", "EXISTS", "MGET"]]
+
+
+def test_a_read_named_up_front_is_answered_from_the_first_round_trip(store, thing, fake_redis):
+    """`transact(reads=...)` sends the read with the first WATCH; `tx.read` of it later costs nothing,
+    and tells what the store held before the transaction (its writes wait for EXEC)."""
+    key = thing_key(store)
+    seen = []
+
+    def work(tx):
+        tx.put(key, {"id": "t1", "name": "改了"})
+        seen.extend(tx.read([key], ("GET", key)))
+        seen.extend(tx.read([key], ("GET", key)))
+
+    fake_redis.round_trips.clear()
+    store.transact(work, key, reads=[("GET", key)])
+    assert fake_redis.round_trips == [["WATCH", "GET"]]
+    assert [json.loads(raw)["name"] for raw in seen] == ["旧名", "旧名"]
+    assert stored(fake_redis, key)["name"] == "改了"
