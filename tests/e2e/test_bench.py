@@ -21,6 +21,9 @@ def test_the_short_bench_writes_every_figure(tmp_path):
     assert pipeline["latency_ms"]["count"] == round(results["parameters"]["rate"] * results["parameters"]["seconds"])
     assert {"pairing", "activity", "summary", "notification", "gateway", "BaselineCaller", "BaselineHandler"} <= \
         set(results["resident_mb"]["after"])
+    # CPU per completion of each process the throughput run kept busy, the broker and Redis included.
+    assert {"activity", "summary", "notification", "rabbitmq", "redis", "bench"} <= set(pipeline["cpu_ms_per_completion"])
+    assert sum(pipeline["cpu_ms_per_completion"].values()) > 0
     assert [row["records"] for row in results["list_issues"]] == results["parameters"]["sizes"]
     assert all(row["items"] == 50 for row in results["list_issues"])
     assert "goal end_to_end_ratio" in done.stdout
