@@ -1,4 +1,5 @@
 """The shared plumbing on real RabbitMQ and Redis: auth, errors, outbox, reliable consumption."""
+import gc
 import json
 
 import eventlet
@@ -379,3 +380,11 @@ def test_a_service_outbox_forgets_published_events_after_the_call_several_calls_
         assert redis_client.hlen("outboxlater:outbox") == 0 and redis_client.zcard("outboxlater:outbox:staged") == 0
     finally:
         bus.close()
+
+
+def test_a_started_service_keeps_what_it_loaded_out_of_the_collectors_generations(start_service):
+    # A full collection would otherwise walk every module and schema each time (tens of ms here).
+    gc.unfreeze()
+    assert gc.get_freeze_count() == 0
+    start_service(ProbeService)
+    assert gc.get_freeze_count() > 0
