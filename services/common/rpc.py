@@ -20,7 +20,8 @@ import kombu.exceptions
 import redis.exceptions
 from nameko import rpc as nameko_rpc
 from nameko.amqp.publish import Publisher
-from nameko.constants import AMQP_SSL_CONFIG_KEY, LOGIN_METHOD_CONFIG_KEY
+from nameko.constants import (AMQP_SSL_CONFIG_KEY, DEFAULT_SERIALIZER, LOGIN_METHOD_CONFIG_KEY,
+                              SERIALIZER_CONFIG_KEY)
 from nameko.exceptions import serialize
 
 from . import amqp_names
@@ -85,8 +86,28 @@ class GuardedQueueConsumer(RawQueueConsumer):
         self.handle_message(provider, body, message)
 
 
+class ReplyPublisher(Publisher):
+    """A reply goes to the one caller waiting for it, who calls again with its request_id if none
+    arrives: a broker confirm, one more round trip before the request is acked, adds nothing."""
+    use_confirms = False
+
+
+class Responder(nameko_rpc.Responder):
+    publisher_cls = ReplyPublisher
+
+
 class GuardedRpcConsumer(nameko_rpc.RpcConsumer):
     queue_consumer = GuardedQueueConsumer()
+
+    def handle_result(self, message, result, exc_info):
+        """nameko's, with the reply published without a confirm (`ReplyPublisher`)."""
+        config = self.container.config
+        responder = Responder(config[nameko_rpc.AMQP_URI_CONFIG_KEY], nameko_rpc.get_rpc_exchange(config),
+                              config.get(SERIALIZER_CONFIG_KEY, DEFAULT_SERIALIZER), message,
+                              ssl=config.get(AMQP_SSL_CONFIG_KEY), login_method=config.get(LOGIN_METHOD_CONFIG_KEY))
+        result, exc_info = responder.send_response(result, exc_info)
+        self.queue_consumer.ack_message(message)
+        return result, exc_info
 
     def setup(self):
         """`rpc-<service>` as a quorum queue (`amqp_names.rpc_queue`): nameko's own is a classic

@@ -13,6 +13,7 @@ from nameko.testing.services import entrypoint_waiter
 from kombu import Connection, Queue
 
 from services.common import correlation, events, topology
+from services.common import rpc as rpc_module
 from services.common.amqp_names import event_exchange
 from services.common.confirms import MAX_IDLE
 from services.common.events import make_event
@@ -388,3 +389,12 @@ def test_a_started_service_keeps_what_it_loaded_out_of_the_collectors_generation
     assert gc.get_freeze_count() == 0
     start_service(ProbeService)
     assert gc.get_freeze_count() > 0
+
+
+def test_a_reply_is_published_without_waiting_for_a_broker_confirm(probe, rpc, monkeypatch):
+    sent = []
+    publish = rpc_module.ReplyPublisher.publish
+    monkeypatch.setattr(rpc_module.ReplyPublisher, "publish",
+                        lambda self, payload, **kwargs: sent.append(self.use_confirms) or publish(self, payload, **kwargs))
+    assert rpc("unit", unit="U001").probe.make_thing(THING)["unit_code"] == "U001"
+    assert sent == [False]
