@@ -119,9 +119,9 @@ class System:
         Redis (the machine's own, shared with whatever else runs) and of this bench process."""
         pids = {process_name(cmdline(pid)): pid for pid in descendants({self.run.pid, *(p.pid for p in self.processes.values())})}
         pids.pop(None, None)
+        port = self.redis.connection_pool.connection_kwargs.get("port", 6379)
         for pid in [p for p in os.listdir("/proc") if p.isdigit()]:
-            args = cmdline(pid)
-            shared = SHARED.get(Path(args[0].split(" ")[0]).name if args else "")
+            shared = shared_process(cmdline(pid), port)
             if shared:
                 pids[shared] = int(pid)
         pids["bench"] = os.getpid()
@@ -153,7 +153,17 @@ def process_name(args):
     return target.split(":")[-1] if target.startswith("bench.baseline:") else None
 
 
-SHARED = {"beam.smp": "rabbitmq", "redis-server": "redis"}
+def shared_process(args, redis_port):
+    """"rabbitmq" for the broker node (`beam.smp ... -s rabbit boot`, not a rabbitmqctl beside it),
+    "redis" for the Redis server on `redis_port` (its title: `redis-server 127.0.0.1:6379`)."""
+    if not args:
+        return None
+    program = Path(args[0].split(" ")[0]).name
+    if program == "beam.smp" and any(args[i:i + 2] == ["rabbit", "boot"] for i in range(len(args))):
+        return "rabbitmq"
+    if program == "redis-server" and args[0].endswith(f":{redis_port}"):
+        return "redis"
+    return None
 
 
 def cmdline(pid):

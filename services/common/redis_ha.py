@@ -20,7 +20,7 @@ import redis
 from redis.client import Pipeline
 from redis.connection import parse_url
 from redis.exceptions import RedisError, ResponseError, WatchError
-from redis.sentinel import Sentinel
+from redis.sentinel import Sentinel, SentinelManagedConnection
 
 from .settings import number, require_setting
 
@@ -95,6 +95,18 @@ def acknowledged_client(replicas, timeout_ms):
     return Client
 
 
+class OneWrite:
+    """Each command or pipeline sent with one write: redis-py cuts one above 6 KB (a transaction
+    with its records) into several, each a system call that wakes Redis."""
+
+    def pack_commands(self, commands):
+        return [b"".join(super().pack_commands(commands))]
+
+
+def one_write(connection_cls):
+    return type(connection_cls.__name__, (OneWrite, connection_cls), {})
+
+
 def sentinel_addresses(text):
     return [(host, int(port)) for host, port in (item.strip().rsplit(":", 1) for item in text.split(",") if item)]
 
@@ -105,8 +117,12 @@ def redis_client(config):
     sentinels = config.get("REDIS_SENTINELS")
     replicas = int(number(config, "REDIS_WAIT_REPLICAS", 1 if sentinels else 0))
     client_cls = acknowledged_client(replicas, int(number(config, "REDIS_WAIT_TIMEOUT_MS", 1000)))
+    parsed = parse_url(url)
     if not sentinels:
-        return client_cls.from_url(url, **options)
-    credentials = {key: value for key, value in parse_url(url).items() if key in ("username", "password", "db")}
+        # The URL's scheme picks the connection class (TCP, TLS, a Unix socket): kept, one write added.
+        return client_cls.from_url(url, connection_class=one_write(parsed.get("connection_class", redis.Connection)),
+                                   **options)
+    credentials = {key: value for key, value in parsed.items() if key in ("username", "password", "db")}
     sentinel = Sentinel(sentinel_addresses(sentinels), sentinel_kwargs=dict(TIMEOUTS), **credentials, **options)
-    return sentinel.master_for(require_setting(config, "REDIS_SENTINEL_SERVICE"), redis_class=client_cls)
+    return sentinel.master_for(require_setting(config, "REDIS_SENTINEL_SERVICE"), redis_class=client_cls,
+                               connection_class=one_write(SentinelManagedConnection))

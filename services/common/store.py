@@ -40,6 +40,10 @@ class Transaction:
             replies = self.reader.round_trip(*sent, *asked)
             self.watched.update(new)
             self.answered.update(zip(asked, replies[len(sent):]))
+            for command, reply in zip(asked, replies[len(sent):]):
+                if command[0] == "MGET":  # string records read under WATCH: `get` answers from them
+                    self.fetched.update((key, value) for key, value in zip(command[1:], reply)
+                                        if key in self.watched and key not in self.fetched)
         return [self.answered[command] for command in commands]
 
     def watch(self, *keys):
@@ -51,8 +55,7 @@ class Transaction:
         one MGET); `get` then answers from what was read."""
         keys = [key for key in dict.fromkeys(keys) if key not in self.fetched]
         if keys:
-            values, = self.read(keys, ("MGET", *keys))
-            self.fetched.update(zip(keys, values))
+            self.read(keys, ("MGET", *keys))
 
     def begin(self, watch, mark=None, prefetch=(), reads=()):
         """The first round trip: WATCH `watch`, the handled `mark` and `prefetch`, whether the mark
@@ -64,8 +67,6 @@ class Transaction:
                             *([("MGET", *keys)] if keys else []))
         if mark:
             handled.check(replies[0])
-        if keys:
-            self.fetched.update(zip(keys, replies[-1]))
 
     def get(self, key):
         """Watch a JSON record and read it (None when absent)."""

@@ -44,11 +44,14 @@ class NotificationStore(WebhookStore, Store):
     def save_directory_entry(self, tx, kind, key, entry):
         tx.put(self.directory_key(kind, key), entry)
 
-    def directory_for(self, refs):
-        """{kind: entry or None} for `domain.directory_refs`."""
-        kinds = [kind for kind, key in refs.items() if key]
-        entries = self.load_many([self.directory_key(kind, refs[kind]) for kind in kinds])
-        return {kind: entry for kind, entry in zip(kinds, entries)}
+    def directory_keys(self, refs):
+        """{kind: key} of the entries `domain.directory_refs` names."""
+        return {kind: self.directory_key(kind, key) for kind, key in refs.items() if key}
+
+    @staticmethod
+    def directory_in(tx, keys):
+        """{kind: entry or None} for `directory_keys`, read under WATCH."""
+        return {kind: tx.get(key) for kind, key in keys.items()}
 
     # Notifications
 
@@ -57,6 +60,13 @@ class NotificationStore(WebhookStore, Store):
 
     def notification_in(self, tx, notification_id):
         return tx.get(self.notification_key(notification_id))
+
+    def read_for_drafts(self, tx, records):
+        """Watch and read the records and their recipients' webhook indexes at once (`notification_in`
+        and `webhooks_of` then answer from it)."""
+        keys = [self.notification_key(record["id"]) for record in records]
+        indexes = [self.webhook_index(recipient) for recipient in dict.fromkeys(r["recipient"] for r in records)]
+        tx.read([*keys, *indexes], *([("MGET", *keys)] if keys else []), *self.webhook_reads(indexes))
 
     def save_new_notification(self, tx, record, to):
         tx.put(self.notification_key(record["id"]), record)

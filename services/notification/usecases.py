@@ -27,11 +27,13 @@ def notify(store, event, mail):
     """The notifications of an event not written before, each with its e-mail job and a delivery
     for each of its recipient's webhooks that takes the event; returns the notifications written
     and how many deliveries were queued."""
-    directory = store.directory_for(domain.directory_refs(event["data"]))
-    now = store.now()
-    drafts = domain.notifications_for(event, directory, mail.committee, mail.configured, now)
+    directory = store.directory_keys(domain.directory_refs(event["data"]))
 
     def work(tx):
+        now = store.now()
+        drafts = domain.notifications_for(event, store.directory_in(tx, directory), mail.committee, mail.configured, now)
+        # The drafts' records and their recipients' webhooks in one round trip.
+        store.read_for_drafts(tx, [record for record, _ in drafts])
         new = [(record, to) for record, to in drafts if store.notification_in(tx, record["id"]) is None]
         hooks = store.webhooks_of(tx, *(record["recipient"] for record, _ in new))
         written, queued = [], 0
@@ -43,8 +45,8 @@ def notify(store, event, mail):
             written.append(record)
         return written, queued
 
-    # The drafts' ids are known up front: read with the transaction's first round trip.
-    return store.transact(work, prefetch=[store.notification_key(record["id"]) for record, _ in drafts])
+    # The directory entries it names: read with the transaction's first round trip.
+    return store.transact(work, prefetch=directory.values())
 
 
 def inbox(store, caller, args):

@@ -42,12 +42,16 @@ class WebhookStore:
     def webhook_in(self, tx, webhook_id):
         return tx.get(self.webhook_key(webhook_id))
 
+    @staticmethod
+    def webhook_reads(indexes):
+        return [("ZRANGE", index, 0, -1) for index in indexes]
+
     def webhooks_of(self, tx, *recipients):
         """{recipient: its live webhooks}, read under WATCH (a registration meanwhile retries the
         caller): the recipients' indexes in one round trip, their webhooks (if any) in one more."""
         recipients = list(dict.fromkeys(recipients))
         indexes = [self.webhook_index(recipient) for recipient in recipients]
-        members = tx.read(indexes, *(("ZRANGE", index, 0, -1) for index in indexes))
+        members = tx.read(indexes, *self.webhook_reads(indexes))
         keys = {recipient: [self.webhook_key(listing.record_id(m)) for m in found]
                 for recipient, found in zip(recipients, members)}
         tx.prefetch(*(key for found in keys.values() for key in found))
