@@ -46,14 +46,20 @@ class AcknowledgedPipeline(Pipeline):
         conn = self.connection = self.connection or self.connection_pool.get_connection()
 
         def send():
-            conn.send_packed_command(conn.pack_commands(commands))
-            return [self._reply(conn, command[0]) for command in commands]
+            # No health check while watching: a reconnection there would drop the WATCH unnoticed.
+            conn.send_packed_command(conn.pack_commands(commands), check_health=not was_watching)
+            try:
+                return [self._reply(conn, command[0]) for command in commands]
+            except BaseException:
+                conn.disconnect()  # replies left unread would answer the next command
+                raise
 
         def failed(error):
             conn.disconnect()
             if was_watching:
                 self.reset()
                 raise WatchError(f"A {type(error).__name__} occurred while watching one or more keys")
+            self.watching = False  # what this round trip watched went with the connection
 
         replies = conn.retry.call_with_retry(send, failed)
         # Every reply is read before raising, so the connection stays in step.

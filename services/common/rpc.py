@@ -20,8 +20,8 @@ import kombu.exceptions
 import redis.exceptions
 from nameko import rpc as nameko_rpc
 from nameko.amqp.publish import Publisher
-from nameko.constants import (AMQP_SSL_CONFIG_KEY, DEFAULT_SERIALIZER, LOGIN_METHOD_CONFIG_KEY,
-                              SERIALIZER_CONFIG_KEY)
+from nameko.constants import (AMQP_SSL_CONFIG_KEY, DEFAULT_SERIALIZER, DEFAULT_TRANSPORT_OPTIONS,
+                              LOGIN_METHOD_CONFIG_KEY, SERIALIZER_CONFIG_KEY)
 from nameko.exceptions import serialize
 
 from . import amqp_names
@@ -90,6 +90,9 @@ class ReplyPublisher(Publisher):
     """A reply goes to the one caller waiting for it, who calls again with its request_id if none
     arrives: a broker confirm, one more round trip before the request is acked, adds nothing."""
     use_confirms = False
+    # Its own: nameko's publish writes `confirm_publish` into the class's dict, which every other
+    # Publisher (events, the retry and dead-letter paths, RPC requests) shares and reconnects with.
+    transport_options = {**DEFAULT_TRANSPORT_OPTIONS, "confirm_publish": False}
 
 
 class Responder(nameko_rpc.Responder):

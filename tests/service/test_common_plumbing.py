@@ -6,6 +6,7 @@ import eventlet
 from eventlet.event import Event
 import pytest
 import requests
+from nameko.amqp.publish import Publisher
 from nameko.exceptions import IncorrectSignature
 from nameko.standalone.rpc import ClusterRpcProxy
 from nameko.testing.services import entrypoint_waiter
@@ -398,3 +399,5 @@ def test_a_reply_is_published_without_waiting_for_a_broker_confirm(probe, rpc, m
                         lambda self, payload, **kwargs: sent.append(self.use_confirms) or publish(self, payload, **kwargs))
     assert rpc("unit", unit="U001").probe.make_thing(THING)["unit_code"] == "U001"
     assert sent == [False]
+    # Every other publisher still connects with confirms (nameko shares one dict of options).
+    assert Publisher.transport_options.get("confirm_publish", True) is True
