@@ -103,29 +103,34 @@ class System:
     def resident_mb(self):
         """{process: resident MB} of every service and baseline process (VmRSS)."""
         found = {}
-        for pid in descendants({self.run.pid, *(p.pid for p in self.processes.values())}):
+        for name, pid in self.own_processes().items():
             try:
                 status = Path(f"/proc/{pid}/status").read_text()
             except OSError:
                 continue
-            name = process_name(cmdline(pid))
-            if name:
-                rss = next(line for line in status.splitlines() if line.startswith("VmRSS"))
-                found[name] = round(int(rss.split()[1]) / 1024, 1)
+            rss = next(line for line in status.splitlines() if line.startswith("VmRSS"))
+            found[name] = round(int(rss.split()[1]) / 1024, 1)
         return dict(sorted(found.items()))
+
+    def own_processes(self):
+        """{name: pid} of the services and the baseline pair (`process_name`)."""
+        named = {process_name(cmdline(pid)): pid
+                 for pid in descendants({self.run.pid, *(p.pid for p in self.processes.values())})}
+        named.pop(None, None)
+        return named
 
     def cpu_seconds(self):
         """{process: CPU seconds used so far} of every service and baseline process, of the broker and
         Redis (the machine's own, shared with whatever else runs) and of this bench process."""
-        pids = {process_name(cmdline(pid)): pid for pid in descendants({self.run.pid, *(p.pid for p in self.processes.values())})}
-        pids.pop(None, None)
+        pids = self.own_processes()
         port = self.redis.connection_pool.connection_kwargs.get("port", 6379)
         for pid in [p for p in os.listdir("/proc") if p.isdigit()]:
             shared = shared_process(cmdline(pid), port)
             if shared:
                 pids[shared] = int(pid)
         pids["bench"] = os.getpid()
-        return {name: used for name, used in ((name, cpu_used(pid)) for name, pid in sorted(pids.items())) if used is not None}
+        used = {name: cpu_used(pid) for name, pid in sorted(pids.items())}
+        return {name: seconds for name, seconds in used.items() if seconds is not None}
 
     def __exit__(self, *exc):
         for process in [*self.processes.values(), getattr(self, "run", None)]:

@@ -31,7 +31,8 @@ def notify(store, event, mail):
 
     def work(tx):
         now = store.now()
-        drafts = domain.notifications_for(event, store.directory_in(tx, directory), mail.committee, mail.configured, now)
+        named = store.directory_in(tx, directory)
+        drafts = domain.notifications_for(event, named, mail.committee, mail.configured, now)
         # The drafts' records and their recipients' webhooks in one round trip.
         store.read_for_drafts(tx, [record for record, _ in drafts])
         new = [(record, to) for record, to in drafts if store.notification_in(tx, record["id"]) is None]
