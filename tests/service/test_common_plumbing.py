@@ -369,6 +369,7 @@ def test_a_service_outbox_forgets_published_events_after_the_call_several_calls_
     outbox.stage(pipe, events)
     pipe.execute()
     # The first removal is held until every call has returned: the others' wait and go together.
+    # How many calls the first removal takes depends on when the hub first ran it (one or more).
     opened, forgotten, remove = Event(), [], outbox._forget
     outbox._forget = lambda event_ids: opened.wait() or forgotten.append(list(event_ids)) or remove(event_ids)
     for event in events:
@@ -378,7 +379,8 @@ def test_a_service_outbox_forgets_published_events_after_the_call_several_calls_
     outbox.settle()
     try:
         assert len(listener.wait_for("thing_made", count=len(events))) == len(events)
-        assert [len(batch) for batch in forgotten] == [1, len(events) - 1]
+        assert [event_id for batch in forgotten for event_id in batch] == [e["event_id"] for e in events]
+        assert len(forgotten) <= 2  # the held one, then all the rest in one round trip
         assert redis_client.hlen("outboxlater:outbox") == 0 and redis_client.zcard("outboxlater:outbox:staged") == 0
     finally:
         bus.close()
