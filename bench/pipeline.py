@@ -3,6 +3,7 @@ forwarded issue, then notification's inbox entry for the unit. A completion is f
 summary (written with its issue, in one transaction) and the unit's notification both exist; its
 finish time is the later of their `created_at`, taken by the services themselves."""
 import json
+import time
 import uuid
 from datetime import timedelta
 
@@ -73,6 +74,24 @@ class Pipeline:
         pairing = self.unit[0].pairing.report_pairing(campaign["id"], self.code, TARGET)
         committee.review_pairing(pairing["id"], "approve", "同意")
         return pairing
+
+    def warm_up(self, callers, timeout):
+        warm = self.plan(10, callers)
+        closed_loop(self.complete, warm, callers)
+        self.wait(warm, timeout)
+
+    def settle(self, timeout):
+        """Wait until summary has counted every planned activity and notification keeps each in its
+        directory: the plans' events are then handled, and do not compete with the runs."""
+        redis, campaign = self.system.redis, self.pairing["campaign_id"]
+        directory = [f"notification:directory:activity:{activity_id}" for activity_id in self.activities]
+
+        def handled(_numbers):
+            counted = sum(int(n or 0) for n in redis.hmget(f"summary:report:{campaign}:totals", "activities.planned",
+                                                           "activities.completed", "activities.cancelled"))
+            return [time.time() if counted >= len(self.activities) and redis.exists(*directory) == len(directory)
+                    else None]
+        wait_done(handled, [0], timeout)
 
     def plan(self, count, callers):
         """Plan `count` more activities; their numbers (indexes into `self.activities`)."""

@@ -11,17 +11,20 @@ A request whose body is larger than 4 MiB (checked before decoding), is not a JS
 of waiting for its timeout, and one log line names the reason and the size, never the body.
 nameko's own consumer would log the whole body of an undecodable message and never answer it."""
 import logging
+import sys
 import traceback
 import uuid
 from functools import partial
 
 import amqp.exceptions
 import kombu.exceptions
+import kombu.serialization
 import redis.exceptions
+from kombu import Connection
+from kombu.pools import producers
 from nameko import rpc as nameko_rpc
-from nameko.amqp.publish import Publisher
-from nameko.constants import (AMQP_SSL_CONFIG_KEY, DEFAULT_SERIALIZER, DEFAULT_TRANSPORT_OPTIONS,
-                              LOGIN_METHOD_CONFIG_KEY, SERIALIZER_CONFIG_KEY)
+from nameko.constants import (AMQP_SSL_CONFIG_KEY, DEFAULT_RETRY_POLICY, DEFAULT_TRANSPORT_OPTIONS,
+                              LOGIN_METHOD_CONFIG_KEY, PERSISTENT)
 from nameko.exceptions import serialize
 
 from . import amqp_names
@@ -86,35 +89,63 @@ class GuardedQueueConsumer(RawQueueConsumer):
         self.handle_message(provider, body, message)
 
 
-class ReplyPublisher(Publisher):
-    """A reply goes to the one caller waiting for it, who calls again with its request_id if none
-    arrives: a broker confirm, one more round trip before the request is acked, adds nothing."""
-    use_confirms = False
-    # Its own: nameko's publish writes `confirm_publish` into the class's dict, which every other
-    # Publisher (events, the retry and dead-letter paths, RPC requests) shares and reconnects with.
-    transport_options = {**DEFAULT_TRANSPORT_OPTIONS, "confirm_publish": False}
+class Replies:
+    """How a service answers its callers. Each reply is serialised once (nameko serialises it twice,
+    the first time only to see that it can be), through a producer pool looked up once, not per
+    reply. Without a broker confirm: a reply goes to the one caller waiting for it, who calls again
+    with its request_id if none arrives, so a confirm (one more round trip before the request is
+    acked) would protect nothing."""
 
+    def __init__(self, config):
+        self.exchange = nameko_rpc.get_rpc_exchange(config)
+        # Its own options: nameko's publish writes `confirm_publish` into the dict every other
+        # Publisher (events, the retry and dead-letter paths, RPC requests) shares.
+        self.connection = Connection(config[nameko_rpc.AMQP_URI_CONFIG_KEY], ssl=config.get(AMQP_SSL_CONFIG_KEY),
+                                     login_method=config.get(LOGIN_METHOD_CONFIG_KEY),
+                                     transport_options={**DEFAULT_TRANSPORT_OPTIONS, "confirm_publish": False})
 
-class Responder(nameko_rpc.Responder):
-    publisher_cls = ReplyPublisher
+    def answer(self, message, result, exc_info):
+        """nameko's reply (`{"result", "error"}`, encoded as the request was); a result that cannot
+        be encoded is an `InternalError` (nameko's own error would quote the value)."""
+        content_type = message.properties["content_type"]
+        serializer = kombu.serialization.registry.type_to_name[content_type]
+        error = serialize(exc_info[1]) if exc_info is not None else None
+        try:
+            _, encoding, body = kombu.serialization.dumps({"result": result, "error": error}, serializer)
+        except Exception as exc:
+            exc_info, result = sys.exc_info(), None
+            _, encoding, body = kombu.serialization.dumps(
+                {"result": None, "error": serialize(internal_error(exc))}, serializer)
+        self.publish(message, body, content_type, encoding)
+        return result, exc_info
+
+    def refuse(self, message):
+        """Always JSON: the request's own content type may be anything."""
+        error = ValidationError.field("_schema", "请求不是有效的 JSON 对象或过大(Not a valid JSON object or too large).")
+        _, encoding, body = kombu.serialization.dumps({"result": None, "error": serialize(error)}, "json")
+        self.publish(message, body, "application/json", encoding)
+
+    def publish(self, message, body, content_type, encoding):
+        with producers[self.connection].acquire(block=True) as producer:
+            producer.publish(body, content_type=content_type, content_encoding=encoding, exchange=self.exchange,
+                             routing_key=message.properties["reply_to"], delivery_mode=PERSISTENT,
+                             correlation_id=message.properties.get("correlation_id"),
+                             retry=True, retry_policy=DEFAULT_RETRY_POLICY)
 
 
 class GuardedRpcConsumer(nameko_rpc.RpcConsumer):
     queue_consumer = GuardedQueueConsumer()
 
     def handle_result(self, message, result, exc_info):
-        """nameko's, with the reply published without a confirm (`ReplyPublisher`)."""
-        config = self.container.config
-        responder = Responder(config[nameko_rpc.AMQP_URI_CONFIG_KEY], nameko_rpc.get_rpc_exchange(config),
-                              config.get(SERIALIZER_CONFIG_KEY, DEFAULT_SERIALIZER), message,
-                              ssl=config.get(AMQP_SSL_CONFIG_KEY), login_method=config.get(LOGIN_METHOD_CONFIG_KEY))
-        result, exc_info = responder.send_response(result, exc_info)
+        """nameko's, answered by `Replies`."""
+        result, exc_info = self.replies.answer(message, result, exc_info)
         self.queue_consumer.ack_message(message)
         return result, exc_info
 
     def setup(self):
         """`rpc-<service>` as a quorum queue (`amqp_names.rpc_queue`): nameko's own is a classic
         queue without arguments, and a queue's arguments cannot differ between declarations."""
+        self.replies = Replies(self.container.config)
         if self.queue is None:
             self.queue = amqp_names.rpc_queue(self.container.service_name,
                                               nameko_rpc.get_rpc_exchange(self.container.config))
@@ -123,24 +154,16 @@ class GuardedRpcConsumer(nameko_rpc.RpcConsumer):
 
     def refuse(self, message, reason):
         log.warning("rpc request refused: %s (%d bytes)", reason, len(message.body))
-        reply_to = message.properties.get("reply_to")
-        if isinstance(reply_to, str):
-            self.reply_refusal(message, reply_to)
+        if isinstance(message.properties.get("reply_to"), str):
+            self.reply_refusal(message)
         try:
             self.queue_consumer.ack_message(message)
         except OSError as exc:  # the connection just died: the broker redelivers, we refuse again
             log.warning("refused rpc request not acked (%s)", type(exc).__name__)
 
-    def reply_refusal(self, message, reply_to):
-        """Always JSON: the request's own content type may be anything."""
-        config = self.container.config
-        error = ValidationError.field("_schema", "请求不是有效的 JSON 对象或过大(Not a valid JSON object or too large).")
-        publisher = Publisher(self.container.config[nameko_rpc.AMQP_URI_CONFIG_KEY],
-                              ssl=config.get(AMQP_SSL_CONFIG_KEY), login_method=config.get(LOGIN_METHOD_CONFIG_KEY))
+    def reply_refusal(self, message):
         try:
-            publisher.publish({"result": None, "error": serialize(error)}, serializer="json",
-                              exchange=nameko_rpc.get_rpc_exchange(config), routing_key=reply_to,
-                              correlation_id=message.properties.get("correlation_id"))
+            self.replies.refuse(message)
         except Exception as exc:
             log.warning("rpc refusal not sent (%s)", type(exc).__name__)
 

@@ -16,6 +16,8 @@ def test_the_short_bench_writes_every_figure(tmp_path):
     assert done.returncode == 0, done.stderr[-3000:]
     results = json.loads(out.read_text())
     assert set(FIGURES) <= set(results)
+    assert len(results["rounds"]) == results["parameters"]["rounds"] == 2
+    assert results["pipeline"] in [one["pipeline"] for one in results["rounds"]]
     pipeline = results["pipeline"]
     assert pipeline["count"] == results["parameters"]["completions"] and pipeline["end_to_end_per_s"] > 0
     assert pipeline["latency_ms"]["count"] == round(results["parameters"]["rate"] * results["parameters"]["seconds"])

@@ -395,10 +395,9 @@ def test_a_started_service_keeps_what_it_loaded_out_of_the_collectors_generation
 
 
 def test_a_reply_is_published_without_waiting_for_a_broker_confirm(probe, rpc, monkeypatch):
-    sent = []
-    publish = rpc_module.ReplyPublisher.publish
-    monkeypatch.setattr(rpc_module.ReplyPublisher, "publish",
-                        lambda self, payload, **kwargs: sent.append(self.use_confirms) or publish(self, payload, **kwargs))
+    sent, publish = [], rpc_module.Replies.publish
+    monkeypatch.setattr(rpc_module.Replies, "publish", lambda self, message, *rest: sent.append(
+        self.connection.transport_options["confirm_publish"]) or publish(self, message, *rest))
     assert rpc("unit", unit="U001").probe.make_thing(THING)["unit_code"] == "U001"
     assert sent == [False]
     # Every other publisher still connects with confirms (nameko shares one dict of options).
