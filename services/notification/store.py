@@ -61,10 +61,18 @@ class NotificationStore(WebhookStore, Store):
     def notification_in(self, tx, notification_id):
         return tx.get(self.notification_key(notification_id))
 
+    def draft_keys(self, event):
+        """The keys of the notifications `event` makes and of their recipients' webhook indexes,
+        named from the event alone (its recipients follow from its type and record), so that the
+        transaction's first round trip reads them and `read_for_drafts` costs none."""
+        recipients = [recipient for _, recipient in domain.recipients_of(event["event_type"], event["data"])]
+        return ([self.notification_key(domain.notification_id(event, recipient)) for recipient in recipients],
+                [self.webhook_index(recipient) for recipient in recipients])
+
     def read_for_drafts(self, tx, records):
-        """Watch and read the records and their recipients' webhook indexes at once (`notification_in`
-        and `webhooks_of` then answer from it)."""
-        keys = [self.notification_key(record["id"]) for record in records]
+        """Watch and read the records (those not read yet) and their recipients' webhook indexes at
+        once (`notification_in` and `webhooks_of` then answer from it)."""
+        keys = [key for key in (self.notification_key(record["id"]) for record in records) if key not in tx.fetched]
         indexes = [self.webhook_index(recipient) for recipient in dict.fromkeys(r["recipient"] for r in records)]
         tx.read([*keys, *indexes], *([("MGET", *keys)] if keys else []), *self.webhook_reads(indexes))
 

@@ -31,8 +31,9 @@ def labelled(labels):
 
 
 def _environment():
+    # The templates ship with the service: not looked at again on disk for each notification.
     env = Environment(loader=FileSystemLoader(TEMPLATES), undefined=StrictUndefined, autoescape=False,
-                      trim_blocks=True, lstrip_blocks=True)
+                      trim_blocks=True, lstrip_blocks=True, auto_reload=False)
     env.filters.update({
         "day": day,
         "moment": moment,
@@ -46,6 +47,7 @@ def _environment():
 
 
 ENV = _environment()
+TEMPLATE_NAMES = frozenset(ENV.list_templates())
 
 
 def template_name(audience, event_type):
@@ -53,7 +55,7 @@ def template_name(audience, event_type):
 
 
 def has_template(audience, event_type):
-    return (TEMPLATES / template_name(audience, event_type)).is_file()
+    return template_name(audience, event_type) in TEMPLATE_NAMES
 
 
 def render(audience, event_type, context):

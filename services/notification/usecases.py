@@ -28,6 +28,7 @@ def notify(store, event, mail):
     for each of its recipient's webhooks that takes the event; returns the notifications written
     and how many deliveries were queued."""
     directory = store.directory_keys(domain.directory_refs(event["data"]))
+    records, webhook_indexes = store.draft_keys(event)
 
     def work(tx):
         now = store.now()
@@ -46,8 +47,9 @@ def notify(store, event, mail):
             written.append(record)
         return written, queued
 
-    # The directory entries it names: read with the transaction's first round trip.
-    return store.transact(work, prefetch=directory.values())
+    # What it reads is named by the event: read with the transaction's first round trip.
+    return store.transact(work, *webhook_indexes, prefetch=[*directory.values(), *records],
+                          reads=store.webhook_reads(webhook_indexes))
 
 
 def inbox(store, caller, args):

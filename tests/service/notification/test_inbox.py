@@ -8,6 +8,7 @@ import requests
 from nameko.testing.services import entrypoint_waiter
 from prometheus_client import REGISTRY
 
+from services.common.redis_ha import AcknowledgedPipeline
 from tests.helpers import publish_envelope, remote_error, wait_until
 from tests.service.notification import events as s
 
@@ -211,3 +212,16 @@ def test_metrics_count_created_notifications(service, known, bus, service_config
     text = requests.get(f"http://{service_config['WEB_SERVER_ADDRESS']}/metrics", timeout=5).text
     assert 'leifeng_notifications_created_total{event_type="pairing_reported"}' in text
     assert "leifeng_notification_emails_pending" in text
+
+
+def test_an_event_is_turned_into_notifications_with_one_read_round_trip(service, known, bus, wait_for_inbox,
+                                                                         monkeypatch):
+    """Its directory entries, the notifications it makes and their recipients' webhooks are all
+    named by the event: read with the transaction's first WATCH, then EXEC."""
+    sent, round_trip = [], AcknowledgedPipeline.round_trip
+    monkeypatch.setattr(AcknowledgedPipeline, "round_trip",
+                        lambda self, *commands: sent.append([name for name, *_ in commands]) or round_trip(self, *commands))
+    bus("pairing_overdue", s.notice("c1", "U001"))
+    wait_for_inbox("unit:U001")
+    wait_for_inbox("committee")
+    assert sent == [["WATCH", "EXISTS", "ZRANGE", "ZRANGE", "MGET"]]
