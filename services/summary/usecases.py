@@ -10,6 +10,8 @@ from services.common.ids import new_id
 
 from . import departments, domain, issues
 from .records import ACK, ANSWER
+from .report import counters
+from .report.store import ReportStore
 from .store import SUMMARY_DUE
 
 # Campaign terms, projected from pairing's events.
@@ -39,13 +41,16 @@ def request_summary(store, activity, event):
         terms = domain.known_campaign_terms(tx.get(store.campaign_key(activity["campaign_id"])))
         now = store.now()
         summary = domain.request_summary(new_id("summary"), activity, terms, now)
+        tx.first_of(summary["id"])
         store.save_summary(tx, summary)
         tx.emit("summary_requested", summary["id"], summary["revision"], summary)
         _forward(store, tx, domain.activity_issues(activity), terms, now, issues.SYSTEM)
 
-    # What it reads is known up front: read with the transaction's first round trip.
+    # What it reads is known up front (the report's state of the activity included): read with the
+    # transaction's first round trip.
     store.transact(work, store.routes_key, reads=[store.routes_read()],
-                   prefetch=[store.activity_summary_key(activity["id"]), store.campaign_key(activity["campaign_id"])])
+                   prefetch=[store.activity_summary_key(activity["id"]), store.campaign_key(activity["campaign_id"]),
+                             ReportStore.beside(store).state_key(counters.subject_of(event))])
 
 
 def _forward(store, tx, origins, terms, now, by):
@@ -55,6 +60,7 @@ def _forward(store, tx, origins, terms, now, by):
     for origin in origins:
         issue, event_type = issues.open_issue(new_id("issue"), origin,
                                               departments.route(origin["category"], routes), terms, now, by)
+        tx.first_of(issue["id"])
         store.save_issue(tx, issue)
         tx.emit(event_type, issue["id"], issue["revision"], issue)
         opened.append(issue["id"])

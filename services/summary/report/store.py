@@ -45,9 +45,15 @@ class CountedTransaction(Transaction):
     def __init__(self, store, pipe):
         super().__init__(store, pipe)
         self.received = []
+        self.fresh = set()
 
     def count(self, *events):
         self.received.extend(events)
+
+    def first_of(self, *subject_ids):
+        """Records made here under ids just drawn (`new_id`): no state of theirs can exist yet, so
+        counting their events reads none (a retried transaction draws new ids)."""
+        self.fresh.update(subject_ids)
 
     def finish(self):
         events = [*self.received, *self.events]
@@ -93,9 +99,9 @@ class ReportStore(Store):
         """Within `tx`: the subjects' states of `events` read in one MGET, folded in memory, and
         the new states, HINCRBY of the counter changes and the later `as_of` queued."""
         subjects = list(dict.fromkeys(counters.subject_of(event) for event in events))
-        keys = [self.state_key(subject) for subject in subjects]
-        tx.prefetch(*keys)
-        states = {subject: tx.get(key) for subject, key in zip(subjects, keys)}
+        known = [subject for subject in subjects if subject[2] not in tx.fresh]
+        tx.prefetch(*map(self.state_key, known))
+        states = {subject: tx.get(self.state_key(subject)) if subject in known else None for subject in subjects}
         changed, changes = counters.count(states, events)
         for subject, state in changed.items():
             tx.put(self.state_key(subject), state)

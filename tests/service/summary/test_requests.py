@@ -1,4 +1,5 @@
 """activity_completed on real RabbitMQ and Redis: one summary request and the right issues, once."""
+import json
 from datetime import timedelta
 
 import pytest
@@ -8,6 +9,7 @@ from prometheus_client import REGISTRY
 from services.common import clock
 from services.common.events import make_event, validate_event
 from services.common.ids import new_id
+from services.common.redis_ha import AcknowledgedPipeline
 from tests.helpers import publish_envelope, publish_event, queue_depth, take_message, wait_until
 from tests.service.summary.helpers import (activity, announce_campaign, campaign, issues_of, problem, published,
                                           summary_of)
@@ -189,3 +191,19 @@ def test_an_activity_event_without_its_report_is_dead_lettered_and_nothing_is_st
     assert headers["x-error"].startswith("ValidationError")
     assert not redis_client.exists(f"summary:activity:{data['id']}")
     assert rpc().summary.list_issues()["items"] == []
+
+
+def test_a_summary_request_and_its_issues_are_made_with_one_read_round_trip(complete, redis_client, monkeypatch):
+    """What it reads is named by the event (the report's state of the activity included), and the
+    new summary's and issues' report states are known to be absent: one WATCH and reads, then EXEC."""
+    complete()  # the campaign announced, and the report's first state kept, outside the count
+    sent, round_trip = [], AcknowledgedPipeline.round_trip
+    monkeypatch.setattr(AcknowledgedPipeline, "round_trip",
+                        lambda self, *commands: sent.append([name for name, *_ in commands]) or round_trip(self, *commands))
+    envelope = complete(THREE_PROBLEMS)
+    assert sent == [["WATCH", "EXISTS", "HGETALL", "MGET"]]
+    # Counted all the same: a state for each activity, summary and issue (two per completion here).
+    kinds = [key.split(":")[4] for key in redis_client.keys("summary:report:c1:state:*")]
+    assert sorted(kinds) == ["activity"] * 2 + ["campaign"] + ["issue"] * 2 + ["summary"] * 2
+    summary_id = redis_client.get(f"summary:activity:{envelope['subject']}")
+    assert json.loads(redis_client.get(f"summary:report:c1:state:summary:{summary_id}"))["status"] == "requested"
