@@ -11,9 +11,10 @@ their ratio), both at `--rate` offered per second for `--seconds` (end-to-end la
 resident memory of every process before and after, `campaign_report` and a filtered `list_issues`
 page at each of `--sizes` records, and Redis's persistence settings. The throughput and latency
 runs are taken in `--rounds` rounds, each the baseline pair then the pipeline: a shared machine's
-speed drifts over minutes, so each round's ratios compare runs a minute apart, and the goals take
-the median round. Prints the figures and writes them as JSON. `--short` is the test suite's run:
-tiny sizes, no figure worth reading."""
+speed drifts over minutes, so each round's ratios compare runs a minute apart; each goal takes
+its ratio's median over the rounds, and the figures printed are the median end-to-end round's.
+Prints the figures and writes them as JSON. `--short` is the test suite's run: tiny sizes, no
+figure worth reading."""
 import eventlet
 
 eventlet.monkey_patch()  # noqa: E402
@@ -196,13 +197,20 @@ def render(results):
     return "\n".join(lines)
 
 
+def at_least_one(text):
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError("at least 1")
+    return value
+
+
 def parser():
     main = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n\n")[0])
     main.add_argument("--short", action="store_true", help="the test suite's run: tiny sizes")
     main.add_argument("--callers", type=int, default=8, help="concurrent callers of the throughput runs")
     main.add_argument("--completions", type=int, default=1000, help="calls of each throughput run")
-    main.add_argument("--rounds", type=int, default=3,
-                      help="rounds of baseline then pipeline runs; the goals take the median round's figures")
+    main.add_argument("--rounds", type=at_least_one, default=3,
+                      help="rounds of baseline then pipeline runs; each goal takes its ratio's median")
     main.add_argument("--rate", type=float, default=50, help="offered calls per second of the latency runs")
     main.add_argument("--seconds", type=float, default=10, help="length of each latency run")
     main.add_argument("--sizes", default="1000,100000", help="record counts for the report and the list")

@@ -91,10 +91,11 @@ class GuardedQueueConsumer(RawQueueConsumer):
 
 class Replies:
     """How a service answers its callers. Each reply is serialised once (nameko serialises it twice,
-    the first time only to see that it can be), through a producer pool looked up once, not per
-    reply. Without a broker confirm: a reply goes to the one caller waiting for it, who calls again
-    with its request_id if none arrives, so a confirm (one more round trip before the request is
-    acked) would protect nothing."""
+    the first time only to see that it can be), through a connection described once (nameko builds
+    a kombu Connection, parsing the broker's URL, to find its producer pool for every reply).
+    Without a broker confirm: a reply goes to the one caller waiting for it, who calls again with
+    its request_id if none arrives, so a confirm (one more round trip before the request is acked)
+    would protect nothing."""
 
     def __init__(self, config):
         self.exchange = nameko_rpc.get_rpc_exchange(config)
