@@ -1,9 +1,11 @@
 """Test plumbing that is not a fixture: waiting for conditions, listening to and publishing events,
 and this run's broker users."""
+import gc
 import socket
 import subprocess
 import time
 import uuid
+import weakref
 from contextlib import contextmanager
 
 import pytest
@@ -29,6 +31,31 @@ def wait_until(condition, timeout=10.0, interval=0.05, message="condition"):
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out after {timeout}s waiting for {message}")
         time.sleep(interval)
+
+
+@contextmanager
+def workers_watched(container):
+    """Weak references to the workers `container` spawns inside, with the garbage collector off:
+    a worker left in a reference cycle then stays alive, where it would otherwise wait for the
+    collector's next pass."""
+    workers, spawn = [], container.spawn_worker
+
+    def spawn_watched(*args, **kwargs):
+        worker_ctx = spawn(*args, **kwargs)
+        workers.append(weakref.ref(worker_ctx))
+        return worker_ctx
+
+    gc.disable()
+    container.spawn_worker = spawn_watched
+    try:
+        yield workers
+    finally:
+        del container.spawn_worker
+        gc.enable()
+
+
+def all_freed(workers, at_least):
+    return len(workers) >= at_least and all(worker() is None for worker in workers)
 
 
 def free_port():

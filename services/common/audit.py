@@ -117,9 +117,12 @@ class CallAudit:
         self.written = self.entry_of is not None
 
     def finish(self, result, outcome):
-        """After the call: the entry, best effort, if no transaction carried it."""
+        """After the call: the entry, best effort, if no transaction carried it. Then the call is
+        over: `entry_of` goes, as it holds the call's identity, which holds this (a reference cycle
+        would leave each call's objects to the garbage collector instead of freeing them at once)."""
         if self.entry_of is not None and not self.written:
             self.trail.write(self.entry_of(result, outcome))
+        self.entry_of = None
 
 
 def read(client, service, since_ms=None, who_sub=None, record=None, limit=1000, page=500):

@@ -106,7 +106,7 @@ class ReliableEventHandler(EventHandler):
             self._settle(self.queue_consumer.ack_message, message)
             return None, None
         if exc_info is None:
-            self._finish(message, body, getattr(worker_ctx, handled.COMMITTED, False))
+            self._finish(message, body, handled.Committed.of_worker(worker_ctx).value)
             return result, None
         error = error_summary(exc_info[1])
         attempt = attempts_so_far(message) + 1

@@ -42,12 +42,25 @@ def indexes(index_key, filters):
             for subset in combinations(present, size)]
 
 
+# KEYS: the indexes a record leaves, then those it joins; ARGV: its member, how many it leaves.
+MOVE = """
+for i, key in ipairs(KEYS) do
+  if i <= tonumber(ARGV[2]) then redis.call('zrem', key, ARGV[1]) else redis.call('zadd', key, 0, ARGV[1]) end
+end
+return 0
+"""
+
+
 def move(pipe, before, after, record):
-    """Queue the index changes of a record listed in `before` (index keys) and now in `after`."""
-    for key in set(before) - set(after):
-        remove(pipe, key, record)
-    for key in set(after) - set(before):
-        add(pipe, key, record)
+    """Queue the index changes of a record listed in `before` (index keys) and now in `after`, as
+    one command: a record is in up to 16 indexes, and each command queued in a MULTI costs its
+    caller a packing and two replies to parse."""
+    was, now = set(before), set(after)
+    leaving = [key for key in dict.fromkeys(before) if key not in now]
+    joining = [key for key in dict.fromkeys(after) if key not in was]
+    if leaving or joining:
+        pipe.eval(MOVE, len(leaving) + len(joining), *leaving, *joining,
+                  member(record["created_at"], record["id"]), len(leaving))
 
 
 def backfill(client, pattern, index_keys, batch=500, listed=None):

@@ -88,10 +88,13 @@ class Outbox:
 
     def stage(self, pipe, envelopes):
         """Queue the events on a MULTI pipeline, so they commit with the state change."""
+        if not envelopes:
+            return
         stamp = time.time()
-        for envelope in envelopes:
-            pipe.hset(self.entries, envelope["event_id"], json.dumps(envelope, ensure_ascii=False))
-            pipe.zadd(self.staged, {envelope["event_id"]: stamp})
+        # One command each for all of them: every command queued in a MULTI costs a reply to parse.
+        pipe.hset(self.entries, mapping={envelope["event_id"]: json.dumps(envelope, ensure_ascii=False)
+                                         for envelope in envelopes})
+        pipe.zadd(self.staged, {envelope["event_id"]: stamp for envelope in envelopes})
 
     def publish(self, envelopes):
         """Publish them with one wait for their confirms, then forget the settled ones in one round

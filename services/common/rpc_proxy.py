@@ -19,3 +19,9 @@ class TransientReplyListener(rpc.ReplyListener):
 
 class RpcProxy(rpc.RpcProxy):
     rpc_reply_listener = TransientReplyListener()
+
+    def worker_teardown(self, worker_ctx):
+        """Let go of the worker's proxy once the worker is over: nameko's proxy holds its worker,
+        which holds the service instance holding the proxy, a reference cycle that would leave each
+        call's objects to the garbage collector instead of freeing them at once."""
+        setattr(worker_ctx.service, self.attr_name, None)

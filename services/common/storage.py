@@ -5,7 +5,6 @@ and the Redis watch that pauses the container's consumers while Redis is out of 
 import gc
 import logging
 from dataclasses import dataclass
-from functools import partial
 
 import eventlet
 from nameko.extensions import DependencyProvider
@@ -98,4 +97,4 @@ class Storage(DependencyProvider):
         if handled_key is None:
             return self.make_store(None, correlation.ensure(worker_ctx.data), audit=CallAudit.of_worker(worker_ctx))
         return self.make_store(handled_key(worker_ctx), correlation.ensure(worker_ctx.data),
-                               on_marked=partial(setattr, worker_ctx, handled.COMMITTED, True))
+                               on_marked=handled.Committed.of_worker(worker_ctx).set)

@@ -26,18 +26,26 @@ def test_every_query_is_served_by_one_of_the_indexes_a_matching_record_is_in():
 
 
 class Pipe:
+    """Records what `move` queues: one script whose keys are the indexes left, then those joined."""
+
     def __init__(self):
         self.done = []
 
-    def zadd(self, key, mapping):
-        self.done.append(("add", key))
+    def eval(self, script, numkeys, *args):
+        assert script == listing.MOVE
+        keys, (member, leaving) = args[:numkeys], args[numkeys:]
+        self.done.append((member, [("remove", key) for key in keys[:leaving]] + [("add", key) for key in keys[leaving:]]))
 
-    def zrem(self, key, member):
-        self.done.append(("remove", key))
 
-
-def test_move_touches_only_the_indexes_that_changed():
+def test_move_touches_only_the_indexes_that_changed_in_one_command():
     record = {"id": "i1", "created_at": "2024-03-12T09:00:00+08:00"}
     pipe = Pipe()
     listing.move(pipe, ["issues", "issues:status:a"], ["issues", "issues:status:b"], record)
-    assert sorted(pipe.done) == [("add", "issues:status:b"), ("remove", "issues:status:a")]
+    assert pipe.done == [(listing.member(record["created_at"], "i1"),
+                          [("remove", "issues:status:a"), ("add", "issues:status:b")])]
+
+
+def test_move_queues_nothing_when_no_index_changed():
+    pipe = Pipe()
+    listing.move(pipe, ["issues"], ["issues"], {"id": "i1", "created_at": "2024-03-12T09:00:00+08:00"})
+    assert pipe.done == []

@@ -7,7 +7,7 @@
     report:names:unit, report:names:department          code -> name, across campaigns
 
 Counting events reads their subjects' states in one MGET, folds the events in memory and commits
-the new states with HINCRBY of the counter changes, the later `as_of` (a script, so that events of
+the new states with the counter changes (HINCRBY, all in one script), the later `as_of` (a script, so that events of
 one campaign, which all touch it, do not conflict under WATCH) and, in an event handler, its
 handled mark, in one transaction: the transaction that emits the events (every transaction of the
 summary service is a `CountedTransaction`), or the handler's for other services' events. Reading a report is one MULTI of seven reads,
@@ -33,6 +33,15 @@ end
 redis.call('set', KEYS[1], ARGV[1])
 redis.call('set', KEYS[2], ARGV[2])
 return 1
+"""
+# KEYS: counter hashes; ARGV: per change, its hash's number in KEYS, the field and the delta. One
+# command for a transaction's counter changes (a completion makes about 16): each command queued
+# in a MULTI costs its caller a packing and two replies to parse.
+ADD_COUNTS = """
+for i = 1, #ARGV, 3 do
+  redis.call('hincrby', KEYS[tonumber(ARGV[i])], ARGV[i + 1], ARGV[i + 2])
+end
+return 0
 """
 
 
@@ -97,7 +106,7 @@ class ReportStore(Store):
 
     def fold(self, tx, events):
         """Within `tx`: the subjects' states of `events` read in one MGET, folded in memory, and
-        the new states, HINCRBY of the counter changes and the later `as_of` queued."""
+        the new states, the counter changes (one script) and the later `as_of` queued."""
         subjects = list(dict.fromkeys(counters.subject_of(event) for event in events))
         known = [subject for subject in subjects if subject[2] not in tx.fresh]
         tx.prefetch(*map(self.state_key, known))
@@ -109,8 +118,12 @@ class ReportStore(Store):
         tx.write(lambda pipe: self._add(pipe, changes, newest))
 
     def _add(self, pipe, changes, newest):
-        for (campaign_id, table, field), delta in changes.items():
-            pipe.hincrby(self.counters_key(campaign_id, table), field, delta)
+        if changes:
+            hashes = list(dict.fromkeys((campaign_id, table) for campaign_id, table, _field in changes))
+            number = {campaign_table: n for n, campaign_table in enumerate(hashes, 1)}
+            deltas = [item for (campaign_id, table, field), delta in changes.items()
+                      for item in (number[campaign_id, table], field, delta)]
+            pipe.eval(ADD_COUNTS, len(hashes), *(self.counters_key(campaign_id, table) for campaign_id, table in hashes), *deltas)
         for campaign_id, occurred_at in newest.items():
             as_of = self.as_of_key(campaign_id)
             pipe.eval(LATER_AS_OF, 2, as_of, f"{as_of}:epoch", occurred_at, clock.parse(occurred_at).timestamp())

@@ -7,7 +7,7 @@ import pytest
 
 from services.common import clock
 from services.common.events import validate_event
-from tests.helpers import publish_event, wait_until
+from tests.helpers import all_freed, publish_event, wait_until, workers_watched
 from tests.service.activity.samples import new_pairing, outcome, plan, remote_error, report
 
 pytestmark = pytest.mark.usefixtures("fake_pairing", "activity_service")
@@ -346,3 +346,12 @@ def test_a_deactivated_units_writes_are_forbidden_once_activity_has_seen_it(rpc,
         assert remote_error(call).exc_type == "Forbidden"
     assert unit.get_activity(activity["id"]) == activity
     assert rpc().activity.cancel_activity(activity["id"], "单位停用")["status"] == "cancelled"
+
+
+def test_a_calls_objects_are_freed_when_it_ends_not_left_to_the_garbage_collector(activity_service, rpc):
+    """No reference cycle per call (the pairing proxy, the audit entry): each would hold the call's
+    objects until the collector's next pass, whose work grows with every call in flight."""
+    with workers_watched(activity_service) as workers:
+        activity = planned(rpc)
+        rpc("unit", unit="U001").activity.complete_activity(activity["id"], report())
+        wait_until(lambda: all_freed(workers, at_least=2), message="every worker freed")

@@ -10,7 +10,8 @@ from services.common import clock
 from services.common.events import make_event, validate_event
 from services.common.ids import new_id
 from services.common.redis_ha import AcknowledgedPipeline
-from tests.helpers import publish_envelope, publish_event, queue_depth, take_message, wait_until
+from tests.helpers import (all_freed, publish_envelope, publish_event, queue_depth, take_message, wait_until,
+                           workers_watched)
 from tests.service.summary.helpers import (activity, announce_campaign, campaign, issues_of, problem, published,
                                           summary_of)
 
@@ -207,3 +208,10 @@ def test_a_summary_request_and_its_issues_are_made_with_one_read_round_trip(comp
     assert sorted(kinds) == ["activity"] * 2 + ["campaign"] + ["issue"] * 2 + ["summary"] * 2
     summary_id = redis_client.get(f"summary:activity:{envelope['subject']}")
     assert json.loads(redis_client.get(f"summary:report:c1:state:summary:{summary_id}"))["status"] == "requested"
+
+
+def test_an_events_objects_are_freed_when_it_is_handled_not_left_to_the_garbage_collector(summary_service, complete):
+    """No reference cycle per event (the handled mark's flag): see the activity service's test."""
+    with workers_watched(summary_service) as workers:
+        complete(THREE_PROBLEMS)
+        wait_until(lambda: all_freed(workers, at_least=1), message="every worker freed")
