@@ -12,6 +12,7 @@ import eventlet
 eventlet.monkey_patch()  # noqa: E402
 
 import argparse  # noqa: E402
+from functools import partial  # noqa: E402
 import statistics  # noqa: E402
 import sys  # noqa: E402
 import tempfile  # noqa: E402
@@ -107,16 +108,20 @@ def redis_commands(monitor_client, marker_client, call, db, touching):
             if c["client_port"] in readers and c["command"].split()[0].upper() not in UPKEEP]
 
 
-def timings(call, calls, warm_up=5):
-    for _ in range(warm_up):
-        call()
-    spent = []
+def timings_side_by_side(calls_by_key, calls, warm_up=5):
+    """{key: (median ms, p95 ms)} of each call, taken in turn call after call: this machine's speed
+    drifts over minutes, and figures taken one size after the other compared its moments."""
+    for call in calls_by_key.values():
+        for _ in range(warm_up):
+            call()
+    spent = {key: [] for key in calls_by_key}
     for _ in range(calls):
-        start = time.perf_counter()
-        call()
-        spent.append((time.perf_counter() - start) * 1000)
-    spent.sort()
-    return statistics.median(spent), spent[max(0, round(len(spent) * 0.95) - 1)]
+        for key, call in calls_by_key.items():
+            start = time.perf_counter()
+            call()
+            spent[key].append((time.perf_counter() - start) * 1000)
+    return {key: (statistics.median(values), sorted(values)[max(0, round(len(values) * 0.95) - 1)])
+            for key, values in spent.items()}
 
 
 def run(config, calls, sizes=SIZES):
@@ -125,27 +130,30 @@ def run(config, calls, sizes=SIZES):
         container = ServiceContainer(ReportBench, {**config, "JWT_PUBLIC_KEY_FILE": str(public)})
         container.start()
         client = redis_client(config)
-        campaign_id = new_id("campaign")  # a campaign id of the shape the RPC accepts
         try:
             storage = next(d for d in container.dependencies if d.attr_name == "report_store")
             store = storage.make_store()
-            store.count([campaign_created(campaign_id)])
             token = auth.mint(private.read_text(), auth.COMMITTEE, ttl=600)
             with ClusterRpcProxy(config, context_data={"auth_token": token}) as proxy:
-                rows, seeded = [], 0
-                for size in sizes:
-                    seed(store, campaign_id, seeded, size - seeded)
-                    seeded = size
+                campaigns, first = {}, 0
+                for size in sizes:  # a campaign per size, so that the sizes are timed in turn
+                    campaign_id = campaigns[size] = new_id("campaign")  # of the shape the RPC accepts
+                    store.count([campaign_created(campaign_id)])
+                    seed(store, campaign_id, first, size)
+                    first += size
                     counted = proxy.report_bench.campaign_report(campaign_id)["activities"]["completed"]
                     if counted != size:
                         raise RuntimeError(f"seeded {size} completed activities, the report counts {counted}")
-                    rpc = timings(lambda: proxy.report_bench.campaign_report(campaign_id), calls)
-                    read = timings(lambda: store.report(campaign_id), calls)
-                    db = client.connection_pool.connection_kwargs.get("db", 0)
-                    commands = redis_commands(redis_client(config), client,
-                                              lambda: proxy.report_bench.campaign_report(campaign_id),
-                                              db, f"report:{campaign_id}:")
-                    rows.append((size, rpc, read, len(commands)))
+                rpc = timings_side_by_side({size: partial(proxy.report_bench.campaign_report, campaign_id)
+                                            for size, campaign_id in campaigns.items()}, calls)
+                read = timings_side_by_side({size: partial(store.report, campaign_id)
+                                             for size, campaign_id in campaigns.items()}, calls)
+                db = client.connection_pool.connection_kwargs.get("db", 0)
+                rows = [(size, rpc[size], read[size],
+                         len(redis_commands(redis_client(config), client,
+                                            partial(proxy.report_bench.campaign_report, campaign_id),
+                                            db, f"report:{campaign_id}:")))
+                        for size, campaign_id in campaigns.items()]
         finally:
             container.stop()
             for key in client.scan_iter(match="report_bench:*", count=1000):

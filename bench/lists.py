@@ -1,13 +1,15 @@
 """A filtered `list_issues` page at growing numbers of issues: issues are written straight into
 summary's keys with the indexes its own save keeps (SummaryStore.issue_indexes), spread over
-departments, units and statuses, then the committee asks for one department's answered issues."""
+departments, units and statuses, a campaign per size; then the committee asks for one department's
+answered issues of each campaign, the sizes in turn call after call."""
 import json
+from functools import partial
 
 from services.common import clock, listing
 from services.summary import issues
 from services.summary.store import SummaryStore
 
-from .campaign_report import timings
+from .campaign_report import timings_side_by_side
 
 DEPARTMENTS = ("social-assistance", "elderly-care", "child-welfare", "social-affairs")
 STATUSES = ("forwarded", "acknowledged", "answered", "closed")
@@ -40,11 +42,11 @@ def seed(client, campaign_id, first, count):
 
 def run(system, proxies, sizes, calls):
     """[(size, (median ms, p95 ms), items on the page)] for a 50-item filtered page at each size."""
-    rows, seeded, campaign_id = [], 0, "c0000000000000bench"
-    lister = proxies[0].summary
+    lister, first, pages = proxies[0].summary, 0, {}
     for size in sizes:
-        seed(system.redis, campaign_id, seeded, size - seeded)
-        seeded = size
-        page = lister.list_issues(**FILTER, limit=50)
-        rows.append((size, timings(lambda: lister.list_issues(**FILTER, limit=50), calls), len(page["items"])))
-    return rows
+        campaign_id = f"c{size:016d}"
+        seed(system.redis, campaign_id, first, size)
+        first += size
+        pages[size] = partial(lister.list_issues, **FILTER, campaign_id=campaign_id, limit=50)
+    figures = timings_side_by_side(pages, calls)
+    return [(size, figures[size], len(pages[size]()["items"])) for size in sizes]
