@@ -55,9 +55,10 @@ def move(pipe, before, after, record):
     """Queue the index changes of a record listed in `before` (index keys) and now in `after`, as
     one command: a record is in up to 16 indexes, and each command queued in a MULTI costs its
     caller a packing and two replies to parse."""
+    before, after = list(dict.fromkeys(before)), list(dict.fromkeys(after))
     was, now = set(before), set(after)
-    leaving = [key for key in dict.fromkeys(before) if key not in now]
-    joining = [key for key in dict.fromkeys(after) if key not in was]
+    leaving = [key for key in before if key not in now]
+    joining = [key for key in after if key not in was]
     if leaving or joining:
         pipe.eval(MOVE, len(leaving) + len(joining), *leaving, *joining,
                   member(record["created_at"], record["id"]), len(leaving))

@@ -307,6 +307,9 @@ def test_lists_are_newest_first_paged_and_filtered(rpc):
     assert ids(committee.list_activities(campaign_id=one, unit_code="U001")) == [mine[1]["id"], mine[0]["id"]]
     assert ids(committee.list_activities(status="cancelled")) == [mine[0]["id"]]
     assert ids(committee.list_activities(unit_code="U001", status="planned", limit=1)) == [mine[2]["id"]]
+    # A change moves the record between its status indexes: it leaves every "planned" one.
+    assert ids(committee.list_activities(unit_code="U001", status="planned")) == [mine[2]["id"], mine[1]["id"]]
+    assert ids(committee.list_activities(campaign_id=one, unit_code="U001", status="planned")) == [mine[1]["id"]]
 
 
 def test_a_unit_lists_only_its_own_activities(rpc):
