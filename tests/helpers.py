@@ -132,7 +132,8 @@ class EventListener:
             if message is None:
                 return self.received
             self.received.append({"body": message.payload, "headers": message.headers,
-                                  "properties": message.properties})
+                                  "properties": message.properties, "raw": message.body,
+                                  "content_type": (message.content_type, message.content_encoding)})
 
     def events(self, event_type=None):
         return [m["body"] for m in self.drain() if event_type in (None, m["body"]["event_type"])]

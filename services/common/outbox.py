@@ -39,22 +39,24 @@ class Bus:
             delivery_mode=PERSISTENT, retry=True, retry_policy=RETRY_POLICY)
         self.channels = ConfirmChannels(amqp_uri, RETRY_POLICY)
 
-    def publish_all(self, envelopes, outcomes):
-        """Publish `envelopes` (mandatory, persistent) and wait once for all their confirms:
-        `outcomes[event_id]` is ACKED, RETURNED (no queue bound) or NACKED; raises if the broker
-        could not be reached or did not answer, leaving there what it settled before."""
+    def publish_all(self, staged, outcomes):
+        """Publish `staged` events ([(envelope, body)], mandatory, persistent) and wait once for all
+        their confirms: `outcomes[event_id]` is ACKED, RETURNED (no queue bound) or NACKED; raises if
+        the broker could not be reached or did not answer, leaving there what it settled before."""
         messages = []
-        for envelope in envelopes:
+        for envelope, body in staged:
             exchange = event_exchange(envelope["source"])
-            messages.append((envelope["event_id"], envelope, {
+            # The body as staged: given its content type, kombu sends it as it is, not encoded again.
+            messages.append((envelope["event_id"], body, {
                 "exchange": exchange, "routing_key": envelope["event_type"], "declare": [exchange],
+                "content_type": "application/json", "content_encoding": "utf-8",
                 "mandatory": True, "delivery_mode": PERSISTENT, "headers": {}, "user_id": self.user}))
         self.channels.publish(messages, outcomes)
 
     def publish(self, envelope):
         """One envelope; UndeliverableMessage when no queue is bound for it."""
         outcomes = {}
-        self.publish_all([envelope], outcomes)
+        self.publish_all([(envelope, encoded(envelope))], outcomes)
         if outcomes[envelope["event_id"]] == RETURNED:
             raise UndeliverableMessage()
         if outcomes[envelope["event_id"]] == NACKED:
@@ -73,6 +75,11 @@ class Bus:
             content_encoding=message.content_encoding or "binary")
 
 
+def encoded(envelope):
+    """An event's body, as the outbox stages it and the bus publishes it."""
+    return json.dumps(envelope, ensure_ascii=False)
+
+
 class Outbox:
     def __init__(self, client, prefix, service, bus, forget_later=False):
         self.client = client
@@ -87,20 +94,22 @@ class Outbox:
         self.forgettable, self.forgetter = [], None
 
     def stage(self, pipe, envelopes):
-        """Queue the events on a MULTI pipeline, so they commit with the state change."""
-        if not envelopes:
-            return
+        """Queue the events on a MULTI pipeline, so they commit with the state change; returns them
+        as staged ([(envelope, body)]) for `publish`, which sends the same bodies."""
+        staged = [(envelope, encoded(envelope)) for envelope in envelopes]
+        if not staged:
+            return staged
         stamp = time.time()
         # One command each for all of them: every command queued in a MULTI costs a reply to parse.
-        pipe.hset(self.entries, mapping={envelope["event_id"]: json.dumps(envelope, ensure_ascii=False)
-                                         for envelope in envelopes})
-        pipe.zadd(self.staged, {envelope["event_id"]: stamp for envelope in envelopes})
+        pipe.hset(self.entries, mapping={envelope["event_id"]: body for envelope, body in staged})
+        pipe.zadd(self.staged, {envelope["event_id"]: stamp for envelope, _ in staged})
+        return staged
 
-    def publish(self, envelopes):
-        """Publish them with one wait for their confirms, then forget the settled ones in one round
-        trip: now, or soon after with others' (`forget_later`). Until then they are only staged: a
-        crash meanwhile has them published again, which consumers take as a duplicate."""
-        settled = self._send(envelopes)
+    def publish(self, staged):
+        """Publish what `stage` returned with one wait for their confirms, then forget the settled
+        ones in one round trip: now, or soon after with others' (`forget_later`). Until then they are
+        only staged: a crash meanwhile has them published again, which consumers take as a duplicate."""
+        settled = self._send(staged)
         if not self.forget_later:
             self._forget(settled)
         elif settled:
@@ -121,17 +130,17 @@ class Outbox:
         if self.forgetter is not None:
             self.forgetter.wait()
 
-    def _send(self, envelopes):
-        """The ids of the envelopes the broker took (or had no queue for); the others stay staged."""
-        if not envelopes:
+    def _send(self, staged):
+        """The ids of the events the broker took (or had no queue for); the others stay staged."""
+        if not staged:
             return []
         outcomes, error = {}, None
         try:
-            self.bus.publish_all(envelopes, outcomes)
+            self.bus.publish_all(staged, outcomes)
         except Exception as exc:
             error = type(exc).__name__
         settled = []
-        for envelope in envelopes:
+        for envelope, _ in staged:
             if self._settled(envelope, outcomes.get(envelope["event_id"]), error):
                 settled.append(envelope["event_id"])
         return settled
@@ -174,7 +183,7 @@ class Outbox:
         try:
             ids = self.client.zrangebyscore(self.staged, "-inf", time.time() - older_than, start=0, num=batch)
             entries = dict(zip(ids, self.client.hmget(self.entries, ids) if ids else []))
-            sent = self._send([json.loads(raw) for raw in entries.values() if raw is not None])
+            sent = self._send([(json.loads(raw), raw) for raw in entries.values() if raw is not None])
             # Published, or its entry already gone: unstaged either way.
             self._forget(sent + [event_id for event_id, raw in entries.items() if raw is None])
             return len(sent)

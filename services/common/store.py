@@ -228,16 +228,17 @@ class Store:
         while True:
             with self.client.pipeline(transaction=True) as pipe:
                 try:
-                    result, events = self._attempt(pipe, work, watch, prefetch, reads)
+                    result, staged = self._attempt(pipe, work, watch, prefetch, reads)
                     break
                 except WatchError:
                     continue
-        self.publish(events)
+        self.publish(staged)
         return result
 
-    def publish(self, events):
-        """Publish committed events now (the outbox relay publishes them later if this fails)."""
-        self.outbox.publish(events)
+    def publish(self, staged):
+        """Publish committed events (as the outbox staged them) now; the outbox relay publishes
+        them later if this fails."""
+        self.outbox.publish(staged)
 
     def _attempt(self, pipe, work, watch, prefetch, reads):
         # WATCH puts the pipeline in immediate mode for the reads; the "tx" key is never written.
@@ -249,7 +250,7 @@ class Store:
         pipe.multi()
         for queue_commands in tx.writes:
             queue_commands(pipe)
-        self.outbox.stage(pipe, tx.events)
+        staged = self.outbox.stage(pipe, tx.events)
         if self.handled_key:
             handled.mark(pipe, self.handled_key)
         if self.audit is not None:
@@ -259,4 +260,4 @@ class Store:
             self.on_marked()
         if self.audit is not None:
             self.audit.committed()
-        return result, tx.events
+        return result, staged

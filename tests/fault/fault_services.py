@@ -49,10 +49,10 @@ class CrashingStore(Store):
     """With LEIFENG_CRASH_POINT=after_outbox_write the process dies right after EXEC, before
     publishing: the outbox relay of the next process must publish what was committed."""
 
-    def publish(self, events):
+    def publish(self, staged):
         if os.environ.get(CRASH_POINT_ENV) == "after_outbox_write":
             os._exit(70)
-        super().publish(events)
+        super().publish(staged)
 
 
 class FaultProducer(web.Observable):

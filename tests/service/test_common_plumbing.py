@@ -18,7 +18,7 @@ from services.common import rpc as rpc_module
 from services.common.amqp_names import event_exchange
 from services.common.confirms import MAX_IDLE
 from services.common.events import make_event
-from services.common.outbox import Bus, Outbox
+from services.common.outbox import Bus, Outbox, encoded
 from tests.helpers import publish_envelope, queue_depth, remote_error, take_message, wait_until
 from tests.service.probe import DeadlineProbe, ProbeConsumer, ProbeService, ThingData
 
@@ -140,6 +140,9 @@ def test_events_are_published_with_a_valid_envelope_and_no_token(probe, rpc, lis
         "thing_made", "probe", record["id"], 1)
     assert body["data"] == record
     assert "auth_token" not in json.dumps(message["headers"])
+    # The body is sent as the outbox staged it, encoded once: UTF-8 JSON, its Chinese unescaped.
+    assert message["content_type"] == ("application/json", "utf-8")
+    assert message["raw"] == json.dumps(body, ensure_ascii=False)  # py-amqp hands UTF-8 bodies decoded
     wait_until(lambda: redis_client.zcard("probe:outbox:staged") == 0, message="outbox emptied")
 
 
@@ -179,9 +182,9 @@ def test_a_batch_is_confirmed_at_once_and_only_a_nacked_event_stays_in_the_outbo
     made, renamed, lost = (make_event("probe", event_type, "t1", 1, {"id": "t1", "unit_code": "U001"})
                            for event_type in ("thing_made", "thing_renamed", "thing_lost"))
     pipe = redis_client.pipeline(transaction=True)
-    outbox.stage(pipe, [made, renamed, lost])
+    staged = outbox.stage(pipe, [made, renamed, lost])
     pipe.execute()
-    outbox.publish([made, renamed, lost])
+    outbox.publish(staged)
     assert bus.channels.idle == []  # a channel that got a nack is not used again
     bus.close()
     assert listener.wait_for("thing_made") == [made]
@@ -194,8 +197,9 @@ def test_a_peak_of_concurrent_batches_leaves_a_few_channels_open(service_config,
     listener = listen("probe", "thing_made")
     bus = Bus(bus_users.uri(service_config["AMQP_URI"], "probe"))
     outbox = Outbox(redis_client, "outboxtest:", "probe", bus)
-    batches = [[make_event("probe", "thing_made", f"t{n}", 1, {"id": f"t{n}", "unit_code": "U001"})]
-               for n in range(3 * MAX_IDLE)]
+    made = [make_event("probe", "thing_made", f"t{n}", 1, {"id": f"t{n}", "unit_code": "U001"})
+            for n in range(3 * MAX_IDLE)]
+    batches = [[(event, encoded(event))] for event in made]
     pool = eventlet.GreenPool()
     for batch in batches:
         pool.spawn(outbox.publish, batch)
@@ -366,14 +370,14 @@ def test_a_service_outbox_forgets_published_events_after_the_call_several_calls_
     outbox = Outbox(redis_client, "outboxlater:", "probe", bus, forget_later=True)
     events = [make_event("probe", "thing_made", f"t{n}", 1, {"id": f"t{n}", "unit_code": "U001"}) for n in range(6)]
     pipe = redis_client.pipeline(transaction=True)
-    outbox.stage(pipe, events)
+    staged = outbox.stage(pipe, events)
     pipe.execute()
     # The first removal is held until every call has returned: the others' wait and go together.
     # How many calls the first removal takes depends on when the hub first ran it (one or more).
     opened, forgotten, remove = Event(), [], outbox._forget
     outbox._forget = lambda event_ids: opened.wait() or forgotten.append(list(event_ids)) or remove(event_ids)
-    for event in events:
-        outbox.publish([event])
+    for each in staged:
+        outbox.publish([each])
     assert redis_client.hlen("outboxlater:outbox") == len(events)  # each call returned before removal
     opened.send()
     outbox.settle()

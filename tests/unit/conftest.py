@@ -108,15 +108,17 @@ class FakeOutbox:
         self.published = []
 
     def stage(self, pipe, events):
-        for event in events:
-            pipe.set(f"outbox:{event['event_id']}", json.dumps(event, ensure_ascii=False))
+        staged = [(event, json.dumps(event, ensure_ascii=False)) for event in events]
+        for event, body in staged:
+            pipe.set(f"outbox:{event['event_id']}", body)
+        return staged
 
     @staticmethod
     def committed(redis):
         return [json.loads(value) for key, value in redis.data.items() if key.startswith("outbox:")]
 
-    def publish(self, events):
-        self.published.extend(events)
+    def publish(self, staged):
+        self.published.extend(event for event, _ in staged)
 
 
 @pytest.fixture

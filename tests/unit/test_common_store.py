@@ -236,7 +236,7 @@ def test_inside_an_event_handler_the_mark_commits_with_the_change(fake_redis, fa
 
 def test_publishing_after_commit_is_a_hook_a_store_can_replace(fake_redis, fake_outbox, thing):
     class Crashing(ThingStore):
-        def publish(self, events):
+        def publish(self, staged):
             raise SystemExit("killed after EXEC")
     crashing = Crashing(fake_redis, "unitprobe:", "unitprobe", fake_outbox)
     with pytest.raises(SystemExit):
