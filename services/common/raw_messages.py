@@ -10,6 +10,11 @@ from .readiness import PausableQueueConsumer
 MAX_BODY = 4 * 1024 * 1024
 
 
+def size_of(body):
+    """Bytes on the wire: py-amqp hands over a body with a `content_encoding` already decoded."""
+    return len(body.encode()) if isinstance(body, str) else len(body)
+
+
 class Refused(Exception):
     """A message that is not acted on; the text is the (data-free) reason."""
 
@@ -18,7 +23,7 @@ def json_object(message):
     """The message's body as a JSON object, or `Refused` naming why. The size is checked before
     decoding; a compressed body is refused (kombu inflates it before anyone could check its size),
     as is any other content type."""
-    if len(message.body) > MAX_BODY:
+    if size_of(message.body) > MAX_BODY:
         raise Refused("larger than 4 MiB")
     if message.content_type != "application/json" or (message.headers or {}).get("compression"):
         raise Refused("not a JSON message")
