@@ -13,9 +13,9 @@ work and answers `Unavailable`: a single instance whose callers prefer a quick 5
 import logging
 
 import eventlet
-from nameko.messaging import QueueConsumer
 
 from . import metrics
+from .steady_consumer import SteadyQueueConsumer
 
 log = logging.getLogger(__name__)
 
@@ -45,7 +45,7 @@ def watch(shared, service, interval=INTERVAL):
         eventlet.sleep(interval)
 
 
-class PausableQueueConsumer(QueueConsumer):
+class PausableQueueConsumer(SteadyQueueConsumer):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.paused = []

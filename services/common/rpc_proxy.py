@@ -9,8 +9,12 @@ the consumer declares it anew on the node it reconnects to (same name and routin
 to calls in flight at that moment are lost with the node: those calls time out and are retried."""
 from nameko import rpc
 
+from .steady_consumer import SteadyQueueConsumer
+
 
 class TransientReplyListener(rpc.ReplyListener):
+    queue_consumer = SteadyQueueConsumer()
+
     def setup(self):
         super().setup()
         # Read when the consumer declares the queue (after setup, and again on each reconnection).

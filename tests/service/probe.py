@@ -3,12 +3,12 @@ consumer that announces what it noted, and a service with deadline checks."""
 import json
 
 from marshmallow import fields
-from nameko.rpc import RpcProxy
 
 from services.common import correlation, events, records, web
 from services.common.auth import COMMITTEE, OPS, Auth, allow
 from services.common.consumer import handles
 from services.common.rpc import rpc
+from services.common.rpc_proxy import RpcProxy
 from services.common.deadlines import DeadlineEntrypoints
 from services.common.errors import NotFound
 from services.common.idfields import request_id_field
