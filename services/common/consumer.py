@@ -91,7 +91,7 @@ class ReliableEventHandler(EventHandler):
             self.container.spawn_worker(self, (body,), {}, context_data=context,
                                         handle_result=partial(self.timed_result, message, time.monotonic()))
         except ContainerBeingKilled:
-            self._settle(self.queue_consumer.requeue_message, message)
+            self.queue_consumer.requeue_message(message)
 
     def timed_result(self, message, started, worker_ctx, result=None, exc_info=None):
         outcome = "ok" if exc_info is None else exc_info[0].__name__
@@ -103,7 +103,7 @@ class ReliableEventHandler(EventHandler):
         if exc_info is not None and issubclass(exc_info[0], handled.AlreadyHandled):
             # A concurrent redelivery committed first: nothing to do but let this copy go.
             metrics.EVENTS_DUPLICATE.labels(self.service, self.event_type).inc()
-            self._settle(self.queue_consumer.ack_message, message)
+            self.queue_consumer.ack_message(message)
             return None, None
         if exc_info is None:
             self._finish(message, body, handled.Committed.of_worker(worker_ctx).value)
@@ -124,7 +124,7 @@ class ReliableEventHandler(EventHandler):
             # Acked anyway: the handler's transaction already wrote the mark if it changed state.
             log.warning("handled mark for %s not written (%s)", body["event_id"], type(exc).__name__)
         metrics.EVENTS_HANDLED.labels(self.service, self.event_type).inc()
-        self._settle(self.queue_consumer.ack_message, message)
+        self.queue_consumer.ack_message(message)
 
     def _retry(self, message, body, error, attempt):
         seconds = self.delays[attempt - 1]
@@ -152,24 +152,15 @@ class ReliableEventHandler(EventHandler):
                   error.split(":")[0])
         metrics.EVENTS_DEAD_LETTERED.labels(self.service, self.event_type).inc()
 
-    def _settle(self, ack_or_requeue, message):
-        """Ack or requeue; if the connection just died the broker redelivers, which is harmless
-        (handling is idempotent) while an escaping socket error would stop the whole container."""
-        try:
-            ack_or_requeue(message)
-        except OSError as exc:
-            log.warning("could not settle a %s message (%s); the broker will redeliver it",
-                        self.event_type, type(exc).__name__)
-
     def _forward(self, message, publish):
         """Ack only once the copy is confirmed; if the broker refuses, the original comes back."""
         try:
             publish()
         except Exception as exc:
             log.warning("could not move event (%s); requeued", type(exc).__name__)
-            self._settle(self.queue_consumer.requeue_message, message)
+            self.queue_consumer.requeue_message(message)
             return
-        self._settle(self.queue_consumer.ack_message, message)
+        self.queue_consumer.ack_message(message)
 
 
 reliable_event_handler = ReliableEventHandler.decorator

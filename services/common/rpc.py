@@ -157,10 +157,7 @@ class GuardedRpcConsumer(nameko_rpc.RpcConsumer):
         log.warning("rpc request refused: %s (%d bytes)", reason, len(message.body))
         if isinstance(message.properties.get("reply_to"), str):
             self.reply_refusal(message)
-        try:
-            self.queue_consumer.ack_message(message)
-        except OSError as exc:  # the connection just died: the broker redelivers, we refuse again
-            log.warning("refused rpc request not acked (%s)", type(exc).__name__)
+        self.queue_consumer.ack_message(message)  # if its connection is gone: redelivered, refused again
 
     def reply_refusal(self, message):
         try:

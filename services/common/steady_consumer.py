@@ -9,8 +9,16 @@ has no consumers on it, and never reads its queues again while looking healthy (
 saw it: a killed cluster node left summary's `activity_completed` queue with hundreds of messages
 and no consumer, the process idle). So before each drain the loop checks the connection its
 consumers were set up on; if that one is broken it raises a connection error, and kombu's
-ConsumerMixin reconnects and sets the consumers up again, as for any connection lost."""
+ConsumerMixin reconnects and sets the consumers up again, as for any connection lost.
+
+The same failed ack, raised in a worker, would kill the whole container (nameko catches only
+py-amqp's own ConnectionError there, not the socket's error): it is logged and let go, as the
+broker redelivers a message whose connection is gone."""
+import logging
+
 from nameko.messaging import QueueConsumer
+
+log = logging.getLogger(__name__)
 
 
 class ConsumersConnectionLost(ConnectionError):
@@ -32,3 +40,17 @@ class SteadyQueueConsumer(QueueConsumer):
             under.collect()
             raise ConsumersConnectionLost("the consumers' connection is broken")
         super().on_iteration()
+
+    def ack_message(self, message):
+        self._settle(super().ack_message, message)
+
+    def requeue_message(self, message):
+        self._settle(super().requeue_message, message)
+
+    @staticmethod
+    def _settle(ack_or_requeue, message):
+        try:
+            ack_or_requeue(message)
+        except OSError as exc:
+            log.warning("a %s message not settled (%s): its connection is gone, the broker redelivers it",
+                        message.delivery_info.get("routing_key"), type(exc).__name__)
