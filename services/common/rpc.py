@@ -29,7 +29,7 @@ from nameko.exceptions import serialize
 
 from . import amqp_names
 from .errors import InternalError, ServiceError, Unavailable, ValidationError
-from .raw_messages import RawQueueConsumer, Refused, json_object
+from .raw_messages import RawQueueConsumer, Refused, json_object, size_of
 from .redis_ha import NotReplicated
 from .schemas import SURROGATES, safe_key
 
@@ -154,7 +154,7 @@ class GuardedRpcConsumer(nameko_rpc.RpcConsumer):
             self._registered = True
 
     def refuse(self, message, reason):
-        log.warning("rpc request refused: %s (%d bytes)", reason, len(message.body))
+        log.warning("rpc request refused: %s (%d bytes)", reason, size_of(message.body))
         if isinstance(message.properties.get("reply_to"), str):
             self.reply_refusal(message)
         self.queue_consumer.ack_message(message)  # if its connection is gone: redelivered, refused again
