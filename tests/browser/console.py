@@ -1,6 +1,6 @@
 """A person at the console, as the browser tests drive it: sign in with the development picker, open
 pages, fill and post forms, read what the page shows, take screenshots of the main pages."""
-from selenium.common.exceptions import StaleElementReferenceException
+from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select
 
@@ -72,6 +72,10 @@ class Console:
             return False
         except StaleElementReferenceException:
             return True
+        except WebDriverException as exc:  # Chromium's other way of saying the page was replaced
+            if "does not belong to the document" in exc.msg:
+                return True
+            raise
 
     def text(self, selector="main"):
         return self.driver.find_element(By.CSS_SELECTOR, selector).text

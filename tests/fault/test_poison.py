@@ -30,9 +30,10 @@ def test_a_poison_event_is_retried_dead_lettered_and_replayed_after_a_fix(cluste
     attempts_at = [float(stamp) for stamp in fault_redis.lrange(f"faultconsumer:attempts:{poison_id}", 0, -1)]
     waits = [later - earlier for earlier, later in zip(attempts_at, attempts_at[1:])]
     assert len(attempts_at) == 6
-    # Each retry waited at least its own step of the growing schedule; the upper bound leaves room
-    # for the time to fail and requeue on a loaded machine, and only catches a schedule far off.
-    assert all(delay <= waited < delay * 3 + 2 for waited, delay in zip(waits, RETRY_DELAYS)), waits
+    # Each retry waited its own step of the growing schedule: at least 97% of it, as the broker's
+    # TTL timer may fire a few ms early (3.193 s seen for 3.2); the upper bound leaves room for the
+    # time to fail and requeue on a loaded machine, and only catches a schedule far off.
+    assert all(delay * 0.97 <= waited < delay * 3 + 2 for waited, delay in zip(waits, RETRY_DELAYS)), waits
     assert consumer.metric("leifeng_event_retries_total") == 5
     assert consumer.metric("leifeng_events_dead_lettered_total") == 1
     assert poison_id not in effects(fault_redis)
