@@ -8,9 +8,11 @@ from marshmallow.exceptions import ValidationError
 from .ids import ID_PATTERNS
 
 INVALID_ID = "编号格式不正确(Invalid id)."
-# Regexp uses re.match: \Z anchors the end, so the whole value must be made of these (no control
-# characters, no lone surrogates, which no Redis key can hold).
-REQUEST_ID = re.compile(r"[^\x00-\x1f\x7f-\x9f\ud800-\udfff]{1,100}\Z")
+# The whole value is made of these (no control characters, no lone surrogates, which no Redis key
+# can hold). Written so that it means the same in Python and in ECMA-262 (with the `u` flag), as the
+# OpenAPI document's `pattern` (JSON Schema: unanchored search): `^` and `(?![\s\S])` for the end,
+# since ECMA has no `\Z` and Python's `$` also matches before a final newline.
+REQUEST_ID = re.compile(r"^[^\x00-\x1f\x7f-\x9f\ud800-\udfff]{1,100}(?![\s\S])")
 
 
 class IdShape(validate.Validator):

@@ -9,9 +9,14 @@ from services.common.rpc import OUTAGES
 from . import problems
 
 DEFAULT_TIMEOUT = 30.0
+# No RPC has an argument of this name (it is the service instance), and nameko's MethodProxy could not
+# even send one: its `__call__(self, *args, **kwargs)` would raise TypeError, a 500 for plain input.
+INSTANCE = "self"
 
 
 def call(proxy, method, arguments, timeout):
+    if INSTANCE in arguments:
+        raise problems.invalid({INSTANCE: [problems.UNKNOWN_ARGUMENT]})
     timer = eventlet.Timeout(timeout)
     try:
         return getattr(proxy, method)(**arguments)

@@ -2,7 +2,11 @@
 package, served by the gateway itself (no outside network).
 
 `swagger-ui-py` rather than `swagger-ui-bundle`: the latter ships Swagger UI 4.15, which refuses to
-render an OpenAPI 3.1 document; swagger-ui-py ships Swagger UI 5. Only its static files are used."""
+render an OpenAPI 3.1 document; swagger-ui-py ships Swagger UI 5. Only its static files are used.
+
+`validatorUrl: null`: otherwise the standalone layout's badge loads an image from validator.swagger.io
+(with the document's full URL in the query) whenever the page is opened by a host name that is not
+localhost."""
 import importlib.util
 import mimetypes
 from pathlib import Path
@@ -33,7 +37,8 @@ PAGE = """<!DOCTYPE html>
         deepLinking: true,
         presets: [SwaggerUIBundle.presets.apis, SwaggerUIStandalonePreset],
         plugins: [SwaggerUIBundle.plugins.DownloadUrl],
-        layout: "StandaloneLayout"
+        layout: "StandaloneLayout",
+        validatorUrl: null
       });
     };
   </script>

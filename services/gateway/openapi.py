@@ -23,12 +23,14 @@ PROBLEM = {
     },
 }
 HEADER = {"schema": {"type": "string"}}
-# (status, code, extra response headers) of every answer that is not a result.
+# (status, code, extra response headers) of every answer that is not a result. Every path answers
+# 405 to the HTTP methods it does not take: documented on each operation, as OpenAPI has no other place.
 ERRORS = (
     (400, "BadRequest", ()), (401, "Unauthenticated", ("WWW-Authenticate",)), (403, "Forbidden", ()),
-    (404, "NotFound", ()), (409, "Conflict", ()), (411, "LengthRequired", ()), (413, "PayloadTooLarge", ()),
-    (415, "UnsupportedMediaType", ()), (422, "ValidationError", ()), (500, "InternalError", ()),
-    (503, "Unavailable", ("Retry-After",)), (504, "Timeout", ()),
+    (404, "NotFound", ()), (405, "MethodNotAllowed", ("Allow",)), (409, "Conflict", ()),
+    (411, "LengthRequired", ()), (413, "PayloadTooLarge", ()), (415, "UnsupportedMediaType", ()),
+    (422, "ValidationError", ()), (500, "InternalError", ()), (503, "Unavailable", ("Retry-After",)),
+    (504, "Timeout", ()),
 )
 PAGE = {"type": "object", "required": ["items", "next_cursor"],
         "properties": {"items": {"type": "array", "items": {"type": "object"}},

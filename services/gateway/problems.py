@@ -77,11 +77,12 @@ def from_http_exception(exc):
 # nameko's signature check names no field; its TypeError text does, and only argument names.
 UNEXPECTED = re.compile(r"unexpected keyword argument '(\w+)'")
 MISSING = re.compile(r"missing \d+ required (?:positional|keyword-only) arguments?: (.+)$")
+UNKNOWN_ARGUMENT = "未知参数(Unknown argument)."
 
 
 def signature_errors(text):
     """{argument: [message]} from nameko's IncorrectSignature text; `_schema` when it names none."""
-    errors = {name: ["未知参数(Unknown argument)."] for name in UNEXPECTED.findall(text)}
+    errors = {name: [UNKNOWN_ARGUMENT] for name in UNEXPECTED.findall(text)}
     missing = MISSING.search(text)
     if missing:
         errors.update({name: ["缺少必填参数(Missing data for required field)."]

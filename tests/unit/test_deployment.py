@@ -3,6 +3,7 @@ docker-compose.yml is valid, runs every service as `make run` does (scripts/serv
 broker and Redis user, no guest), binds its ports to localhost and sets every setting a service needs."""
 import http.server
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -24,6 +25,8 @@ ROOT = Path(__file__).resolve().parents[2]
 CONTRACT_PORTS = {"pairing": 8001, "activity": 8002, "summary": 8003, "notification": 8004}
 # Contract §7: the HTTP gateway's GATEWAY_PORT default; it runs like a service.
 PROCESS_PORTS = {**CONTRACT_PORTS, "gateway": 8080}
+# The host port docker-compose.yml publishes each on: the gateway's is GATEWAY_PORT, as in the Procfile.
+PUBLISHED_PORTS = {**CONTRACT_PORTS, "gateway": "${GATEWAY_PORT:-8080}"}
 # What a service cannot start or work without; the rest of config.yml's variables are optional here.
 REQUIRED_SETTINGS = {"AMQP_URI", "REDIS_URL", "JWT_PUBLIC_KEY_FILE", "WEB_SERVER_ADDRESS", "SMTP_HOST",
                      "SMTP_PORT", "SMTP_FROM", "COMMITTEE_EMAILS", "ALLOW_CLOCK_OVERRIDE"}
@@ -77,6 +80,18 @@ def test_compose_file_is_valid(compose_file):
     result = subprocess.run(["docker-compose", "-f", compose_file, "config", "-q"], cwd=ROOT, capture_output=True,
                             text=True, timeout=60)
     assert result.returncode == 0, result.stderr
+
+
+def test_compose_publishes_the_gateway_on_gateway_port():
+    """Inside the compose network it stays on 8080 (deploy/monitoring/prometheus.yml scrapes that)."""
+    environment = {**os.environ, "GATEWAY_PORT": "9090", "BIND_ADDRESS": "127.0.0.1"}
+    rendered = subprocess.run(["docker-compose", "-f", "docker-compose.yml", "config"], cwd=ROOT, capture_output=True,
+                              text=True, timeout=60, env=environment)
+    assert rendered.returncode == 0, rendered.stderr
+    [port] = yaml.safe_load(rendered.stdout)["services"]["gateway"]["ports"]
+    if isinstance(port, dict):  # docker compose v2 writes the long syntax
+        port = f"{port['host_ip']}:{port['published']}:{port['target']}/{port['protocol']}"
+    assert port == "127.0.0.1:9090:8080/tcp"
 
 
 def test_procfile_runs_each_service_on_its_contract_port(procfile):
@@ -137,7 +152,7 @@ def test_each_service_runs_as_make_run_does_on_its_contract_port(compose, procfi
     assert service["build"] == "."
     assert service["command"] == procfile[name][1] == run_command(name)
     assert service["environment"]["WEB_SERVER_ADDRESS"] == f"0.0.0.0:{port}"
-    assert service["ports"] == [f"{LOCAL}:{port}:{port}"]
+    assert service["ports"] == [f"{LOCAL}:{PUBLISHED_PORTS[name]}:{port}"]
     assert service["depends_on"] == {
         "rabbitmq": {"condition": "service_healthy"},
         "redis": {"condition": "service_healthy"},

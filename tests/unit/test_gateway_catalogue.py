@@ -1,6 +1,7 @@
 """The gateway's catalogue (services/gateway/catalogue.py) names every RPC of every service, each with
 the schema of exactly that method's arguments, and its OpenAPI document is valid OpenAPI 3.1."""
 import inspect
+import re
 
 import pytest
 from nameko.rpc import Rpc
@@ -61,7 +62,8 @@ def test_every_operation_is_behind_the_bearer_scheme_and_documents_its_errors(do
     assert document["security"] == [{"bearer": []}]
     for path in document["paths"].values():
         for operation in path.values():
-            assert {"200", "401", "403", "404", "409", "422", "500", "503", "504"} <= set(operation["responses"])
+            assert {"200", "401", "403", "404", "405", "409", "422", "500", "503", "504"} <= set(operation["responses"])
+    assert set(document["components"]["responses"]["MethodNotAllowed"]["headers"]) == {"X-Request-Id", "Allow"}
 
 
 def test_query_parameters_come_from_the_methods_schema(document):
@@ -77,3 +79,36 @@ def test_request_bodies_refer_to_the_services_schemas(document):
     assert body["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/pairing.ReportPairingArgs"}
     target = document["components"]["schemas"]["pairing.Target"]
     assert "district" in target["required"] and target["additionalProperties"] is False
+
+
+def patterns(node):
+    """Every `pattern` keyword anywhere in the document."""
+    if isinstance(node, list):
+        return [found for value in node for found in patterns(value)]
+    if not isinstance(node, dict):
+        return []
+    own = [node["pattern"]] if isinstance(node.get("pattern"), str) else []
+    return own + [found for value in node.values() for found in patterns(value)]
+
+
+# Python-only syntax (\A, \Z, named groups, comments, atomic groups, inline flags), and `$`, which in
+# Python also matches before a final newline but in ECMA-262 only at the end.
+NOT_ECMA = re.compile(r"\\[AZ]|\(\?(?:P|#|>|[aiLmsux-]+[:)])|(?<!\\)\$")
+
+
+def test_every_pattern_in_the_document_is_anchored_ecma_262_as_json_schema_reads_it(document):
+    """JSON Schema's `pattern` is an ECMA-262 regex searched for anywhere in the value."""
+    found = patterns(document)
+    assert found
+    for pattern in found:
+        re.compile(pattern)
+        assert pattern.startswith("^") and not NOT_ECMA.search(pattern), pattern
+
+
+@pytest.mark.parametrize("value", ["k", "key-1Z", "x" * 100, "中文 键-1", "\U0001f600", "x" * 101, "", "a\n", "\nabc",
+                                   "\x00abc", "abc\x7f", "a\x85", "a\ud800"])
+def test_the_documented_request_id_pattern_refuses_exactly_what_the_service_refuses(document, value):
+    schema = catalogue.operation("pairing", "create_campaign").schema
+    pattern = document["components"]["schemas"]["pairing.CreateCampaignArgs"]["properties"]["request_id"]["pattern"]
+    refused = "request_id" in schema().validate({"request_id": value}, partial=True)
+    assert refused is (re.search(pattern, value) is None)

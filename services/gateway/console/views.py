@@ -30,7 +30,9 @@ class Api:
     def __init__(self, proxies, timeout):
         self.proxies, self.timeout = proxies, timeout
 
-    def __call__(self, service, method, **arguments):
+    def __call__(self, service, method, /, **arguments):
+        # Positional-only: a form field named `self`, `service` or `method` is an argument like any
+        # other (call() refuses `self`, the RPC any name it does not take), never a TypeError here.
         return call(self.proxies[service], method, arguments, self.timeout)
 
 

@@ -85,7 +85,11 @@ def test_a_body_that_is_not_declared_json_is_415_before_it_is_parsed(stack, cont
     assert problem(response, 415)["code"] == "UnsupportedMediaType"
 
 
-@pytest.mark.parametrize("body", [b"not json", b"[1, 2]", b'"text"', b"null", b"\xff\xfe{}", b'{"limit": 1'])
+@pytest.mark.parametrize("body", [
+    b"not json", b"[1, 2]", b'"text"', b"null", b"\xff\xfe{}", b'{"limit": 1', b'{"limit": NaN}',
+    b'{"limit": -Infinity}',
+    pytest.param(b'{"a": ' + b"[" * 100_000 + b"]" * 100_000 + b"}", id="nested 100000 deep"),
+])
 def test_a_body_that_is_not_a_json_object_is_400(stack, body):
     response = raw(stack, "POST", "/api/v1/pairing/list_campaigns", body,
                    stack.headers(**{"Content-Type": "application/json; charset=utf-8"}))
@@ -116,6 +120,12 @@ def test_an_unknown_or_missing_argument_name_is_422_naming_it(stack):
     assert set(unknown["errors"]) == {"campaing"}
     missing = problem(stack.post("pairing/get_campaign", {}), 422)
     assert set(missing["errors"]) == {"campaign_id"}
+
+
+def test_an_argument_named_self_is_422_naming_it_like_any_unknown_one(stack):
+    posted = problem(stack.post("pairing/get_campaign", {"campaign_id": "c1", "self": 1}), 422)
+    queried = problem(stack.get("pairing/get_campaign", {"campaign_id": "c1", "self": "1"}), 422)
+    assert posted["errors"] == queried["errors"] == {"self": ["未知参数(Unknown argument)."]}
 
 
 def test_an_unknown_record_is_404_and_a_duplicate_409(stack):
@@ -164,6 +174,22 @@ def test_get_converts_query_parameters_by_the_methods_schema(stack):
 ])
 def test_a_query_parameter_that_cannot_be_converted_or_is_refused_is_422_naming_it(stack, path, params, named):
     assert set(problem(stack.get(path, params), 422)["errors"]) == {named}
+
+
+DEPARTMENT = {"role": "department", "department": "elderly-care"}
+
+
+@pytest.mark.parametrize("path, params, caller", [
+    ("pairing/list_units", {"limit": "ten"}, DEPARTMENT),
+    ("pairing/list_units", {"active": "yes"}, DEPARTMENT),
+    ("activity/list_activities", {"limit": "1.5"}, DEPARTMENT),
+    ("pairing/reporting_progress", {"campaign_id": ["c1", "c2"]}, {"role": "unit", "unit": "U1"}),
+])
+def test_a_query_value_that_cannot_be_converted_is_403_first_for_a_role_without_the_right(stack, path, params,
+                                                                                          caller):
+    """Contract §7: the RPC's 403 comes before its 422, for a GET as for the same call's POST."""
+    assert problem(stack.get(path, params, **caller), 403)["code"] == "Forbidden"
+    assert problem(stack.post(path, params, **caller), 403)["code"] == "Forbidden"
 
 
 def test_the_same_idempotency_key_returns_the_first_result(stack):
