@@ -4,6 +4,7 @@ from datetime import timedelta
 
 from services.common import clock, records
 from services.common.errors import Conflict, ValidationError
+from services.common.masking import mask_name
 
 from .records import APPROVED, CANCELLED, COMPLETED, PLANNED
 # A reporting unit's clock may run a little ahead of ours; the same leeway as for tokens.
@@ -104,12 +105,19 @@ def cancel(activity, reason, now):
 
 
 def visible(activity, sees_personal_data):
-    """The location of a visit is often the target's home: others see only its district."""
+    """In full for the committee and the owning unit. Anyone else (ops) sees the location cut to
+    its district, as in events, and the volunteers' names masked: ops reads everything with
+    personal data masked (contract §3)."""
     if sees_personal_data:
         return activity
-    return {**activity, "location": activity["target"].get("district") or MASKED}
+    shown = published(activity)
+    report = activity.get("report")
+    if report:
+        shown["report"] = {**report, "volunteers": [{**v, "name": mask_name(v["name"])} for v in report["volunteers"]]}
+    return shown
 
 
 def published(activity):
-    """Events go to every department's system: the activity as ops sees it."""
-    return visible(activity, sees_personal_data=False)
+    """Events go to every department's system. The location of a visit is often the target's
+    home: they carry only its district. The report is the event's data (contract §4), names included."""
+    return {**activity, "location": activity["target"].get("district") or MASKED}

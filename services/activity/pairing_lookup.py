@@ -3,7 +3,7 @@ with a timeout, its errors mapped to this service's (see `usecases.pairing_to_pl
 import eventlet
 from nameko.exceptions import RemoteError, UnknownService
 
-from services.common.errors import Forbidden, NotFound
+from services.common.errors import Forbidden, NotFound, Unauthenticated, Unavailable
 from services.common.rpc_proxy import RpcProxy
 from services.common.settings import number
 
@@ -11,7 +11,8 @@ DEFAULT_TIMEOUT = 5
 
 
 class PairingUnavailable(RuntimeError):
-    """pairing did not answer in time or failed: the caller gets an InternalError reference."""
+    """pairing did not answer in time, is not running or failed unexpectedly: the caller gets an
+    InternalError reference."""
 
 
 class PairingClient:
@@ -33,6 +34,14 @@ class PairingClient:
                 raise NotFound("结对不存在(Unknown pairing).") from None
             if err.exc_type == "Forbidden":
                 raise Forbidden("不能为其他单位的结对安排活动(Not your pairing).") from None
+            if err.exc_type == "Unauthenticated":
+                # The token activity accepted expired before pairing checked it: the caller signs in again.
+                raise Unauthenticated("令牌已过期, 请重新登录(Token expired).") from None
+            if err.exc_type == "Unavailable":
+                # pairing answered but its Redis (or broker) is out of reach: an outage, which
+                # contract §3 v2 makes Unavailable (retry with the same request_id), never InternalError.
+                raise Unavailable("结对服务暂时不可用, 请稍后用同一 request_id 重试"
+                                  "(Pairing temporarily unavailable, retry).") from None
             raise PairingUnavailable(f"pairing.get_pairing failed with {err.exc_type}") from None
 
 

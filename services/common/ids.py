@@ -68,7 +68,9 @@ def _plain(value):
 
 
 def canonical_json(value):
-    """One text per value: keys sorted, datetimes in ISO form, sets sorted."""
+    """One text per value: keys sorted, datetimes in ISO form, sets sorted. Derived ids are digests
+    of this text, so it must not change; request fingerprints normalise values before it
+    (`requests.comparable`)."""
     return json.dumps(value, ensure_ascii=False, sort_keys=True, default=_plain)
 
 

@@ -2,18 +2,38 @@
 
 A request is bound to its service (the store's prefix), its method, its caller's scope
 (`committee`, `ops`, `unit:<code>`, `department:<code>`) and its validated arguments: a repeat with
-other arguments is `Conflict`, and one caller can neither block nor probe another's ids.
+other arguments is `Conflict`, and one caller can neither block nor probe another's ids. "The same
+arguments" means equal after validation and defaults: the fingerprint is taken of `comparable(args)`,
+so an instant written in another offset or 2.0 for 2 is the same request.
 
     <prefix>request:<method>:<scope>:<request_id>   {"id": record id or "result": reply, "args": digest}
                                                     kept REQUEST_TTL seconds"""
 import json
 from dataclasses import dataclass, field
+from datetime import datetime
 
+from .clock import CAMPAIGN_TZ
 from .errors import Conflict
 from .ids import digest
 
 REQUEST_TTL = 30 * 24 * 3600
 REUSED = "request_id 已用于另一请求(request_id already used for another request)."
+
+
+def comparable(value):
+    """The loaded `value` with one form per value: an instant in +08:00 whatever offset the caller
+    wrote (the usual +08:00 keeps the fingerprints already stored), an integral number as an int
+    (`JsonNumber` keeps 2.0 as sent); dates and strict integers have one form already. Only for
+    fingerprints: `ids.derived_id` digests facts as they are, so ids already issued stay the same."""
+    if isinstance(value, dict):
+        return {key: comparable(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [comparable(item) for item in value]
+    if isinstance(value, datetime):
+        return value.astimezone(CAMPAIGN_TZ)
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
 
 
 @dataclass(frozen=True)
@@ -26,7 +46,7 @@ class Request:
 
     @property
     def fingerprint(self):
-        return digest(self.args, 32)
+        return digest(comparable(self.args), 32)
 
     @property
     def given(self):

@@ -3,10 +3,12 @@
 Contract §1 "Field rules, v2": a pattern matches the whole value (`re.fullmatch`, so a trailing
 newline is no match) with ASCII digits (`[0-9]`, never `\\d`); every text is valid Unicode (a lone
 surrogate is refused before any other check); names, titles and codes carry no control or bidi
-override characters and are not blank once whitespace and zero-width characters are gone; longer
+override characters and are not blank once whitespace and invisible characters are gone (every
+format character, Unicode category Cf, and the fillers that render as nothing: `invisible`); longer
 texts may carry line breaks and tabs but no other control characters; numbers the report adds up
 are bounded. Messages never quote the input."""
 import re
+import unicodedata
 from datetime import timedelta
 from functools import cache
 
@@ -32,10 +34,10 @@ ANY_ID = r"[A-Za-z0-9_-]{1,100}"
 SURROGATES = re.compile("[\ud800-\udfff]")
 CONTROLS = "\x00-\x1f\x7f-\x9f"
 BIDI_OVERRIDES = "\u202a-\u202e\u2066-\u2069"
-ZERO_WIDTH = "\u200b-\u200d\u2060\ufeff"
 NAME_FORBIDDEN = re.compile(f"[{CONTROLS}{BIDI_OVERRIDES}]")
 TEXT_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")  # all but \t \n \r
-INVISIBLE = re.compile(f"[\\s{ZERO_WIDTH}]+")
+# Shown as nothing, yet not format characters: the combining grapheme joiner and the Hangul fillers.
+FILLERS = frozenset("\u034f\u115f\u1160\u3164\uffa0")
 
 
 class BaseSchema(Schema):
@@ -122,8 +124,15 @@ def matching(pattern, error):
     return check
 
 
+def invisible(char):
+    """Whitespace, a format character (category Cf: zero-width spaces and joiners, LRM/RLM, U+061C,
+    U+2061-U+2064, U+180E, the soft hyphen, U+FEFF ...) or a filler: a name of only these looks blank."""
+    return char.isspace() or unicodedata.category(char) == "Cf" or char in FILLERS
+
+
 def not_blank(value):
-    if not INVISIBLE.sub("", value):
+    """Refuses a value made only of `invisible` characters; a value that passes is kept as given."""
+    if all(map(invisible, value)):
         raise MarshmallowError("不能为空(Must not be blank).")
 
 

@@ -13,6 +13,7 @@ from services.common import correlation
 from services.common.settings import delays, flag, number
 
 from . import domain_webhooks, metrics
+from .hosts import NotPublic, require_public
 from .jobs import JobLoop
 
 log = logging.getLogger(__name__)
@@ -87,7 +88,14 @@ class WebhookSender(JobLoop):
 
     def post(self, url, body, headers):
         """The receiver's HTTP status, or None when it did not answer within the timeout (or at all).
-        Redirects are not followed: a receiver answers itself or the attempt failed."""
+        Redirects are not followed: a receiver answers itself or the attempt failed. While private
+        addresses are not allowed, a host that is not public is not asked at all."""
+        if not self.settings.allow_private:
+            try:
+                require_public(url)
+            except NotPublic:
+                log.warning("webhook delivery: host refused (not public)")
+                return None
         try:
             with eventlet.Timeout(self.settings.timeout):
                 response = requests.post(url, data=body, headers=headers, timeout=self.settings.timeout,

@@ -1,15 +1,13 @@
 """Each thing the notification service does, as one function: load under WATCH, not found,
 ownership, the domain rule, save, in that order (`Store.change` / `Store.create`). The service's
 entrypoints call exactly one; a state change gets the call's `Request` (the idempotency key) from it."""
-import socket
-from urllib.parse import urlsplit
-
 from services.common.auth import DEPARTMENT, UNIT
 from services.common.errors import NotFound, ValidationError, require_found
 from services.common.ids import new_id
 from services.common.projection import is_newer
 
 from . import domain, domain_webhooks
+from .hosts import NotPublic, require_public
 
 
 def keep_directory(store, event):
@@ -128,11 +126,7 @@ def live_webhook(hook, hook_id):
 
 def refuse_private_hosts(url):
     """WEBHOOK_ALLOW_PRIVATE=false: the host must resolve, and only to public addresses."""
-    host = urlsplit(url).hostname
     try:
-        addresses = {info[4][0] for info in socket.getaddrinfo(host, None)}
-    except (OSError, UnicodeError):
-        raise ValidationError.field("webhook.url", "无法解析 URL 的主机名(Host does not resolve).") from None
-    if any(domain_webhooks.is_private(address) for address in addresses):
-        raise ValidationError.field("webhook.url", "不允许内网或本机地址(Private addresses are not allowed).")
-
+        require_public(url)
+    except NotPublic as refusal:
+        raise ValidationError.field("webhook.url", str(refusal)) from None

@@ -7,6 +7,7 @@ from datetime import date, timedelta
 
 from services.common import clock
 from services.common.errors import Conflict, ValidationError
+from services.common.masking import mask_name, mask_phone
 from services.common.records import created, revised
 
 UNIT_FIELDS = ("code", "name", "party_org", "contact_name", "contact_phone", "contact_email")
@@ -114,14 +115,6 @@ def deactivated(unit, now):
 
 def unit_event(unit):
     return {field: unit[field] for field in UNIT_EVENT_FIELDS}
-
-
-def mask_phone(number):
-    return f"{number[:3]}****{number[-4:]}"
-
-
-def mask_name(person):
-    return person[:1] + "*" * max(len(person) - 1, 1)
 
 
 def unit_view(unit, full):

@@ -4,10 +4,11 @@ A unit has at most one pairing that is `reported` or `approved` per campaign; a 
 `withdrawn` one leaves it free to report again. Only a `reported` pairing moves on."""
 from services.common import clock
 from services.common.errors import Conflict, ValidationError, require_found
+from services.common.masking import mask_name, mask_phone
 from services.common.records import created, revised
 from services.common.vocabulary import BEIJING, BEIJING_DISTRICTS, PRIVATE_KINDS
 
-from .domain import is_late, mask_name, mask_phone
+from .domain import is_late
 from .records import APPROVED, REJECTED, REPORTED, VALID, WITHDRAWN
 
 # The statuses `reporting_progress` counts from its maintained sets (withdrawn = not reported).

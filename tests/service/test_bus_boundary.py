@@ -70,6 +70,16 @@ def declare_exchange(name):
     return lambda channel: channel.exchange_declare(name, "topic", durable=True, auto_delete=False)
 
 
+def behind_own_exchange(destination, kind):
+    """Declare `integration.relay` (the integration user's names cover exchanges too) and bind the
+    queue or exchange `destination` behind it, so what is published there would reach it."""
+    def act(channel):
+        channel.exchange_declare("integration.relay", "topic", durable=False, auto_delete=True)
+        bind_behind = channel.exchange_bind if kind == "exchange" else channel.queue_bind
+        bind_behind(destination, "integration.relay", "#")
+    return act
+
+
 def reply_queue():
     return f"rpc.reply-standalone_rpc_proxy-{uuid.uuid4()}"
 
@@ -111,6 +121,9 @@ PERMISSIONS = [
     ("integration", consume("rpc-pairing"), "refused"),
     ("integration", consume("summary.dead-letter"), "refused"),
     ("integration", declare_exchange("pairing.events"), "refused"),
+    ("integration", behind_own_exchange("pairing.events", "exchange"), "refused"),
+    ("integration", behind_own_exchange("evt-activity-activity_completed--summary.on_activity_completed", "queue"),
+     "refused"),
     # rpc-client: calls over nameko-rpc and reads its own replies only.
     ("rpc-client", bind(reply_queue(), "nameko-rpc", REPLY_ID), "ok"),
     ("rpc-client", publish("nameko-rpc", "pairing.get_campaign"), "ok"),

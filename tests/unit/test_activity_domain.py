@@ -163,6 +163,15 @@ def test_the_location_is_cut_to_the_district_for_whoever_may_not_see_personal_da
     assert domain.visible(planned_activity(), sees)["location"] == location
 
 
+@pytest.mark.parametrize("sees, names", [(True, ["志愿者0", "志愿者1"]), (False, ["志***", "志***"])])
+def test_the_volunteers_names_are_masked_for_whoever_may_not_see_personal_data(sees, names):
+    done = domain.complete(planned_activity(), report(hours=(2, 1)), NOW)
+    shown = domain.visible(done, sees)
+    assert [v["name"] for v in shown["report"]["volunteers"]] == names
+    assert [v["hours"] for v in shown["report"]["volunteers"]] == [2, 1]
+    assert [v["name"] for v in done["report"]["volunteers"]] == ["志愿者0", "志愿者1"]  # the record untouched
+
+
 def test_a_completed_activity_event_is_valid_and_carries_no_personal_data():
     done = domain.complete(planned_activity(), report(), NOW)
     envelope = events.make_event("activity", "activity_completed", "a1", 2, domain.published(done))

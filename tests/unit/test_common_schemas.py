@@ -158,9 +158,20 @@ def test_names_refuse_control_and_bidi_characters(value):
     assert list(refused("name", value)) == ["name"]
 
 
-@pytest.mark.parametrize("value", ["", "   ", "\u200b", "\u200b\u200c\u200d", " \u2060 ", "\ufeff", "\u3000\u200b"])
-def test_names_blank_once_whitespace_and_zero_width_characters_go_are_refused(value):
+# Whitespace, format characters (category Cf) and the fillers that render as nothing.
+INVISIBLE = ["", "   ", "\u200b", "\u200b\u200c\u200d", " \u2060 ", "\ufeff", "\u3000\u200b", "\u200e\u200f",
+             "\u061c", "\u2061\u2062\u2063\u2064", "\u180e", "\u00ad", "\u034f", "\u3164", "\u115f\u1160",
+             "\uffa0", "\U000e0020\U000e007f", " \u200e\u3164 "]
+
+
+@pytest.mark.parametrize("value", INVISIBLE)
+def test_names_blank_once_whitespace_and_invisible_characters_go_are_refused(value):
     assert list(refused("name", value)) == ["name"]
+
+
+@pytest.mark.parametrize("value", ["\u200e张三", "李\u00ad四", "\u3164王五\u034f"])
+def test_a_name_with_visible_characters_is_kept_with_its_invisible_ones(value):
+    assert schemas.load(Fields, {"name": value})["name"] == value
 
 
 def test_texts_may_hold_line_breaks_and_tabs_but_no_other_control_characters():

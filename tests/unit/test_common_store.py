@@ -1,11 +1,11 @@
 """Store.change / Store.create / Store.once and the request protocol, on an in-memory Redis."""
 import json
-from datetime import datetime
+from datetime import datetime, timezone
 
 import pytest
 from marshmallow import fields
 
-from services.common import clock, events, records
+from services.common import clock, events, ids, records
 from services.common.errors import Conflict, Forbidden, NotFound
 from services.common.handled import AlreadyHandled
 from services.common.requests import Request
@@ -209,6 +209,24 @@ def test_the_args_digest_does_not_depend_on_key_order_and_reads_datetimes():
     two = Request("m", "committee", "r", {"b": [NOW, {"y": None, "x": "一"}], "a": 1})
     other = Request("m", "committee", "r", {"a": 1, "b": [LATER, {"x": "一", "y": None}]})
     assert one.fingerprint == two.fingerprint != other.fingerprint
+
+
+def fingerprint(args):
+    return Request("m", "committee", "r", args).fingerprint
+
+
+def test_arguments_equal_after_validation_have_one_fingerprint():
+    # Contract §3 v2: the same instant in another offset, and 2.0 for 2, are the same arguments.
+    in_utc = NOW.astimezone(timezone.utc)
+    assert fingerprint({"at": NOW, "items": [{"hours": 2}]}) == fingerprint({"at": in_utc, "items": [{"hours": 2.0}]})
+    assert fingerprint({"at": NOW}) != fingerprint({"at": LATER.astimezone(timezone.utc)})
+    assert fingerprint({"hours": 2}) != fingerprint({"hours": 2.5}) != fingerprint({"hours": 2.25})
+    assert fingerprint({"flag": True}) != fingerprint({"flag": 1.0})
+
+
+def test_the_fingerprints_of_arguments_sent_in_08_00_and_integers_are_those_already_stored():
+    args = {"at": NOW, "day": NOW.date(), "n": 3, "hours": 1.5, "names": ["一"]}
+    assert fingerprint(args) == ids.digest(args, 32)
 
 
 def test_once_runs_idempotent_work_once_per_request(store, fake_redis):

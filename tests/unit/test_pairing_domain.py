@@ -5,6 +5,7 @@ import pytest
 
 from services.common.clock import CAMPAIGN_TZ
 from services.common.errors import Conflict, NotFound, ValidationError
+from services.common.masking import mask_phone
 from services.pairing import domain, pairings
 
 NOW = datetime(2026, 3, 1, 10, 0, tzinfo=CAMPAIGN_TZ)
@@ -218,7 +219,7 @@ def test_the_target_is_shown_in_full_or_masked():
 
 @pytest.mark.parametrize("number, masked", [("13912345678", "139****5678"), ("010-64212345", "010****2345")])
 def test_phones_keep_only_their_first_three_and_last_four_digits(number, masked):
-    assert domain.mask_phone(number) == masked
+    assert mask_phone(number) == masked
 
 
 # -- progress -----------------------------------------------------------------

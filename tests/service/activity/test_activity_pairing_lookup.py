@@ -5,13 +5,15 @@ import json
 
 import eventlet
 import pytest
+import redis
 from nameko.testing.services import entrypoint_waiter
 
 from services.activity.service import ActivityService
 from services.common import amqp_names
+from services.common.auth import COMMITTEE, OPS, allow
 from tests.helpers import publish_event, queue_depth, wait_until
 from tests.service.activity.samples import new_pairing, plan, remote_error
-from tests.service.fake_pairing import CALLERS, PAIRINGS, SLOW, event_data, pairing_record
+from tests.service.fake_pairing import CALLERS, PAIRINGS, SLOW, FakePairingService, event_data, pairing_record
 
 APPROVED_QUEUE = amqp_names.consumer_queue_name("pairing", "pairing_approved", "activity", "on_pairing_changed")
 
@@ -151,6 +153,26 @@ def test_without_a_pairing_service_planning_is_an_internal_error(activity_servic
     error = remote_error(lambda: rpc("unit", unit="U001").activity.plan_activity(plan("p000000000000000c")))
     assert error.exc_type == "InternalError"
     assert redis_client.keys("activity:activity:*") == []
+
+
+@allow(COMMITTEE, OPS, unit="own")
+def get_pairing_without_redis(service, pairing_id):
+    raise redis.exceptions.ConnectionError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
+
+
+def test_pairing_answering_unavailable_is_unavailable_and_the_retry_with_the_request_id_plans(
+        fake_pairing, activity_service, rpc, redis_client, monkeypatch):
+    # pairing's Redis is down: its @allow answers Unavailable, an outage activity passes on as its
+    # own (contract §3 v2), so the caller retries with the same request_id instead of reporting a bug.
+    pairing = new_pairing("U001")
+    unit = rpc("unit", unit="U001").activity
+    monkeypatch.setattr(FakePairingService, "get_pairing", get_pairing_without_redis)
+    error = remote_error(lambda: unit.plan_activity(plan(pairing["id"]), request_id="r-down"))
+    assert error.exc_type == "Unavailable" and "request_id" in error.value
+    assert redis_client.keys("activity:activity:*") == []
+    monkeypatch.undo()
+    assert unit.plan_activity(plan(pairing["id"]), request_id="r-down")["status"] == "planned"
+    assert len(redis_client.keys("activity:activity:*")) == 1
 
 
 def test_the_reply_queue_of_the_lookup_is_transient_so_a_lost_node_takes_it_and_it_is_declared_anew(

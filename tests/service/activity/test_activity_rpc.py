@@ -1,7 +1,7 @@
 """The activity RPCs on real RabbitMQ and Redis: who may call what, the state rules, the events."""
 import inspect
 import json
-from datetime import timedelta
+from datetime import timedelta, timezone
 
 import pytest
 
@@ -126,6 +126,27 @@ def test_a_change_repeated_with_its_request_id_returns_the_first_result_never_co
     assert remote_error(lambda: call(unit, activity, True)).exc_type == "Conflict"
     assert rpc().activity.get_activity(activity["id"]) == first
     [event] = listener.wait_for(event_type)
+    assert event["seq"] == first["revision"] == 2
+
+
+def in_utc(moment):
+    return clock.parse(moment).astimezone(timezone.utc).isoformat()
+
+
+def test_a_repeat_with_the_instants_in_utc_and_hours_as_floats_returns_the_first_result(rpc, listen):
+    # Contract §3 v2: "the same arguments" are equal after validation, however a retry writes them.
+    unit = rpc("unit", unit="U001").activity
+    activity = planned(rpc)
+    listener = listen("activity", "activity_completed")
+    first = unit.complete_activity(activity["id"], REPORT, request_id="r1")
+    retry = dict(REPORT, started_at=in_utc(REPORT["started_at"]), ended_at=in_utc(REPORT["ended_at"]),
+                 volunteers=[dict(volunteer, hours=float(volunteer["hours"])) for volunteer in REPORT["volunteers"]])
+    assert retry != REPORT and unit.complete_activity(activity["id"], retry, request_id="r1") == first
+    earlier = clock.iso(clock.parse(REPORT["started_at"]) - timedelta(minutes=1))
+    other = remote_error(lambda: unit.complete_activity(activity["id"], dict(retry, started_at=earlier),
+                                                        request_id="r1"))
+    assert (other.exc_type, "request_id" in other.value) == ("Conflict", True)
+    [event] = listener.wait_for("activity_completed")
     assert event["seq"] == first["revision"] == 2
 
 
@@ -287,6 +308,16 @@ def test_ops_and_other_departments_see_the_location_cut_to_the_district(rpc):
     assert rpc().activity.get_activity(activity["id"])["location"] == "海淀区某街2号张大爷家"
     [listed] = rpc("ops").activity.list_activities()["items"]
     assert listed["location"] == "海淀区"
+
+
+def test_ops_see_the_volunteers_names_masked_and_the_committee_in_full(rpc):
+    activity = planned(rpc)
+    rpc("unit", unit="U001").activity.complete_activity(activity["id"], report())
+    names = [v["name"] for v in rpc().activity.get_activity(activity["id"])["report"]["volunteers"]]
+    assert names == ["李明", "王芳"]
+    for shown in (rpc("ops").activity.get_activity(activity["id"]), rpc("ops").activity.list_activities()["items"][0]):
+        assert [v["name"] for v in shown["report"]["volunteers"]] == ["李*", "王*"]
+        assert [v["hours"] for v in shown["report"]["volunteers"]] == [2, 1.5]
 
 
 def test_lists_are_newest_first_paged_and_filtered(rpc):

@@ -10,6 +10,7 @@ from nameko.testing.services import entrypoint_waiter
 from prometheus_client import REGISTRY
 
 from services.notification.sender import PER_WEBHOOK
+from services.notification.service import NotificationService
 from tests.helpers import every_page, publish_envelope, wait_until
 from tests.service.notification import events as s
 
@@ -146,6 +147,17 @@ def test_after_the_last_retry_a_delivery_is_failed_until_redelivered(service, kn
     last = receiver.at("/down")[-1]
     assert len(receiver.at("/down")) == attempts + 1
     assert last["headers"]["X-Leifeng-Delivery"] == failed["id"]
+
+
+def test_once_private_addresses_are_refused_a_webhook_registered_before_gets_nothing(
+        service, known, bus, rpc, receiver, start_service):
+    hook = register(rpc, receiver, "/inside", "unit:U001")  # allowed: private addresses are by default
+    service.stop()
+    start_service(NotificationService, WEBHOOK_RETRY_DELAYS=[0.1], WEBHOOK_ALLOW_PRIVATE=False)
+    bus("pairing_rejected", s.pairing("p1", "c1", "U001", status="rejected"))
+    [failed] = wait_for_delivery(rpc, hook["id"], "failed")
+    assert (failed["attempts"], failed["last_status"]) == (2, None)
+    assert receiver.at("/inside") == []
 
 
 def test_pages_of_deliveries_by_status_follow_each_attempt(service, known, bus, rpc, receiver, redis_client):
