@@ -62,12 +62,59 @@ def safe_key(key):
     return key if SAFE_KEY.fullmatch(key) else "<invalid>"
 
 
+# marshmallow's own messages as callers read every other one: Chinese first, the English after it.
+# None quotes the input (marshmallow's that do are about dumping, which never reaches a caller).
+MARSHMALLOW_CHINESE = {
+    "Missing data for required field.": "缺少必填字段", "Field may not be null.": "不能为 null",
+    "Unknown field.": "未知字段", "Invalid input type.": "应为对象", "Invalid type.": "类型不正确",
+    "Invalid value.": "值不正确", "Invalid input.": "值不正确", "Not a valid string.": "应为文本",
+    "Not a valid utf-8 string.": "应为 UTF-8 文本", "Not a valid integer.": "应为整数",
+    "Not a valid number.": "应为数字", "Number too large.": "数值过大",
+    "Special numeric values (nan or infinity) are not permitted.": "不允许 NaN 或无穷大",
+    "Not a valid boolean.": "应为 true 或 false", "Not a valid list.": "应为列表",
+    "Not a valid tuple.": "应为列表", "Not a valid mapping type.": "应为对象",
+    "Not a valid datetime.": "应为日期时间", "Not a valid aware datetime.": "应为带时区的日期时间",
+    "Not a valid naive datetime.": "应为不带时区的日期时间", "Not a valid date.": "应为日期",
+    "Not a valid time.": "应为时间", "Not a valid email address.": "电子邮箱格式不正确",
+    "Not a valid URL.": "URL 格式不正确", "Not a valid UUID.": "UUID 格式不正确",
+    "String does not match expected pattern.": "格式不正确",
+}
+MARSHMALLOW_PATTERNS = tuple((re.compile(pattern), chinese) for pattern, chinese in (
+    (r"Shorter than minimum length (\S+)\.", "长度不能少于 {0}"),
+    (r"Longer than maximum length (\S+)\.", "长度不能超过 {0}"),
+    (r"Length must be between (\S+) and (\S+)\.", "长度须在 {0} 到 {1} 之间"),
+    (r"Length must be (\S+)\.", "长度须为 {0}"),
+    (r"Must be greater than or equal to (\S+) and less than or equal to (\S+)\.", "须在 {0} 到 {1} 之间"),
+    (r"Must be greater than or equal to (\S+)\.", "不能小于 {0}"),
+    (r"Must be less than or equal to (\S+)\.", "不能大于 {0}"),
+    (r"Must be greater than (\S+)\.", "须大于 {0}"),
+    (r"Must be less than (\S+)\.", "须小于 {0}"),
+    (r"Must be equal to (.+)\.", "须为 {0}"),
+    (r"Must be one of: (.+)\.", "须为以下之一: {0}"),
+))
+
+
+def in_chinese(message):
+    """A marshmallow message as `中文(English).`; any other message (ours are written so) as it is."""
+    chinese = MARSHMALLOW_CHINESE.get(message)
+    if chinese is None:
+        for pattern, template in MARSHMALLOW_PATTERNS:
+            matched = pattern.fullmatch(message)
+            if matched:
+                chinese = template.format(*matched.groups())
+                break
+        else:
+            return message
+    return f"{chinese}({message.removesuffix('.')})."
+
+
 def flatten(messages, prefix=""):
-    """marshmallow's nested messages -> {"target.district": [...], "volunteers.0.hours": [...]}."""
+    """marshmallow's nested messages -> {"target.district": [...], "volunteers.0.hours": [...]},
+    each message `in_chinese`."""
     if isinstance(messages, (list, tuple)) and all(isinstance(m, str) for m in messages):
-        return {prefix or "_schema": list(messages)}
+        return {prefix or "_schema": [in_chinese(message) for message in messages]}
     if not isinstance(messages, dict):
-        return {prefix or "_schema": [str(messages)]}
+        return {prefix or "_schema": [in_chinese(str(messages))]}
     flat = {}
     for key, value in messages.items():
         segment = safe_key(key)

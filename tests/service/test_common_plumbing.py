@@ -99,7 +99,7 @@ def test_expected_errors_are_not_logged_as_faults(probe, rpc, caplog):
 def test_a_wrong_argument_type_is_a_validation_error_with_a_field_map(probe, rpc, redis_client):
     error = remote_error(lambda: rpc().probe.make_thing(["not", "a", "dict"]))
     assert error.exc_type == "ValidationError"
-    assert json.loads(error.value) == {"thing": ["Invalid input type."]}
+    assert json.loads(error.value) == {"thing": ["应为对象(Invalid input type)."]}
     error = remote_error(lambda: rpc().probe.make_thing({"unit_code": "bad code!", "title": 7}))
     assert set(json.loads(error.value)) == {"thing.unit_code", "thing.title"}
     assert redis_client.keys("probe:thing:*") == []

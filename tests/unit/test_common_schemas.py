@@ -1,4 +1,5 @@
 import json
+import re
 
 import pytest
 from marshmallow import fields
@@ -148,7 +149,7 @@ def test_a_lone_surrogate_in_a_list_item_or_a_key_is_named_without_echoing_it():
     assert list(refused("names", ["ok", "x\udfff"])) == ["names.1"]
     with pytest.raises(ValidationError) as exc:
         schemas.load(Fields, {"\ud800": 1, "x" * 10_000: 2})
-    assert field_map(exc) == {"<invalid>": ["Unknown field.", "Unknown field."]}
+    assert field_map(exc) == {"<invalid>": ["未知字段(Unknown field)."] * 2}
     str(exc.value).encode("utf-8")  # the message itself is valid Unicode
 
 
@@ -273,3 +274,22 @@ def test_a_loaded_name_is_never_blank_nor_holds_control_bidi_or_surrogates(value
     assert not any(ord(c) < 32 or 0x7f <= ord(c) <= 0x9f or 0x202a <= ord(c) <= 0x202e or 0x2066 <= ord(c) <= 0x2069
                    for c in loaded)
     assert loaded.strip(" \t\n\r\u3000\u200b\u200c\u200d\u2060\ufeff")
+
+
+@pytest.mark.parametrize("english, chinese", [
+    ("Not a valid integer.", "应为整数(Not a valid integer)."),
+    ("Missing data for required field.", "缺少必填字段(Missing data for required field)."),
+    ("Longer than maximum length 100.", "长度不能超过 100(Longer than maximum length 100)."),
+    ("Must be greater than or equal to 2000 and less than or equal to 2100.",
+     "须在 2000 到 2100 之间(Must be greater than or equal to 2000 and less than or equal to 2100)."),
+    ("Must be one of: draft, submitted.", "须为以下之一: draft, submitted(Must be one of: draft, submitted)."),
+    ("不能为空(Must not be blank).", "不能为空(Must not be blank)."),  # ours are written so already
+])
+def test_marshmallows_messages_reach_the_caller_in_chinese_with_the_english_kept(english, chinese):
+    assert schemas.in_chinese(english) == chinese
+
+
+def test_every_message_of_a_failed_load_is_chinese_first():
+    with pytest.raises(ValidationError) as exc:
+        schemas.load(Fields, {"name": 7, "when": "soon", "stray": 1})
+    assert all(re.match(r"[^\x00-\x7f]", text) for texts in field_map(exc).values() for text in texts)
