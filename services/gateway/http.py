@@ -34,6 +34,10 @@ def bearer_token(header):
 class ProblemWsgiApp(WsgiApp):
     def __call__(self, environ, start_response):
         rid = environ[ENVIRON_KEY] = request_id(environ.get("HTTP_X_REQUEST_ID"))
+        # Left bound in this connection's green thread: eventlet writes the request's access line
+        # there after the answer (contract §7: every log line the request caused carries its id);
+        # the connection's next request binds its own.
+        correlation.bind(rid)
 
         def start_with_request_id(status, headers, exc_info=None):
             headers = [(name, value) for name, value in headers if name.lower() != "x-request-id"]

@@ -2,12 +2,14 @@
 result, in the contract's order (404, 405, 401, 411, 413, 415, 400, then the RPC's own errors),
 X-Request-Id on every response, GET query conversion and Idempotency-Key."""
 import json
+import logging
 import re
 
 import pytest
 import requests
 
-from tests.helpers import EventListener
+from services.common import correlation
+from tests.helpers import EventListener, wait_until
 from tests.service.gateway.support import campaign_input, code, committee_unit_and_campaign, unit_input
 
 PROBLEM = "application/problem+json"
@@ -223,6 +225,33 @@ def test_health_and_metrics_are_on_the_gateways_port(stack):
 def test_head_answers_like_get_without_a_body(stack):
     response = requests.head(stack.url("/api/v1/pairing/list_campaigns"), headers=stack.headers(), timeout=10)
     assert response.status_code == 200 and response.content == b""
+
+
+class Recorded(logging.Handler):
+    """The records a logger emits, stamped by the services' own filter as their log lines are."""
+
+    def __init__(self):
+        super().__init__(logging.INFO)
+        self.records = []
+        self.addFilter(correlation.LogFilter())
+
+    def emit(self, record):
+        self.records.append(record)
+
+
+def test_the_access_log_line_of_a_request_carries_its_request_id(stack):
+    recorded, server_log = Recorded(), logging.getLogger("nameko.web.server")
+    level = server_log.level
+    server_log.setLevel(logging.INFO)
+    server_log.addHandler(recorded)
+    try:
+        for rid in ("trace-access-1", "trace-access-2"):
+            stack.ok("pairing/list_campaigns", {}, headers={"X-Request-Id": rid})
+            wait_until(lambda: any(record.correlation_id == rid and "list_campaigns" in record.getMessage()
+                                   for record in recorded.records), message=f"the access line of {rid}")
+    finally:
+        server_log.removeHandler(recorded)
+        server_log.setLevel(level)
 
 
 def test_the_request_id_is_the_correlation_id_of_the_events_the_request_caused(stack, vhost_uri):
