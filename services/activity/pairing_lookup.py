@@ -1,13 +1,10 @@
 """`PairingLookup`: `pairing.get_pairing` asked in the caller's name (context and token propagate),
-with a timeout, its errors mapped to this service's (see `usecases.pairing_to_plan_with`)."""
-import eventlet
-from nameko.exceptions import RemoteError, UnknownService
+with a timeout (PAIRING_RPC_TIMEOUT), its errors mapped to this service's (see
+`usecases.pairing_to_plan_with`)."""
+from nameko.exceptions import RemoteError
 
 from services.common.errors import Forbidden, NotFound, Unauthenticated, Unavailable
-from services.common.rpc_proxy import RpcProxy
-from services.common.settings import number
-
-DEFAULT_TIMEOUT = 5
+from services.common.rpc_proxy import NoAnswer, TimedRpcProxy
 
 
 class PairingUnavailable(RuntimeError):
@@ -16,19 +13,14 @@ class PairingUnavailable(RuntimeError):
 
 
 class PairingClient:
-    def __init__(self, proxy, timeout):
-        self.proxy = proxy
-        self.timeout = timeout
+    def __init__(self, calls):
+        self.calls = calls
 
     def get(self, pairing_id):
-        # The in-service RpcProxy waits forever for a reply; a stopped pairing must not hang us.
         try:
-            with eventlet.Timeout(self.timeout):
-                return self.proxy.get_pairing(pairing_id)
-        except eventlet.Timeout:
-            raise PairingUnavailable(f"pairing.get_pairing gave no answer in {self.timeout:g}s") from None
-        except UnknownService:
-            raise PairingUnavailable("pairing is not running") from None
+            return self.calls.get_pairing(pairing_id)
+        except NoAnswer as err:
+            raise PairingUnavailable(str(err)) from None
         except RemoteError as err:
             if err.exc_type in ("NotFound", "ValidationError"):
                 raise NotFound("结对不存在(Unknown pairing).") from None
@@ -45,13 +37,9 @@ class PairingClient:
             raise PairingUnavailable(f"pairing.get_pairing failed with {err.exc_type}") from None
 
 
-class PairingLookup(RpcProxy):
+class PairingLookup(TimedRpcProxy):
     def __init__(self):
-        super().__init__("pairing")
-
-    def setup(self):
-        super().setup()
-        self.timeout = number(self.container.config, "PAIRING_RPC_TIMEOUT", DEFAULT_TIMEOUT)
+        super().__init__("pairing", "PAIRING_RPC_TIMEOUT")
 
     def get_dependency(self, worker_ctx):
-        return PairingClient(super().get_dependency(worker_ctx), self.timeout)
+        return PairingClient(super().get_dependency(worker_ctx))

@@ -6,9 +6,14 @@ that node is lost the queue stays declared but unreachable ("home node ... is do
 caller's consumer reconnects to another node and fails again every second until the lost node
 returns, and no reply ever reaches the service. A transient queue is dropped with its node, and
 the consumer declares it anew on the node it reconnects to (same name and routing key). Replies
-to calls in flight at that moment are lost with the node: those calls time out and are retried."""
-from nameko import rpc
+to calls in flight at that moment are lost with the node: those calls time out and are retried.
 
+`TimedRpcProxy` is the one a service calls another through: its calls give up after a timeout."""
+import eventlet
+from nameko import rpc
+from nameko.exceptions import UnknownService
+
+from .settings import number
 from .steady_consumer import SteadyQueueConsumer
 
 
@@ -29,3 +34,41 @@ class RpcProxy(rpc.RpcProxy):
         which holds the service instance holding the proxy, a reference cycle that would leave each
         call's objects to the garbage collector instead of freeing them at once."""
         setattr(worker_ctx.service, self.attr_name, None)
+
+
+class NoAnswer(RuntimeError):
+    """The service called did not answer in time, or is not running."""
+
+
+class TimedCalls:
+    """A worker's proxy whose calls give up after `timeout` seconds (`NoAnswer`): nameko's in-service
+    proxy waits for a reply without limit, and a stopped service must not hang the worker."""
+
+    def __init__(self, proxy, service, timeout):
+        self.proxy, self.service, self.timeout = proxy, service, timeout
+
+    def __getattr__(self, method):
+        def call(*args, **kwargs):
+            try:
+                with eventlet.Timeout(self.timeout):
+                    return getattr(self.proxy, method)(*args, **kwargs)
+            except eventlet.Timeout:
+                raise NoAnswer(f"{self.service}.{method} gave no answer in {self.timeout:g}s") from None
+            except UnknownService:
+                raise NoAnswer(f"{self.service} is not running") from None
+        return call
+
+
+class TimedRpcProxy(RpcProxy):
+    """`RpcProxy` whose calls are `TimedCalls`, the timeout read from the setting `timeout_setting`."""
+
+    def __init__(self, target_service, timeout_setting, default_timeout=5, **options):
+        super().__init__(target_service, **options)
+        self.timeout_setting, self.default_timeout = timeout_setting, default_timeout
+
+    def setup(self):
+        super().setup()
+        self.timeout = number(self.container.config, self.timeout_setting, self.default_timeout)
+
+    def get_dependency(self, worker_ctx):
+        return TimedCalls(super().get_dependency(worker_ctx), self.target_service, self.timeout)

@@ -1,14 +1,15 @@
 """A stand-in `pairing` service answering `get_pairing` as contract §3 says (C, O, owning unit),
-from records the test puts in PAIRINGS. It never publishes an event: activity can learn of an
-approval only by asking it."""
+from records the test puts in PAIRINGS, and `get_campaign` (C, U, D, O) from CAMPAIGNS. It never
+publishes an event: activity can learn of an approval, and summary of a campaign, only by asking it."""
 import eventlet
 from services.common.rpc import rpc
 
-from services.common.auth import COMMITTEE, OPS, Auth, allow
+from services.common.auth import COMMITTEE, DEPARTMENT, OPS, UNIT, Auth, allow
 from services.common.errors import NotFound
 
 PAIRINGS = {}
-# The callers get_pairing saw: proof that activity asked in its caller's name.
+CAMPAIGNS = {}
+# The callers get_pairing and get_campaign saw: proof that activity asked in its caller's name.
 CALLERS = []
 SLOW = "p5555555555555555"  # a pairing id get_pairing answers late
 
@@ -45,3 +46,12 @@ class FakePairingService:
             raise NotFound("结对不存在")
         self.auth.caller.require_owner(unit=pairing["unit_code"])
         return pairing
+
+    @rpc
+    @allow(COMMITTEE, UNIT, DEPARTMENT, OPS)
+    def get_campaign(self, campaign_id):
+        CALLERS.append(self.auth.caller)
+        campaign = CAMPAIGNS.get(campaign_id)
+        if campaign is None:
+            raise NotFound("专项活动不存在")
+        return campaign

@@ -27,5 +27,5 @@ class AnsweringProxy:
 ])
 def test_pairings_errors_become_this_services(exc_type, expected):
     with pytest.raises(expected) as exc:
-        PairingClient(AnsweringProxy(exc_type), timeout=1).get("p0123456789abcdef")
+        PairingClient(AnsweringProxy(exc_type)).get("p0123456789abcdef")
     assert "pairing's own text" not in str(exc.value)

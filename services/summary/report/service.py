@@ -6,10 +6,13 @@ all handled by one method since the report folds any of them the same way. Summa
 are counted by the transactions that emit them, and `activity_completed` by the one that requests
 its summary (report/store.py, CountedTransaction): no queue of theirs. The service class provides
 `auth`."""
+from nameko.exceptions import RemoteError
+
 from services.common.auth import COMMITTEE, OPS, allow
 from services.common.consumer import handles
-from services.common.errors import require_found
+from services.common.errors import NotFound, Unavailable
 from services.common.rpc import rpc
+from services.common.rpc_proxy import NoAnswer, TimedRpcProxy
 from services.common.schemas import load
 from services.common.storage import Storage
 
@@ -30,8 +33,30 @@ class ReportEndpoints:
     def remember_name(self, event):
         self.report_store.count([event])
 
+    # Asked only for a campaign of which no event has been counted yet (below).
+    campaigns = TimedRpcProxy("pairing", "PAIRING_RPC_TIMEOUT")
+
     @rpc
     @allow(COMMITTEE, OPS)
     def campaign_report(self, campaign_id):
+        """The report; for a campaign of which no event has been counted yet, the empty report
+        (`as_of` null, contract §5) once pairing confirms the campaign exists, else `NotFound`."""
         args = load(CampaignReportArgs, {"campaign_id": campaign_id})
-        return require_found(self.report_store.report(args["campaign_id"]), "专项活动统计")
+        report = self.report_store.report(args["campaign_id"])
+        if report is None:
+            require_campaign(self.campaigns, args["campaign_id"])
+            report = self.report_store.report(args["campaign_id"], uncounted=True)
+        return report
+
+
+def require_campaign(campaigns, campaign_id):
+    """`NotFound` unless pairing knows the campaign (asked in the caller's name); `Unavailable` when
+    pairing's Redis is out of reach. A pairing that does not answer cannot confirm it: `NotFound`."""
+    try:
+        campaigns.get_campaign(campaign_id)
+    except RemoteError as err:
+        if err.exc_type == "Unavailable":
+            raise Unavailable("结对服务暂时不可用, 请稍后重试(Pairing temporarily unavailable, retry).") from None
+        raise NotFound("专项活动不存在(Unknown campaign).") from None
+    except NoAnswer:
+        raise NotFound("专项活动不存在或暂时无法确认(Unknown campaign, or pairing did not answer).") from None

@@ -133,8 +133,9 @@ class ReportStore(Store):
         key = self.names_key(counters.NAMES[(event["source"], event["event_type"])])
         pipe.hset(key, event["data"]["code"], event["data"]["name"])
 
-    def report(self, campaign_id):
-        """The report of `campaign_id`, or None when no event of the campaign has been counted."""
+    def report(self, campaign_id, uncounted=False):
+        """The report of `campaign_id`; when no event of the campaign has been counted, None, or
+        with `uncounted` the empty report (`as_of` None)."""
         pipe = self.client.pipeline(transaction=True)
         pipe.get(self.campaign_key(campaign_id))
         for table in TABLES:
@@ -143,7 +144,7 @@ class ReportStore(Store):
         pipe.hgetall(self.names_key("department"))
         pipe.get(self.as_of_key(campaign_id))
         campaign, totals, units, departments, unit_names, department_names, as_of = pipe.execute()
-        if not (campaign or totals):
+        if not (campaign or totals or uncounted):
             return None
         state = self.decode(campaign)
         return view.build({"campaign_id": campaign_id, "state": state, "totals": totals, "units": units,

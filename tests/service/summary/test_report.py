@@ -21,6 +21,7 @@ from services.summary.report.service import ReportEndpoints
 from tests import report_scenario as scenario
 from tests.conftest import TEST_REDIS_URL
 from tests.helpers import publish_envelope, remote_error, wait_until
+from tests.service.fake_pairing import CALLERS, CAMPAIGNS, FakePairingService
 
 
 class ReportProbe(ReportEndpoints):
@@ -30,8 +31,8 @@ class ReportProbe(ReportEndpoints):
 
 @pytest.fixture
 def probe(start_service):
-    # No outbox relay polling Redis while commands are counted.
-    return start_service(ReportProbe, OUTBOX_RELAY_INTERVAL=3600)
+    # No outbox relay polling Redis while commands are counted; a silent pairing answered soon.
+    return start_service(ReportProbe, OUTBOX_RELAY_INTERVAL=3600, PAIRING_RPC_TIMEOUT=0.5)
 
 
 def handled(redis_client):
@@ -180,8 +181,32 @@ def test_a_bad_campaign_id_is_a_validation_error_naming_it(probe, rpc, campaign_
     assert list(json.loads(error.value)) == ["campaign_id"]
 
 
-def test_an_unknown_campaign_is_not_found(probe, rpc):
+@pytest.fixture
+def fake_pairing(start_service):
+    CAMPAIGNS.clear()
+    CALLERS.clear()
+    yield start_service(FakePairingService)
+    CAMPAIGNS.clear()
+    CALLERS.clear()
+
+
+def test_a_campaign_pairing_does_not_know_is_not_found(probe, fake_pairing, rpc):
     assert remote_error(lambda: rpc().summary.campaign_report(new_id("campaign"))).exc_type == "NotFound"
+
+
+def test_without_pairing_a_campaign_of_no_counted_event_is_not_found(probe, rpc):
+    assert remote_error(lambda: rpc().summary.campaign_report(new_id("campaign"))).exc_type == "NotFound"
+
+
+def test_a_known_campaign_before_any_counted_event_has_the_empty_report(probe, fake_pairing, rpc):
+    campaign_id = new_id("campaign")
+    CAMPAIGNS[campaign_id] = {"id": campaign_id, "name": "2027年学雷锋"}
+    report = rpc("ops").summary.campaign_report(campaign_id)
+    assert (report["campaign_id"], report["as_of"], report["compared_with"]) == (campaign_id, None, None)
+    assert report["units"] == {"total": 0, "reported": 0, "reported_on_time": 0, "approved": 0, "by_status": []}
+    assert report["activities"] == {"planned": 0, "completed": 0, "cancelled": 0}
+    assert report["issues"]["response_rate"] is None and report["by_unit"] == []
+    assert [(caller.role, caller.unit) for caller in CALLERS] == [("ops", None)]  # asked in the caller's name
 
 
 BIG = new_id("campaign")
