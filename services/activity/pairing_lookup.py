@@ -3,8 +3,8 @@ with a timeout (PAIRING_RPC_TIMEOUT), its errors mapped to this service's (see
 `usecases.pairing_to_plan_with`)."""
 from nameko.exceptions import RemoteError
 
-from services.common.errors import Forbidden, NotFound, Unauthenticated, Unavailable
-from services.common.rpc_proxy import NoAnswer, TimedRpcProxy
+from services.common.errors import Forbidden, NotFound
+from services.common.rpc_proxy import NoAnswer, TimedRpcProxy, passed_on
 
 
 class PairingUnavailable(RuntimeError):
@@ -26,15 +26,8 @@ class PairingClient:
                 raise NotFound("结对不存在(Unknown pairing).") from None
             if err.exc_type == "Forbidden":
                 raise Forbidden("不能为其他单位的结对安排活动(Not your pairing).") from None
-            if err.exc_type == "Unauthenticated":
-                # The token activity accepted expired before pairing checked it: the caller signs in again.
-                raise Unauthenticated("令牌已过期, 请重新登录(Token expired).") from None
-            if err.exc_type == "Unavailable":
-                # pairing answered but its Redis (or broker) is out of reach: an outage, which
-                # contract §3 v2 makes Unavailable (retry with the same request_id), never InternalError.
-                raise Unavailable("结对服务暂时不可用, 请稍后用同一 request_id 重试"
-                                  "(Pairing temporarily unavailable, retry).") from None
-            raise PairingUnavailable(f"pairing.get_pairing failed with {err.exc_type}") from None
+            unexpected = PairingUnavailable(f"pairing.get_pairing failed with {err.exc_type}")
+            raise passed_on(err, "pairing") or unexpected from None
 
 
 class PairingLookup(TimedRpcProxy):

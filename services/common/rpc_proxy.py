@@ -13,6 +13,7 @@ import eventlet
 from nameko import rpc
 from nameko.exceptions import UnknownService
 
+from .errors import Unauthenticated, Unavailable
 from .settings import number
 from .steady_consumer import SteadyQueueConsumer
 
@@ -38,6 +39,19 @@ class RpcProxy(rpc.RpcProxy):
 
 class NoAnswer(RuntimeError):
     """The service called did not answer in time, or is not running."""
+
+
+def passed_on(remote_error, service):
+    """What `service` answered that concerns the call rather than the record, as the caller's own
+    error: `Unauthenticated` (the token expired between our check and its own) and `Unavailable`
+    (its Redis or broker out of reach: retry with the same request_id, contract §3 v2). None for
+    any other answer, which the caller maps itself."""
+    if remote_error.exc_type == "Unauthenticated":
+        return Unauthenticated("令牌已过期, 请重新登录(Token expired).")
+    if remote_error.exc_type == "Unavailable":
+        return Unavailable(f"{service} 服务暂时不可用, 请稍后用同一 request_id 重试"
+                           f"({service} temporarily unavailable, retry).")
+    return None
 
 
 class TimedCalls:

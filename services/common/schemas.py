@@ -36,8 +36,11 @@ CONTROLS = "\x00-\x1f\x7f-\x9f"
 BIDI_OVERRIDES = "\u202a-\u202e\u2066-\u2069"
 NAME_FORBIDDEN = re.compile(f"[{CONTROLS}{BIDI_OVERRIDES}]")
 TEXT_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")  # all but \t \n \r
-# Shown as nothing, yet not format characters: the combining grapheme joiner and the Hangul fillers.
-FILLERS = frozenset("\u034f\u115f\u1160\u3164\uffa0")
+# Shown as nothing, yet neither whitespace nor format characters: Unicode's other default-ignorable
+# code points (the combining grapheme joiner, Hangul fillers, Khmer inherent vowels, variation
+# selectors, Mongolian free variation selectors, ...) and the braille blank.
+IGNORABLE = re.compile("[\u034f\u115f\u1160\u17b4\u17b5\u180b-\u180f\u2800\u3164\ufe00-\ufe0f\uffa0"
+                       "\ufff0-\ufff8\U0001bca0-\U0001bca3\U0001d173-\U0001d17a\U000e0000-\U000e0fff]")
 
 
 class BaseSchema(Schema):
@@ -173,8 +176,9 @@ def matching(pattern, error):
 
 def invisible(char):
     """Whitespace, a format character (category Cf: zero-width spaces and joiners, LRM/RLM, U+061C,
-    U+2061-U+2064, U+180E, the soft hyphen, U+FEFF ...) or a filler: a name of only these looks blank."""
-    return char.isspace() or unicodedata.category(char) == "Cf" or char in FILLERS
+    U+2061-U+2064, U+180E, the soft hyphen, U+FEFF ...) or another `IGNORABLE` one: a name of only
+    these looks blank."""
+    return char.isspace() or unicodedata.category(char) == "Cf" or IGNORABLE.match(char) is not None
 
 
 def not_blank(value):

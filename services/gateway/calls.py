@@ -4,7 +4,7 @@ service running (503). nameko's in-service RpcProxy waits forever, hence the eve
 import eventlet
 from nameko.exceptions import IncorrectSignature, MethodNotFound, RemoteError, UnknownService
 
-from services.common.rpc import OUTAGES
+from services.common.rpc import MAX_DEPTH, OUTAGES, nesting_depth
 
 from . import problems
 
@@ -17,6 +17,10 @@ INSTANCE = "self"
 def call(proxy, method, arguments, timeout):
     if INSTANCE in arguments:
         raise problems.invalid({INSTANCE: [problems.UNKNOWN_ARGUMENT]})
+    if nesting_depth(arguments) > MAX_DEPTH:
+        # The service refuses such a request anyway (services.common.rpc); one nested nearly as deep
+        # as the JSON parser goes could not even be encoded for the call (a RecursionError in kombu).
+        raise problems.invalid({"_schema": ["嵌套层次过深(Nested too deeply)."]})
     timer = eventlet.Timeout(timeout)
     try:
         return getattr(proxy, method)(**arguments)

@@ -90,18 +90,17 @@ class WebhookSender(JobLoop):
         """The receiver's HTTP status, or None when it did not answer within the timeout (or at all).
         Redirects are not followed: a receiver answers itself or the attempt failed. While private
         addresses are not allowed, a host that is not public is not asked at all."""
-        if not self.settings.allow_private:
-            try:
-                require_public(url)
-            except NotPublic:
-                log.warning("webhook delivery: host refused (not public)")
-                return None
         try:
-            with eventlet.Timeout(self.settings.timeout):
+            with eventlet.Timeout(self.settings.timeout):  # the name's look-up included
+                if not self.settings.allow_private:
+                    require_public(url)
                 response = requests.post(url, data=body, headers=headers, timeout=self.settings.timeout,
                                          allow_redirects=False, stream=True)
                 response.close()
                 return response.status_code
+        except NotPublic:
+            log.warning("webhook delivery: host refused (not public)")
+            return None
         except (eventlet.Timeout, requests.RequestException, OSError) as exc:
             log.info("webhook delivery: no answer (%s)", type(exc).__name__)
             return None

@@ -152,6 +152,8 @@ PERMISSIONS = [
     ("activity", bind("rpc-activity", "nameko-rpc", "pairing.*", declare=False), "refused"),
     ("activity", consume("rpc-pairing"), "refused"),
     ("activity", declare_exchange("pairing.events"), "refused"),
+    ("summary", publish("nameko-rpc", "pairing.get_campaign"), "ok"),  # its report asks pairing
+    ("summary", publish("nameko-rpc", "activity.get_activity"), "refused"),
     ("summary", publish("pairing.events", "campaign_updated"), "refused"),
     # summary handles every pairing event type (the report counts them all), but only by name.
     ("summary", bind("evt-pairing-campaign_updated--summary.on_campaign_event", "pairing.events",

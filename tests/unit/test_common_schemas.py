@@ -162,7 +162,8 @@ def test_names_refuse_control_and_bidi_characters(value):
 # Whitespace, format characters (category Cf) and the fillers that render as nothing.
 INVISIBLE = ["", "   ", "\u200b", "\u200b\u200c\u200d", " \u2060 ", "\ufeff", "\u3000\u200b", "\u200e\u200f",
              "\u061c", "\u2061\u2062\u2063\u2064", "\u180e", "\u00ad", "\u034f", "\u3164", "\u115f\u1160",
-             "\uffa0", "\U000e0020\U000e007f", " \u200e\u3164 "]
+             "\uffa0", "\U000e0020\U000e007f", " \u200e\u3164 ", "\ufe0f", "\U000e0100", "\u180b",
+             "\u17b4\u17b5", "\u2800"]
 
 
 @pytest.mark.parametrize("value", INVISIBLE)

@@ -229,6 +229,14 @@ def test_the_fingerprints_of_arguments_sent_in_08_00_and_integers_are_those_alre
     assert fingerprint(args) == ids.digest(args, 32)
 
 
+def test_a_first_call_fingerprinted_as_given_before_the_normalising_is_still_the_same_request():
+    args = {"at": NOW.astimezone(timezone.utc), "hours": 2.0}
+    stored_before = json.dumps({"id": "t1", "args": ids.digest(args, 32)})
+    assert Request("m", "committee", "r", args).decode(stored_before)["id"] == "t1"
+    with pytest.raises(Conflict):
+        Request("m", "committee", "r", {**args, "hours": 3.0}).decode(stored_before)
+
+
 def test_once_runs_idempotent_work_once_per_request(store, fake_redis):
     runs = []
 

@@ -82,13 +82,15 @@ def test_compose_file_is_valid(compose_file):
     assert result.returncode == 0, result.stderr
 
 
-def test_compose_publishes_the_gateway_on_gateway_port():
+@pytest.mark.parametrize("compose_file, gateway", [("docker-compose.yml", "gateway"),
+                                                   ("docker-compose.cluster.yml", "gateway-1")])
+def test_compose_publishes_the_gateway_on_gateway_port(compose_file, gateway):
     """Inside the compose network it stays on 8080 (deploy/monitoring/prometheus.yml scrapes that)."""
     environment = {**os.environ, "GATEWAY_PORT": "9090", "BIND_ADDRESS": "127.0.0.1"}
-    rendered = subprocess.run(["docker-compose", "-f", "docker-compose.yml", "config"], cwd=ROOT, capture_output=True,
+    rendered = subprocess.run(["docker-compose", "-f", compose_file, "config"], cwd=ROOT, capture_output=True,
                               text=True, timeout=60, env=environment)
     assert rendered.returncode == 0, rendered.stderr
-    [port] = yaml.safe_load(rendered.stdout)["services"]["gateway"]["ports"]
+    [port] = yaml.safe_load(rendered.stdout)["services"][gateway]["ports"]
     if isinstance(port, dict):  # docker compose v2 writes the long syntax
         port = f"{port['host_ip']}:{port['published']}:{port['target']}/{port['protocol']}"
     assert port == "127.0.0.1:9090:8080/tcp"

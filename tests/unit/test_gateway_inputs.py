@@ -90,6 +90,15 @@ class EchoService:
         return EchoMethod()
 
 
+def test_arguments_nested_deeper_than_any_call_are_422_before_any_call():
+    deep = {"limit": [[[]]]}
+    for _ in range(900):
+        deep = {"limit": [deep]}
+    with pytest.raises(problems.Problem) as refused:
+        call(EchoService(), "get_campaign", deep, 5)
+    assert (refused.value.status, list(refused.value.members["errors"])) == (422, ["_schema"])
+
+
 def test_an_argument_named_self_is_422_naming_it_as_no_rpc_takes_one():
     assert call(EchoService(), "get_campaign", {"campaign_id": "c1"}, 5) == {"campaign_id": "c1"}
     with pytest.raises(problems.Problem) as refused:

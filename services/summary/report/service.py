@@ -12,7 +12,7 @@ from services.common.auth import COMMITTEE, OPS, allow
 from services.common.consumer import handles
 from services.common.errors import NotFound, Unavailable
 from services.common.rpc import rpc
-from services.common.rpc_proxy import NoAnswer, TimedRpcProxy
+from services.common.rpc_proxy import NoAnswer, TimedRpcProxy, passed_on
 from services.common.schemas import load
 from services.common.storage import Storage
 
@@ -40,23 +40,24 @@ class ReportEndpoints:
     @allow(COMMITTEE, OPS)
     def campaign_report(self, campaign_id):
         """The report; for a campaign of which no event has been counted yet, the empty report
-        (`as_of` null, contract §5) once pairing confirms the campaign exists, else `NotFound`."""
+        (`as_of` null, contract §5) once pairing confirms the campaign exists."""
         args = load(CampaignReportArgs, {"campaign_id": campaign_id})
         report = self.report_store.report(args["campaign_id"])
         if report is None:
-            require_campaign(self.campaigns, args["campaign_id"])
-            report = self.report_store.report(args["campaign_id"], uncounted=True)
+            campaign = known_campaign(self.campaigns, args["campaign_id"])
+            report = self.report_store.report(args["campaign_id"], known=campaign)
         return report
 
 
-def require_campaign(campaigns, campaign_id):
-    """`NotFound` unless pairing knows the campaign (asked in the caller's name); `Unavailable` when
-    pairing's Redis is out of reach. A pairing that does not answer cannot confirm it: `NotFound`."""
+def known_campaign(campaigns, campaign_id):
+    """The campaign as pairing tells it, asked in the caller's name: `NotFound` if pairing knows no
+    such campaign; pairing's `Unauthenticated` and `Unavailable` as they are, and a pairing that does
+    not answer is `Unavailable` too (retry); anything else an `InternalError`."""
     try:
-        campaigns.get_campaign(campaign_id)
-    except RemoteError as err:
-        if err.exc_type == "Unavailable":
-            raise Unavailable("结对服务暂时不可用, 请稍后重试(Pairing temporarily unavailable, retry).") from None
-        raise NotFound("专项活动不存在(Unknown campaign).") from None
+        return campaigns.get_campaign(campaign_id)
     except NoAnswer:
-        raise NotFound("专项活动不存在或暂时无法确认(Unknown campaign, or pairing did not answer).") from None
+        raise Unavailable("结对服务暂时不可用, 请稍后重试(Pairing did not answer, retry).") from None
+    except RemoteError as err:
+        if err.exc_type in ("NotFound", "ValidationError"):
+            raise NotFound("专项活动不存在(Unknown campaign).") from None
+        raise passed_on(err, "pairing") or err

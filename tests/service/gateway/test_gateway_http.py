@@ -98,6 +98,14 @@ def test_a_body_that_is_not_a_json_object_is_400(stack, body):
     assert problem(response, 400)["code"] == "BadRequest"
 
 
+@pytest.mark.parametrize("depth", [40, 900])  # 900: read by the parser, too deep for any encoder after it
+def test_a_json_object_nested_deeper_than_any_call_is_422(stack, depth):
+    body = b'{"limit": ' + b"[" * depth + b"]" * depth + b"}"
+    response = raw(stack, "POST", "/api/v1/pairing/list_campaigns", body,
+                   stack.headers(**{"Content-Type": "application/json"}))
+    assert list(problem(response, 422)["errors"]) == ["_schema"]
+
+
 def test_an_empty_body_is_no_arguments_and_a_charset_parameter_is_ignored(stack):
     empty = raw(stack, "POST", "/api/v1/pairing/list_campaigns", b"", stack.headers())
     assert empty.status_code == 200 and set(empty.json()) == {"items", "next_cursor"}

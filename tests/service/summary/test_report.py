@@ -91,6 +91,17 @@ def test_a_carried_over_campaign_is_compared_with_the_one_it_continues(probe, rp
     assert rpc().summary.campaign_report(scenario.CAMPAIGN)["compared_with"] is None
 
 
+def test_a_carried_over_campaign_not_counted_yet_is_compared_as_pairing_tells(probe, fake_pairing, rpc,
+                                                                              redis_client, service_config):
+    count_golden_campaign(probe, redis_client, service_config["AMQP_URI"])
+    following = new_id("campaign")
+    CAMPAIGNS[following] = {"id": following, "name": "2025年学雷锋", "carried_over_from": scenario.CAMPAIGN}
+    report = rpc().summary.campaign_report(following)
+    assert (report["as_of"], report["activities"]["completed"]) == (None, 0)
+    assert report["compared_with"]["campaign_id"] == scenario.CAMPAIGN
+    assert report["compared_with"]["activities"] == scenario.golden_report()["activities"]
+
+
 @pytest.fixture
 def export_args(service_config, tmp_path):
     config = tmp_path / "config.yml"
@@ -136,7 +147,8 @@ def test_the_export_without_a_valid_committee_token_fails_with_a_reason(probe, e
     assert not output.exists()
 
 
-def test_the_export_of_an_unknown_campaign_fails_with_a_reason(probe, export_args, make_token, tmp_path, capsys):
+def test_the_export_of_an_unknown_campaign_fails_with_a_reason(probe, fake_pairing, export_args, make_token, tmp_path,
+                                                               capsys):
     output = tmp_path / "report.xlsx"
     assert export.main([new_id("campaign"), str(output), *export_args, "--token", make_token()]) == 1
     assert "未找到该活动" in capsys.readouterr().err
@@ -194,15 +206,16 @@ def test_a_campaign_pairing_does_not_know_is_not_found(probe, fake_pairing, rpc)
     assert remote_error(lambda: rpc().summary.campaign_report(new_id("campaign"))).exc_type == "NotFound"
 
 
-def test_without_pairing_a_campaign_of_no_counted_event_is_not_found(probe, rpc):
-    assert remote_error(lambda: rpc().summary.campaign_report(new_id("campaign"))).exc_type == "NotFound"
+def test_without_pairing_a_campaign_of_no_counted_event_is_unavailable(probe, rpc):
+    assert remote_error(lambda: rpc().summary.campaign_report(new_id("campaign"))).exc_type == "Unavailable"
 
 
 def test_a_known_campaign_before_any_counted_event_has_the_empty_report(probe, fake_pairing, rpc):
     campaign_id = new_id("campaign")
-    CAMPAIGNS[campaign_id] = {"id": campaign_id, "name": "2027年学雷锋"}
+    CAMPAIGNS[campaign_id] = {"id": campaign_id, "name": "2027年学雷锋", "carried_over_from": None}
     report = rpc("ops").summary.campaign_report(campaign_id)
-    assert (report["campaign_id"], report["as_of"], report["compared_with"]) == (campaign_id, None, None)
+    assert (report["campaign_id"], report["name"], report["as_of"], report["compared_with"]) == (
+        campaign_id, "2027年学雷锋", None, None)
     assert report["units"] == {"total": 0, "reported": 0, "reported_on_time": 0, "approved": 0, "by_status": []}
     assert report["activities"] == {"planned": 0, "completed": 0, "cancelled": 0}
     assert report["issues"]["response_rate"] is None and report["by_unit"] == []
