@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import jwt
+from nameko.exceptions import IncorrectSignature
 from nameko.extensions import DependencyProvider
 from nameko.rpc import Rpc as NamekoRpc
 
@@ -20,7 +21,7 @@ from . import correlation, metrics
 from .audit import AuditTrail, CallAudit, record_of
 from .errors import EXPECTED, Forbidden, Unauthenticated
 from .logs import quiet_expected_errors
-from .rpc import Rpc, answer_for, arguments, check_unicode, is_read_only
+from .rpc import Rpc, answer_for, arguments, check_unicode, fitting, is_read_only
 from .schemas import DEPARTMENT_CODE, UNIT_CODE
 from .settings import number, require_setting
 from .storage import resources
@@ -217,7 +218,7 @@ class Auth(DependencyProvider):
         for entrypoint in self.container.entrypoints:
             if isinstance(entrypoint, NamekoRpc):
                 guarded(entrypoint, self.container.service_name)
-                entrypoint.expected_exceptions = EXPECTED
+                entrypoint.expected_exceptions = (*EXPECTED, IncorrectSignature)
         quiet_expected_errors()
         config = self.container.config
         path = require_setting(config, "JWT_PUBLIC_KEY_FILE")
@@ -260,6 +261,7 @@ def allow(*roles, unit=None, department=None):
                 raise Forbidden("无权调用此方法(Role not allowed).")
             if changes_state and hasattr(service, "check_unit_active"):
                 service.check_unit_active(caller)
+            fitting(method, args, kwargs)
             check_unicode(signature, args, kwargs)
             result = method(service, *args, **kwargs)
             if caller.role in restricted and not caller.ownership_checked:

@@ -10,6 +10,7 @@ A request whose body is larger than 4 MiB (checked before decoding), is not a JS
 `reply_to` is never acted on: the caller gets a `ValidationError` (`_schema`) reply at once instead
 of waiting for its timeout, and one log line names the reason and the size, never the body.
 nameko's own consumer would log the whole body of an undecodable message and never answer it."""
+import inspect
 import logging
 import sys
 import traceback
@@ -25,7 +26,7 @@ from kombu.pools import producers
 from nameko import rpc as nameko_rpc
 from nameko.constants import (AMQP_SSL_CONFIG_KEY, DEFAULT_RETRY_POLICY, DEFAULT_TRANSPORT_OPTIONS,
                               LOGIN_METHOD_CONFIG_KEY, PERSISTENT)
-from nameko.exceptions import serialize
+from nameko.exceptions import IncorrectSignature, serialize
 
 from . import amqp_names
 from .errors import InternalError, ServiceError, Unavailable, ValidationError
@@ -169,6 +170,14 @@ class GuardedRpcConsumer(nameko_rpc.RpcConsumer):
 class Rpc(nameko_rpc.Rpc):
     rpc_consumer = GuardedRpcConsumer()
 
+    def check_signature(self, args, kwargs):
+        """A method under `@allow` checks that its arguments fit (`fitting`) after the caller's token
+        and role, in the contract's order (§3: Forbidden before any input error); nameko would check
+        before any of them, and so tell a caller of the wrong role the method's argument names."""
+        method = getattr(self.container.service_cls, self.method_name)
+        if not hasattr(method, "allowed_roles"):
+            super().check_signature(args, kwargs)
+
 
 rpc = Rpc.decorator
 
@@ -190,15 +199,27 @@ def check_unicode(signature, args, kwargs):
             stack.extend((f"{path}.{index}", item) for index, item in enumerate(value))
 
 
+def fitting(method, args, kwargs):
+    """nameko's `IncorrectSignature` (a wrong, unknown or missing argument name) unless the call's
+    arguments fit `method`, worded as nameko's own check words it."""
+    try:
+        inspect.getcallargs(method, None, *args, **kwargs)
+    except TypeError as exc:
+        raise IncorrectSignature(str(exc)) from None
+
+
 def arguments(signature, args, kwargs):
-    """The call's arguments by name (nameko has already checked they fit the signature)."""
-    return dict(list(signature.bind(None, *args, **kwargs).arguments.items())[1:])
+    """The call's arguments by name; none when they do not fit (the call is refused: `fitting`)."""
+    try:
+        return dict(list(signature.bind(None, *args, **kwargs).arguments.items())[1:])
+    except TypeError:
+        return {}
 
 
 def answer_for(exc, where):
     """What the caller gets for an exception raised in `where` ("service.method"): our own errors
     as they are, an outage as `Unavailable` (one warning line), anything else as `InternalError`."""
-    if isinstance(exc, ServiceError):
+    if isinstance(exc, (ServiceError, IncorrectSignature)):
         return exc
     if isinstance(exc, OUTAGES):
         log.warning("%s unavailable: %s", where, type(exc).__name__)

@@ -124,6 +124,16 @@ def test_wrong_arguments_are_nameko_incorrect_signature(probe, rpc):
         rpc().probe.make_thing(THING, surprise=1)
 
 
+def test_the_caller_and_its_role_are_checked_before_the_argument_names(probe, rpc, caplog):
+    # Contract §3's order: Unauthenticated, Forbidden, then the input, argument names included.
+    assert remote_error(lambda: rpc(token=False).probe.get_thing()).exc_type == "Unauthenticated"
+    assert remote_error(lambda: rpc("ops").probe.get_thing(surprise=1)).exc_type == "Forbidden"
+    assert remote_error(lambda: rpc("department", department="d1").probe.make_thing()).exc_type == "Forbidden"
+    with pytest.raises(IncorrectSignature):
+        rpc("unit", unit="U001").probe.make_thing(THING, surprise=1)
+    assert "Traceback" not in caplog.text  # an answer, not a fault
+
+
 def test_a_repeated_request_id_returns_the_first_record(probe, rpc, redis_client):
     first = rpc().probe.make_thing(THING, request_id="r-1")
     again = rpc().probe.make_thing(THING, request_id="r-1")

@@ -119,6 +119,12 @@ def test_the_callers_role_is_checked_by_the_service_403(stack):
     assert problem(response, 403)["code"] == "Forbidden"
 
 
+@pytest.mark.parametrize("body", [{"bogus": 1}, {}, {"campaign": campaign_input(None), "bogus": 1}])
+def test_a_role_without_the_right_is_403_whatever_the_argument_names(stack, body):
+    assert problem(stack.post("pairing/create_campaign", body, role="unit", unit="U1"), 403)["code"] == "Forbidden"
+    assert problem(stack.post("pairing/create_campaign", body), 422)["code"] == "ValidationError"
+
+
 def test_bad_input_is_422_with_the_services_dotted_field_map(stack):
     response = stack.post("pairing/create_campaign", {"campaign": {**campaign_input(None), "remind_days": "3"}})
     body = problem(response, 422)
