@@ -42,11 +42,8 @@ class ReportEndpoints:
         """The report; for a campaign of which no event has been counted yet, the empty report
         (`as_of` null, contract §5) once pairing confirms the campaign exists."""
         args = load(CampaignReportArgs, {"campaign_id": campaign_id})
-        report = self.report_store.report(args["campaign_id"])
-        if report is None:
-            campaign = known_campaign(self.campaigns, args["campaign_id"])
-            report = self.report_store.report(args["campaign_id"], known=campaign)
-        return report
+        return self.report_store.report(args["campaign_id"],
+                                        uncounted=lambda: known_campaign(self.campaigns, args["campaign_id"]))
 
 
 def known_campaign(campaigns, campaign_id):

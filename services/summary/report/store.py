@@ -133,10 +133,10 @@ class ReportStore(Store):
         key = self.names_key(counters.NAMES[(event["source"], event["event_type"])])
         pipe.hset(key, event["data"]["code"], event["data"]["name"])
 
-    def report(self, campaign_id, known=None):
-        """The report of `campaign_id`; when no event of the campaign has been counted, None, or
-        given the campaign as pairing `known`s it, the empty report (`as_of` None) with its name
-        and the campaign it was carried over from."""
+    def report(self, campaign_id, uncounted=None):
+        """The report of `campaign_id`. When no event of the campaign has been counted: None, or,
+        with `uncounted()` giving the campaign as pairing knows it (or raising), the empty report
+        (`as_of` None) with its name and the campaign it was carried over from."""
         pipe = self.client.pipeline(transaction=True)
         pipe.get(self.campaign_key(campaign_id))
         for table in TABLES:
@@ -145,10 +145,11 @@ class ReportStore(Store):
         pipe.hgetall(self.names_key("department"))
         pipe.get(self.as_of_key(campaign_id))
         campaign, totals, units, departments, unit_names, department_names, as_of = pipe.execute()
-        if not (campaign or totals or known):
-            return None
         state = self.decode(campaign)
-        if state is None and known:
+        if not (campaign or totals):
+            if uncounted is None:
+                return None
+            known = uncounted()
             state = {"name": known["name"], "carried_over_from": known.get("carried_over_from")}
         return view.build({"campaign_id": campaign_id, "state": state, "totals": totals, "units": units,
                            "departments": departments, "unit_names": unit_names,
