@@ -7,8 +7,16 @@ from .domain import deadline_passed, on_time_until, reminders_from
 from .records import VALID
 
 REMIND, OVERDUE = "pairing_deadline_approaching", "pairing_overdue"
-# An envelope's seq grows per subject: the notices of one unit in one campaign share a subject.
+# An envelope's seq grows per subject (contract §4): the notices of one unit in one campaign share a
+# subject. The reminder comes first, unless a later deadline opened a reminder window after the
+# overdue notice had gone out: then the reminder follows it, with the seq after the overdue one's.
 NOTICE_SEQ = {REMIND: 1, OVERDUE: 2}
+REMIND_AFTER_OVERDUE_SEQ = NOTICE_SEQ[OVERDUE] + 1
+
+
+def notice_seq(event_type, overdue_sent):
+    """The seq of a notice to a unit that was (`overdue_sent`) or was not sent the overdue notice."""
+    return REMIND_AFTER_OVERDUE_SEQ if event_type == REMIND and overdue_sent else NOTICE_SEQ[event_type]
 
 
 def notice_phase(campaign, now):

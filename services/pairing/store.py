@@ -41,7 +41,7 @@ UNITS_MISSING = ("leifeng_units_missing_pairing",
                  "Units taking part in a campaign without a reported or approved pairing.")
 
 # What `NotFound` names (contract §3 messages are Chinese).
-CAMPAIGN_NOUN, UNIT_NOUN, PAIRING_NOUN = "活动", "单位", "结对"
+CAMPAIGN_NOUN, UNIT_NOUN, PAIRING_NOUN = "专项活动", "单位", "结对"  # 活动 alone is an activity
 
 
 class PairingStore(Store):
@@ -184,8 +184,8 @@ class PairingStore(Store):
 
     def watch_notices(self, tx, campaign_id, event_type):
         """Watch what a deadline check reads: a concurrent check, a report or a re-arm retries it."""
-        tx.watch(self.due_key(event_type), self.notified_key(campaign_id, event_type), self.active_units_key(),
-                 *(self.state_key(campaign_id, status) for status in VALID))
+        tx.watch(self.due_key(event_type), *(self.notified_key(campaign_id, kind) for kind in deadlines.NOTICE_SEQ),
+                 self.active_units_key(), *(self.state_key(campaign_id, status) for status in VALID))
 
     def notice_state(self, tx, campaign_id, event_type, codes):
         """Per unit of `codes`: whether it is active, whether it was sent that notice (watched)."""
@@ -193,6 +193,10 @@ class PairingStore(Store):
             return [], []
         return (tx.reader.smismember(self.active_units_key(), codes),
                 tx.reader.smismember(self.notified_key(campaign_id, event_type), codes))
+
+    def overdue_sent(self, tx, campaign_id, codes):
+        """Per unit of `codes`: whether it was sent the overdue notice (watched)."""
+        return tx.reader.smismember(self.notified_key(campaign_id, deadlines.OVERDUE), codes) if codes else []
 
     # Saves, queued in the caller's transaction.
 

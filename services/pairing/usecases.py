@@ -188,8 +188,9 @@ def _notify(store, campaign_id, event_type, now, tx):
     if phase == event_type:
         missing = domain.missing(campaign, *(store.units_with(tx, campaign_id, s) for s in VALID))
         told = deadlines.who_to_tell(missing, *store.notice_state(tx, campaign_id, event_type, missing))
-    for code in told:
-        tx.emit(event_type, deadlines.notice_subject(campaign_id, code), deadlines.NOTICE_SEQ[event_type],
+    overdue_sent = store.overdue_sent(tx, campaign_id, told) if event_type == deadlines.REMIND else [False] * len(told)
+    for code, after_overdue in zip(told, overdue_sent):
+        tx.emit(event_type, deadlines.notice_subject(campaign_id, code), deadlines.notice_seq(event_type, after_overdue),
                 deadlines.notice(campaign, code))
     store.save_notices(tx, campaign_id, event_type, told, deadlines.stays_due(phase))
     return len(told)

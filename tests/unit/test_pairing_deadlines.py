@@ -38,6 +38,14 @@ def test_a_deadline_notice_names_the_campaign_unit_and_deadline():
     assert deadlines.NOTICE_SEQ[deadlines.REMIND] < deadlines.NOTICE_SEQ[deadlines.OVERDUE]
 
 
+def test_a_notice_seq_grows_in_the_order_the_unit_is_told():
+    reminder, overdue = (deadlines.notice_seq(deadlines.REMIND, False), deadlines.notice_seq(deadlines.OVERDUE, False))
+    assert reminder < overdue
+    # After a later deadline reopened the reminder window: the reminder follows the overdue notice.
+    assert deadlines.notice_seq(deadlines.REMIND, True) > overdue
+    assert deadlines.notice_seq(deadlines.OVERDUE, True) == overdue
+
+
 def test_only_active_units_not_yet_told_get_a_notice():
     assert deadlines.who_to_tell(["U1", "U2", "U3", "U4"], [True, False, True, True],
                                  [False, False, True, False]) == ["U1", "U4"]

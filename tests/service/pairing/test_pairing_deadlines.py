@@ -105,6 +105,22 @@ def test_moving_the_deadline_moves_the_notices(pairing, rpc):
     assert rpc().pairing.check_deadlines(now=moment(29)) == {"reminded": 1, "overdue": 0}
 
 
+def test_a_reminder_after_an_overdue_notice_follows_it_in_seq(pairing, rpc, listen):
+    # Overdue, then the committee gives more time: the reminder of the new window comes after the
+    # overdue notice, so a consumer dropping older seqs (contract §4) must not drop it.
+    campaign = open_campaign(rpc(), "U1", days_ahead=5)
+    events = listen("pairing")
+    assert rpc().pairing.check_deadlines(now=moment(7)) == {"reminded": 0, "overdue": 1}
+    moved = campaign_input(days_ahead=30)
+    rpc().pairing.update_campaign(campaign["id"], {"report_deadline": moved["report_deadline"], "year": moved["year"]})
+    assert rpc().pairing.check_deadlines(now=moment(29)) == {"reminded": 1, "overdue": 0}
+    [overdue] = wait_distinct(events, OVERDUE)
+    [reminder] = wait_distinct(events, REMIND)
+    subject = f"{campaign['id']}:U1"
+    assert overdue["subject"] == reminder["subject"] == subject
+    assert reminder["seq"] > overdue["seq"]
+
+
 def test_now_is_refused_without_the_clock_override(start_service, rpc):
     start_service(PairingService, ALLOW_CLOCK_OVERRIDE=False)
     assert remote_error(lambda: rpc().pairing.check_deadlines(now=moment(1))).exc_type == "Forbidden"
