@@ -16,6 +16,7 @@ from .records import STATUSES
 # Contract §1 v2: numbers the report adds up are bounded, so that every sum stays exact.
 MAX_PLANNED_VOLUNTEERS = 10_000
 MAX_HOURS = 24
+HOURS_DECIMALS = 3
 MAX_BENEFICIARIES = 100_000
 
 
@@ -76,8 +77,9 @@ class Volunteer(BaseSchema):
     name = name(required=True)
     party_member = flag(required=True)
     youth = flag(required=True)
-    # A JSON number of hours, kept as the caller gave it (3 stays 3, 1.5 stays 1.5).
-    hours = bounded(MAX_HOURS, integer=False, required=True)
+    # A JSON number of hours, kept as the caller gave it (3 stays 3, 1.5 stays 1.5), to the
+    # thousandth (3.6 s): the report adds hours up in thousandths, so its sums stay exact.
+    hours = bounded(MAX_HOURS, integer=False, decimals=HOURS_DECIMALS, required=True)
 
 
 class Problem(BaseSchema):

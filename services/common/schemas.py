@@ -10,6 +10,7 @@ are bounded. Messages never quote the input."""
 import re
 import unicodedata
 from datetime import timedelta
+from decimal import Decimal
 from functools import cache
 
 from marshmallow import EXCLUDE, RAISE, Schema, fields, validate
@@ -281,13 +282,22 @@ class JsonNumber(fields.Float):
         return value if isinstance(value, int) else checked
 
 
-def bounded(maximum, minimum=0, integer=True, **kw):
+def bounded(maximum, minimum=0, integer=True, decimals=None, **kw):
     """A number in [minimum, maximum]: JSON integers only (no bool, no 1.0) unless `integer=False`,
-    then any finite JSON number (`JsonNumber`). Bounds keep every sum the report makes exact."""
+    then any finite JSON number (`JsonNumber`) of at most `decimals` decimal places. Bounds keep
+    every sum the report makes exact: in whole numbers, or in units of 10^-decimals."""
     within = validate.Range(min=minimum, max=maximum)
     if integer:
         return fields.Integer(strict=True, validate=within, **kw)
-    return JsonNumber(validate=within, **kw)
+    return JsonNumber(validate=[within, *([decimal_places(decimals)] if decimals is not None else [])], **kw)
+
+
+def decimal_places(most):
+    """A validator: the number as written (its shortest form: 0.1 is 0.1) has at most `most` decimals."""
+    def check(value):
+        if Decimal(repr(value)).as_tuple().exponent < -most:
+            raise MarshmallowError(f"最多{most}位小数(At most {most} decimal places).")
+    return check
 
 
 def count(**kw):

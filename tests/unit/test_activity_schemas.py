@@ -131,7 +131,7 @@ def test_a_good_report_loads_with_defaults_for_problems_and_opinions():
     assert loaded["volunteers"][1]["hours"] == 1.5
 
 
-@pytest.mark.parametrize("hours", [2, 0, 1.5, 2.0])
+@pytest.mark.parametrize("hours", [2, 0, 1.5, 2.0, 0.1, 1.125])
 def test_hours_keep_the_json_number_the_caller_gave(hours):
     loaded = load(schemas.CompleteActivityArgs, report_args(volunteers=[{**VOLUNTEER, "hours": hours}]))
     [volunteer] = loaded["report"]["volunteers"]
@@ -163,6 +163,9 @@ def test_the_report_fields_are_required(field):
     ({"volunteers": [{**VOLUNTEER, "hours": float("inf")}]}, "report.volunteers.0.hours"),
     ({"volunteers": [{**VOLUNTEER, "hours": 10 ** 400}]}, "report.volunteers.0.hours"),
     ({"volunteers": [VOLUNTEER, {**VOLUNTEER, "hours": 2.01}]}, "report.volunteers.1.hours"),
+    # The report adds hours up in thousandths: a finer number could not be summed exactly.
+    ({"volunteers": [{**VOLUNTEER, "hours": 1 / 3}]}, "report.volunteers.0.hours"),
+    ({"volunteers": [{**VOLUNTEER, "hours": 0.0004}]}, "report.volunteers.0.hours"),
     ({"volunteers": [{k: v for k, v in VOLUNTEER.items() if k != "youth"}]}, "report.volunteers.0.youth"),
     ({"volunteers": [{**VOLUNTEER, "phone": "13912345678"}]}, "report.volunteers.0.phone"),
     ({"services_delivered": []}, "report.services_delivered"),
