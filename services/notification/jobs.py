@@ -4,7 +4,8 @@ a webhook's receiver) never holds up an inbox or another job.
 A handler commits its record with a job id in the sorted set `<queue>:due` (scored by when the
 next attempt is due, epoch seconds). The loop claims due ids, pushing each a lease ahead so that
 no other loop takes it meanwhile and a process that dies mid-attempt leaves it to be tried again,
-and runs each in its own green thread, at most `max_in_flight` at once."""
+and runs each in its own green thread, at most `max_in_flight` at once, claiming at most
+`claim_at_most` at a time (a burst of due jobs starts in steps, not all in one go)."""
 import logging
 
 import eventlet
@@ -24,6 +25,7 @@ LEASE_MARGIN_SECONDS = 60
 class JobLoop(DependencyProvider):
     queue = None          # the store's job queue: "email", "delivery"
     max_in_flight = 20
+    claim_at_most = 20
     pending_gauge = None  # a Prometheus gauge of the jobs waiting
 
     def setup(self):
@@ -85,7 +87,7 @@ class JobLoop(DependencyProvider):
         if free <= 0:
             return
         lease = self.attempt_seconds() + LEASE_MARGIN_SECONDS
-        for job_id in self.store.claim_due_jobs(self.queue, lease, free):
+        for job_id in self.store.claim_due_jobs(self.queue, lease, min(free, self.claim_at_most)):
             thread = eventlet.spawn(self.run_one, job_id)
             self.running.add(thread)
             thread.link(self.running.discard)

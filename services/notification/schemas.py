@@ -1,4 +1,6 @@
 """Arguments of the notification RPCs."""
+import ipaddress
+import re
 from urllib.parse import urlsplit
 
 from marshmallow import ValidationError as MarshmallowError
@@ -34,6 +36,22 @@ def webhook_url(value):
         raise MarshmallowError("URL 应为 http 或 https 且含主机名(http or https URL with a host).")
     if parts.username is not None or parts.password is not None or parts.fragment:
         raise MarshmallowError("URL 不能含用户名、密码或片段(No credentials or fragment).")
+    if parts.port == 0 or not reachable_host(parts.hostname):
+        raise MarshmallowError("URL 的主机名或端口无效(Invalid host or port).")
+
+
+HOST_LABEL = re.compile(r"[A-Za-z0-9_-]{1,63}")
+
+
+def reachable_host(host):
+    """An IP address, or a DNS name that can be looked up: at most 253 characters, each label 1-63
+    (a name that cannot be resolved would only fail at every delivery)."""
+    try:
+        ipaddress.ip_address(host)
+        return True
+    except ValueError:
+        name = host[:-1] if host.endswith(".") else host
+        return len(name) <= 253 and all(HOST_LABEL.fullmatch(label) for label in name.split("."))
 
 
 class WebhookSpec(BaseSchema):

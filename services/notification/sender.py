@@ -3,6 +3,7 @@ each due delivery is POSTed in its own green thread, at most WEBHOOK_TIMEOUT lon
 dead receiver holds up no other webhook and no inbox; retried after each of WEBHOOK_RETRY_DELAYS,
 then failed."""
 import logging
+import resource
 from collections import Counter
 from dataclasses import dataclass
 
@@ -23,6 +24,18 @@ DEFAULT_RETRY_DELAYS = [10, 60, 300, 1800, 7200]
 # of the loop's threads, never all of them; its other deliveries wait this long and are looked at again.
 PER_WEBHOOK = 4
 BUSY_WAIT_SECONDS = 1.0
+# Attempts at once per process. An attempt waiting on a dead receiver costs a green thread and a
+# socket, nothing else, so the cap is set by the open-file limit, not by CPU: high enough that even
+# a couple of hundred dead receivers at once (each holding at most PER_WEBHOOK) leave room for the
+# live ones (contract §8), and at most half the limit, for the service's own connections.
+MOST_ATTEMPTS_AT_ONCE = 1000
+
+
+def attempts_at_once():
+    soft, _ = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft == resource.RLIM_INFINITY:
+        return MOST_ATTEMPTS_AT_ONCE
+    return max(PER_WEBHOOK, min(MOST_ATTEMPTS_AT_ONCE, soft // 2))
 
 
 @dataclass(frozen=True)
@@ -41,12 +54,13 @@ class WebhookSettings:
 
 class WebhookSender(JobLoop):
     queue = "delivery"
-    max_in_flight = 50
+    claim_at_most = 50
     pending_gauge = metrics.WEBHOOK_DELIVERIES_PENDING
 
     def setup(self):
         super().setup()
         self.settings = WebhookSettings.from_config(self.container.config)
+        self.max_in_flight = attempts_at_once()
         self.in_flight = Counter()
 
     def attempt_seconds(self):

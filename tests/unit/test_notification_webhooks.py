@@ -142,6 +142,22 @@ def test_urls_are_http_or_https_with_a_host_in_printable_ascii(url):
         assert list(error.value.messages) == ["webhook.url"]
 
 
+@pytest.mark.parametrize("url", [
+    "http://127.0.0.1:0/x", "http://hooks.example.org:65536/", f"http://{'a' * 64}.example.org/",
+    f"http://{'.'.join(['abcdefghi'] * 26)}/", "http://hooks..example.org/", "http://hooks%2eexample.org/"])
+def test_a_url_that_could_never_be_delivered_to_is_refused(url):
+    with pytest.raises(ValidationError) as error:
+        load(RegisterWebhookArgs, spec(url=url))
+    assert list(error.value.messages) == ["webhook.url"]
+
+
+@pytest.mark.parametrize("url", [
+    f"http://{'a' * 63}.example.org/", "http://receiver_1.cluster.local:8080/in", "https://hooks.example.org./x",
+    "http://127.0.0.1:65535/"])
+def test_a_host_within_the_dns_limits_is_taken(url):
+    assert load(RegisterWebhookArgs, spec(url=url))["webhook"]["url"] == url
+
+
 def test_the_service_handles_exactly_the_tables_event_types():
     handled = {}
     for name in ("notify", "keep_directory"):
