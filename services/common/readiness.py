@@ -3,6 +3,13 @@ events) so that the other instances of its service take it, and resumes by itsel
 answers again. Without this it would keep taking calls and answer them `Unavailable`, and bounce
 events into their retries, while a healthy instance stood idle.
 
+Events wait in their queue while no instance can take them. Calls do not wait for nobody: an
+instance leaves its RPC queue only to another instance consuming it, and when (paused) it sees
+nobody consuming it, it takes the calls again and answers them `Unavailable` (contract §3: retry
+with the same request_id) until its Redis is back, rather than let callers time out. So with one
+Redis for all instances, or one instance, callers are told at once; with an instance cut off alone,
+the others take its share.
+
 `watch(shared, service)` (a managed thread of the container's `Storage`) pings Redis every
 second and keeps `shared.ready`; each `PausableQueueConsumer` (the queue
 consumer of our RPC and event entrypoints) compares it on every turn of its consume loop (at least
@@ -46,9 +53,13 @@ def watch(shared, service, interval=INTERVAL):
 
 
 class PausableQueueConsumer(SteadyQueueConsumer):
+    # Calls are not left waiting for nobody (above): a consumer of RPC queues sets this.
+    answers_when_alone = False
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.paused = []
+        self.alone = False  # consuming without Redis, as nobody else consumes the queues
 
     def on_consume_ready(self, connection, channel, consumers, **kwargs):
         # After a (re)connection every consumer is new and consuming; the next turn pauses it again.
@@ -57,14 +68,32 @@ class PausableQueueConsumer(SteadyQueueConsumer):
 
     def on_iteration(self):
         super().on_iteration()
-        ready = is_ready(self.container)
-        if not ready and not self.paused and not self.should_stop:
+        if is_ready(self.container):
+            self.alone = False
+            if self.paused:
+                self.resume()
+        elif self.alone or self.should_stop:
+            return
+        elif self.paused:
+            if self.answers_when_alone and not self.others_consuming(self.paused):
+                self.alone = True
+                self.resume()
+        elif self.answers_when_alone and not self.others_consuming(self._consumers.values(), own=1):
+            self.alone = True
+        else:
             self.paused = list(self._consumers.values())
             for consumer in self.paused:
                 consumer.cancel()
-        elif ready and self.paused:
-            current = list(self._consumers.values())
-            for consumer in self.paused:
-                if any(consumer is kept for kept in current):  # one removed at shutdown stays cancelled
-                    consumer.consume()
-            self.paused = []
+
+    def resume(self):
+        current = list(self._consumers.values())
+        for consumer in self.paused:
+            if any(consumer is kept for kept in current):  # one removed at shutdown stays cancelled
+                consumer.consume()
+        self.paused = []
+
+    @staticmethod
+    def others_consuming(consumers, own=0):
+        """Whether some other instance consumes each of the queues (`own`: this one's consumers on each)."""
+        return all(queue.queue_declare(passive=True).consumer_count > own
+                   for consumer in consumers for queue in consumer.queues)

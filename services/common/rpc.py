@@ -79,6 +79,8 @@ def admitted_body(message):
 class GuardedQueueConsumer(RawQueueConsumer):
     """Takes each request undecoded, so its size is checked first."""
 
+    answers_when_alone = True
+
     def screen(self, provider, message):
         try:
             if not isinstance(message.properties.get("reply_to"), str):

@@ -5,7 +5,7 @@ and starts again on the same port."""
 from kombu import Connection
 
 from services.common import amqp_names
-from tests.helpers import free_port, wait_until
+from tests.helpers import free_port, remote_error, wait_until
 from tests.service.probe import ProbeConsumer, ProbeService
 
 RPC_QUEUE = "rpc-probe"
@@ -42,3 +42,24 @@ def test_an_instance_without_its_redis_stops_consuming_and_resumes_when_it_is_ba
 
     throwaway_redis.start()
     wait_until(lambda: consuming(amqp_uri, 2), message="the instances back on their Redis to consume again")
+
+
+def test_an_instance_alone_without_its_redis_answers_calls_unavailable_and_leaves_events_queued(
+        start_service, service_config, throwaway_redis, rpc):
+    # One instance, or every instance on one Redis that is down: nobody else could take the calls,
+    # so they are answered Unavailable at once (contract §3) instead of timing out; events wait.
+    amqp_uri = service_config["AMQP_URI"]
+    cut_off = {"REDIS_URL": throwaway_redis.url}
+    start_service(ProbeService, **cut_off)
+    start_service(ProbeConsumer, **cut_off)
+    wait_until(lambda: consuming(amqp_uri, 1), message="the instance consuming each queue")
+
+    throwaway_redis.stop()
+    wait_until(lambda: consumers(amqp_uri, EVENT_QUEUE) == 0, message="the event consumer to pause")
+    error = remote_error(lambda: rpc().probe.make_thing(THING))
+    assert error.exc_type == "Unavailable"
+    assert consumers(amqp_uri, RPC_QUEUE) == 1
+
+    throwaway_redis.start()
+    wait_until(lambda: consuming(amqp_uri, 1), message="both queues consumed again")
+    assert rpc().probe.make_thing(THING)["title"] == THING["title"]
