@@ -21,18 +21,18 @@ PAGE = """<!DOCTYPE html>
 <head>
   <meta charset="UTF-8">
   <title>学雷锋结对帮扶 HTTP API</title>
-  <link rel="stylesheet" href="docs/swagger-ui.css">
-  <link rel="stylesheet" href="docs/index.css">
-  <link rel="icon" type="image/png" href="docs/favicon-32x32.png" sizes="32x32">
+  <link rel="stylesheet" href="/api/v1/docs/swagger-ui.css">
+  <link rel="stylesheet" href="/api/v1/docs/index.css">
+  <link rel="icon" type="image/png" href="/api/v1/docs/favicon-32x32.png" sizes="32x32">
 </head>
 <body>
   <div id="swagger-ui"></div>
-  <script src="docs/swagger-ui-bundle.js" charset="UTF-8"></script>
-  <script src="docs/swagger-ui-standalone-preset.js" charset="UTF-8"></script>
+  <script src="/api/v1/docs/swagger-ui-bundle.js" charset="UTF-8"></script>
+  <script src="/api/v1/docs/swagger-ui-standalone-preset.js" charset="UTF-8"></script>
   <script>
     window.onload = function () {
       window.ui = SwaggerUIBundle({
-        url: "openapi.json",
+        url: "/api/v1/openapi.json",
         dom_id: "#swagger-ui",
         deepLinking: true,
         presets: [SwaggerUIBundle.presets.apis, SwaggerUIStandalonePreset],

@@ -165,3 +165,26 @@ def test_the_committee_forwards_a_triage_issue(console, system):
     console.fill("transfer_issue", {"department:null": "elderly-care", "reason": "属养老服务"}, key=issue).done()
     console.open("issues?department=elderly-care")
     assert console.all(f'.issue[data-issue="{issue}"][data-status="forwarded"]')
+
+
+def test_a_client_that_is_not_a_browser_gets_refusals_as_problem_json(system):
+    # Contract §7: every answer of the gateway that is not a result is problem+json. A browser names
+    # text/html in Accept and gets pages; curl or an HTTP library (`*/*`) gets the API's problems.
+    page = system.url("gateway", "/console/campaigns")
+    signed_in = {"leifeng_console": system.token("committee")}
+    as_ops = {"leifeng_console": system.token("ops")}
+    answers = {
+        401: requests.get(page, timeout=30, allow_redirects=False),
+        404: requests.get(system.url("gateway", "/console/nosuchpage"), cookies=signed_in, timeout=30),
+        403: requests.get(system.url("gateway", "/console/"), cookies=as_ops, timeout=30, allow_redirects=False),
+    }
+    for status, answer in answers.items():
+        assert answer.status_code == status
+        assert answer.headers["Content-Type"] == "application/problem+json"
+        assert answer.json()["status"] == status and answer.headers["X-Request-Id"]
+    assert answers[401].headers["WWW-Authenticate"] == "Bearer"
+    browser = {"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"}
+    to_sign_in = requests.get(page, headers=browser, timeout=30, allow_redirects=False)
+    assert (to_sign_in.status_code, to_sign_in.headers["Location"]) == (303, "/console/signin")
+    missing = requests.get(system.url("gateway", "/console/nosuchpage"), cookies=signed_in, headers=browser, timeout=30)
+    assert missing.status_code == 404 and missing.headers["Content-Type"].startswith("text/html")

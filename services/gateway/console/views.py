@@ -84,7 +84,8 @@ class Console:
         return response
 
     def handle(self, request, page, identity, api):
-        """The response to one console request; a refusal is a page, never problem+json."""
+        """The response to one console request; a refusal is a page for a browser, problem+json for
+        any other client (`refusal`)."""
         try:
             return self.dispatch(request, page, identity, api)
         except problems.Problem as problem:
@@ -96,7 +97,7 @@ class Console:
         try:
             caller = identity.authenticate()
         except Unauthenticated:
-            return redirect(SIGN_IN, 303)
+            return self.refusal(request, None, problems.unauthenticated("请先登录(Sign in first)."))
         if caller.role not in self.navigation:
             raise problems.Problem(403, "Forbidden", "控制台不提供此角色的页面(No console for this role).")
         if page == "":
@@ -128,13 +129,17 @@ class Console:
             result = action(ctx, forms.arguments(request.form))
         except problems.Problem as problem:
             if problem.status == 401:
-                return redirect(SIGN_IN, 303)
+                return self.refusal(request, ctx.caller, problem)
             return self.page(request, spec, ctx, failed=Failed.of(request.form, problem))
         if isinstance(result, Outcome):
             return self.page(request, spec, ctx, shown=result)
         return redirect(f"{request.path}?{urlencode({**request.args, 'done': name})}", 303)
 
     def refusal(self, request, caller, problem):
+        """A browser gets a page (or, not signed in, the sign-in page); any other client the
+        gateway's problem+json, as on every other path (contract §7)."""
+        if not wants_page(request):
+            return problem.response()
         if problem.status == 401:
             return redirect(SIGN_IN, 303)
         return self.render(request, "refused.html", status=problem.status, caller=caller, title="无法打开",
@@ -165,6 +170,8 @@ class Console:
         try:
             identity.verifier.verify(token)
         except Unauthenticated as exc:
+            if not wants_page(request):
+                return problems.unauthenticated(str(exc)).response()
             return self.sign_in_page(request, status=401, failed=Failed({field: [str(exc)]}, {}, None, None))
         if landing:
             # A cross-site post's redirect would not carry a SameSite=Strict cookie: link onwards instead.
@@ -173,6 +180,13 @@ class Console:
             response = redirect("/console/", 303)
         session.sign_in(request, response, token)
         return response
+
+
+def wants_page(request):
+    """Whether the client names HTML among what it accepts, as a browser does; `*/*` alone (curl,
+    an HTTP library) does not."""
+    return any(quality > 0 and kind in ("text/html", "application/xhtml+xml")
+               for kind, quality in request.accept_mimetypes)
 
 
 @dataclass

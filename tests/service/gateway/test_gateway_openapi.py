@@ -37,8 +37,12 @@ def test_the_served_document_is_the_generated_valid_openapi_3_1(stack):
 def test_the_docs_page_is_swagger_ui_from_the_gateways_own_assets(stack):
     page = stack.http.get(stack.url("/api/v1/docs"), timeout=10)
     assert page.headers["Content-Type"] == "text/html; charset=utf-8"
-    assert 'url: "openapi.json"' in page.text and "http" not in page.text.split("<body>")[1].replace(
+    assert 'url: "/api/v1/openapi.json"' in page.text and "http" not in page.text.split("<body>")[1].replace(
         "charset", "")
+    # Absolute, so that the page works as /api/v1/docs/ too (relative links would go under docs/docs/).
+    assert set(re.findall(r'(?:href|src)="([^"]*)"', page.text)) == {
+        f"/api/v1/docs/{name}" for name in ("swagger-ui.css", "index.css", "favicon-32x32.png",
+                                            "swagger-ui-bundle.js", "swagger-ui-standalone-preset.js")}
     # Else Swagger UI's validator badge loads validator.swagger.io when opened by a host name.
     assert re.search(r"SwaggerUIBundle\(\{[^}]*\bvalidatorUrl: null\b[^}]*\}\)", page.text)
     for asset in ("docs/swagger-ui-bundle.js", "docs/swagger-ui-standalone-preset.js", "docs/swagger-ui.css"):
