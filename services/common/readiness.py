@@ -1,20 +1,20 @@
-"""Readiness: an instance whose Redis is out of reach stops taking work from its queues (RPC and
-events) so that the other instances of its service take it, and resumes by itself once Redis
+"""Readiness: an instance whose Redis is out of reach stops taking events and steps back from its
+calls, so that the other instances of its service take them, and resumes by itself once Redis
 answers again. Without this it would keep taking calls and answer them `Unavailable`, and bounce
 events into their retries, while a healthy instance stood idle.
 
-Events wait in their queue while no instance can take them. Calls do not wait for nobody: an
-instance leaves its RPC queue only to another instance consuming it, and when (paused) it sees
-nobody consuming it, it takes the calls again and answers them `Unavailable` (contract §3: retry
-with the same request_id) until its Redis is back, rather than let callers time out. So with one
-Redis for all instances, or one instance, callers are told at once; with an instance cut off alone,
-the others take its share.
+Events wait in their queue while no instance can take them. Calls are not left waiting for nobody:
+the instance's RPC consumer steps back (consumes again at a lower priority) rather than stopping,
+so the broker hands it a call only when no instance with its Redis is there to take it (or all of
+theirs are busy), and it answers that call `Unavailable` at once (contract §3: retry with the same
+request_id) rather than let the caller time out. So with one Redis for all instances, or one
+instance, callers are told at once; with an instance cut off alone, the others take its share.
 
 `watch(shared, service)` (a managed thread of the container's `Storage`) pings Redis every
 second and keeps `shared.ready`; each `PausableQueueConsumer` (the queue
 consumer of our RPC and event entrypoints) compares it on every turn of its consume loop (at least
-once a second) and cancels its AMQP consumers (basic.cancel) or starts them again. Messages
-already delivered are still handled; nothing new arrives while paused. A service without Redis
+once a second) and cancels its AMQP consumers (basic.cancel; an RPC consumer then consumes again
+at the lower priority) or starts them again. Messages already delivered are still handled. A service without Redis
 (the gateway) is always ready, and so is one whose PAUSE_WITHOUT_REDIS is false (it keeps taking
 work and answers `Unavailable`: a single instance whose callers prefer a quick 503 to waiting)."""
 import logging
@@ -46,20 +46,20 @@ def watch(shared, service, interval=INTERVAL):
             if ready:
                 log.warning("%s: Redis answers again; consuming resumes", service)
             else:
-                log.warning("%s: Redis out of reach (%s); this instance stops consuming its queues", service, error)
+                log.warning("%s: Redis out of reach (%s); this instance takes no events and steps back from its calls",
+                            service, error)
         shared.ready = ready
         metrics.READY.labels(service).set(1 if ready else 0)
         eventlet.sleep(interval)
 
 
 class PausableQueueConsumer(SteadyQueueConsumer):
-    # Calls are not left waiting for nobody (above): a consumer of RPC queues sets this.
-    answers_when_alone = False
+    # A consumer of RPC queues steps back (above) instead of pausing.
+    steps_back = False
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.paused = []
-        self.alone = False  # consuming without Redis, as nobody else consumes the queues
 
     def on_consume_ready(self, connection, channel, consumers, **kwargs):
         # After a (re)connection every consumer is new and consuming; the next turn pauses it again.
@@ -68,32 +68,28 @@ class PausableQueueConsumer(SteadyQueueConsumer):
 
     def on_iteration(self):
         super().on_iteration()
-        if is_ready(self.container):
-            self.alone = False
-            if self.paused:
-                self.resume()
-        elif self.alone or self.should_stop:
-            return
-        elif self.paused:
-            if self.answers_when_alone and not self.others_consuming(self.paused):
-                self.alone = True
-                self.resume()
-        elif self.answers_when_alone and not self.others_consuming(self._consumers.values(), own=1):
-            self.alone = True
-        else:
+        ready = is_ready(self.container)
+        if not ready and not self.paused and not self.should_stop:
             self.paused = list(self._consumers.values())
             for consumer in self.paused:
                 consumer.cancel()
+                if self.steps_back:
+                    consume_at(consumer, STEPPED_BACK)
+        elif ready and self.paused:
+            current = list(self._consumers.values())
+            for consumer in self.paused:
+                if any(consumer is kept for kept in current):  # one removed at shutdown stays cancelled
+                    consumer.cancel()
+                    consume_at(consumer, None)
+            self.paused = []
 
-    def resume(self):
-        current = list(self._consumers.values())
-        for consumer in self.paused:
-            if any(consumer is kept for kept in current):  # one removed at shutdown stays cancelled
-                consumer.consume()
-        self.paused = []
 
-    @staticmethod
-    def others_consuming(consumers, own=0):
-        """Whether some other instance consumes each of the queues (`own`: this one's consumers on each)."""
-        return all(queue.queue_declare(passive=True).consumer_count > own
-                   for consumer in consumers for queue in consumer.queues)
+# RabbitMQ's consumer priority (`x-priority`): a queue delivers to a consumer of a lower priority
+# only while every consumer of a higher one is absent or has its prefetch full.
+STEPPED_BACK = {"x-priority": -1}
+
+
+def consume_at(consumer, arguments):
+    for queue in consumer.queues:
+        queue.consumer_arguments = arguments
+    consumer.consume()

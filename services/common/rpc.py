@@ -79,7 +79,7 @@ def admitted_body(message):
 class GuardedQueueConsumer(RawQueueConsumer):
     """Takes each request undecoded, so its size is checked first."""
 
-    answers_when_alone = True
+    steps_back = True
 
     def screen(self, provider, message):
         try:

@@ -5,7 +5,7 @@ A handler commits its record with a job id in the sorted set `<queue>:due` (scor
 next attempt is due, epoch seconds). The loop claims due ids, pushing each a lease ahead so that
 no other loop takes it meanwhile and a process that dies mid-attempt leaves it to be tried again,
 and runs each in its own green thread, at most `max_in_flight` at once, claiming at most
-`claim_at_most` at a time (a burst of due jobs starts in steps, not all in one go)."""
+`claim_at_most` with one look (one Redis transaction of a bounded size)."""
 import logging
 
 import eventlet

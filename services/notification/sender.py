@@ -25,9 +25,11 @@ DEFAULT_RETRY_DELAYS = [10, 60, 300, 1800, 7200]
 PER_WEBHOOK = 4
 BUSY_WAIT_SECONDS = 1.0
 # Attempts at once per process. An attempt waiting on a dead receiver costs a green thread and a
-# socket, nothing else, so the cap is set by the open-file limit, not by CPU: high enough that even
-# a couple of hundred dead receivers at once (each holding at most PER_WEBHOOK) leave room for the
-# live ones (contract §8), and at most half the limit, for the service's own connections.
+# socket, and a Redis connection when it records its outcome (attempts timing out together hold
+# one each), so the cap is set by the open-file limit, not by CPU: high enough that even a couple
+# of hundred dead receivers at once (each holding at most PER_WEBHOOK) leave room for the live ones
+# (contract §8), and at most a quarter of the limit, leaving the rest for those Redis connections
+# and the service's own.
 MOST_ATTEMPTS_AT_ONCE = 1000
 
 
@@ -35,7 +37,7 @@ def attempts_at_once():
     soft, _ = resource.getrlimit(resource.RLIMIT_NOFILE)
     if soft == resource.RLIM_INFINITY:
         return MOST_ATTEMPTS_AT_ONCE
-    return max(PER_WEBHOOK, min(MOST_ATTEMPTS_AT_ONCE, soft // 2))
+    return max(PER_WEBHOOK, min(MOST_ATTEMPTS_AT_ONCE, soft // 4))
 
 
 @dataclass(frozen=True)

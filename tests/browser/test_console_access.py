@@ -182,8 +182,10 @@ def test_a_client_that_is_not_a_browser_gets_refusals_as_problem_json(system):
         assert answer.status_code == status
         assert answer.headers["Content-Type"] == "application/problem+json"
         assert answer.json()["status"] == status and answer.headers["X-Request-Id"]
+        assert "Accept" in answer.headers["Vary"]
     assert answers[401].headers["WWW-Authenticate"] == "Bearer"
-    browser = {"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"}
+    # What Chromium sends when it opens a page.
+    browser = {"Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,*/*;q=0.8"}
     to_sign_in = requests.get(page, headers=browser, timeout=30, allow_redirects=False)
     assert (to_sign_in.status_code, to_sign_in.headers["Location"]) == (303, "/console/signin")
     missing = requests.get(system.url("gateway", "/console/nosuchpage"), cookies=signed_in, headers=browser, timeout=30)

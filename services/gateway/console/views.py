@@ -139,11 +139,11 @@ class Console:
         """A browser gets a page (or, not signed in, the sign-in page); any other client the
         gateway's problem+json, as on every other path (contract §7)."""
         if not wants_page(request):
-            return problem.response()
+            return by_accept(problem.response())
         if problem.status == 401:
-            return redirect(SIGN_IN, 303)
-        return self.render(request, "refused.html", status=problem.status, caller=caller, title="无法打开",
-                           problem=problem)
+            return by_accept(redirect(SIGN_IN, 303))
+        return by_accept(self.render(request, "refused.html", status=problem.status, caller=caller, title="无法打开",
+                                     problem=problem))
 
     def session_page(self, request, page, identity):
         if request.method != "POST":
@@ -171,8 +171,8 @@ class Console:
             identity.verifier.verify(token)
         except Unauthenticated as exc:
             if not wants_page(request):
-                return problems.unauthenticated(str(exc)).response()
-            return self.sign_in_page(request, status=401, failed=Failed({field: [str(exc)]}, {}, None, None))
+                return by_accept(problems.unauthenticated(str(exc)).response())
+            return by_accept(self.sign_in_page(request, status=401, failed=Failed({field: [str(exc)]}, {}, None, None)))
         if landing:
             # A cross-site post's redirect would not carry a SameSite=Strict cookie: link onwards instead.
             response = self.render(request, "landing.html")
@@ -182,11 +182,20 @@ class Console:
         return response
 
 
+PAGE_TYPES = ("text/html", "application/xhtml+xml", "text/*")
+
+
 def wants_page(request):
     """Whether the client names HTML among what it accepts, as a browser does; `*/*` alone (curl,
     an HTTP library) does not."""
-    return any(quality > 0 and kind in ("text/html", "application/xhtml+xml")
+    return any(quality > 0 and kind.split(";")[0].strip().lower() in PAGE_TYPES
                for kind, quality in request.accept_mimetypes)
+
+
+def by_accept(response):
+    """A refusal's form depends on Accept: a cache must keep one per kind of client."""
+    response.vary.add("Accept")
+    return response
 
 
 @dataclass

@@ -216,18 +216,19 @@ def test_a_slow_receiver_holds_up_neither_other_webhooks_nor_inboxes(service, kn
     assert timed_out["last_status"] is None and timed_out["next_attempt_at"] is not None
 
 
-@pytest.mark.parametrize("settings", [{"WEBHOOK_TIMEOUT": 4, "WEBHOOK_RETRY_DELAYS": [60]}])
+@pytest.mark.parametrize("settings", [{"WEBHOOK_TIMEOUT": 8, "WEBHOOK_RETRY_DELAYS": [60]}])
 def test_many_dead_receivers_at_once_hold_up_no_live_one(service, known, bus, rpc, receiver):
     # 60 webhooks whose receiver hangs, each with an attempt under way: more than a small pool of
     # attempts (the old cap was 50) would hold, so the live webhook would wait for their timeout.
-    receiver.delays["/dead"] = 8
+    # The timeout is long enough for the checks below to end inside it on a slow machine.
+    receiver.delays["/dead"] = 16
     dead = [register(rpc, receiver, "/dead", "unit:SLOW") for _ in range(60)]
     live = register(rpc, receiver, "/live", "unit:FAST")
     bus("pairing_approved", s.pairing("p-slow", "c1", "SLOW", status="approved"))
     receiver.wait_for("/dead", count=len(dead))
     bus("pairing_approved", s.pairing("p-fast", "c1", "FAST", status="approved"))
     wait_for_delivery(rpc, live["id"], "delivered")
-    listing = rpc().notification  # one proxy: 60 lists well inside the dead attempts' timeout
+    listing = rpc().notification  # one proxy: 60 lists well inside the dead attempts' timeout (0.5 s here)
     waiting = [delivery for hook in dead for delivery in listing.list_deliveries(hook["id"])["items"]]
     assert len(waiting) == len(dead)
     assert {(d["status"], d["attempts"]) for d in waiting} == {("pending", 0)}
