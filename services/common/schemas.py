@@ -289,7 +289,10 @@ def bounded(maximum, minimum=0, integer=True, decimals=None, **kw):
     within = validate.Range(min=minimum, max=maximum)
     if integer:
         return fields.Integer(strict=True, validate=within, **kw)
-    return JsonNumber(validate=[within, *([decimal_places(decimals)] if decimals is not None else [])], **kw)
+    if decimals is None:
+        return JsonNumber(validate=within, **kw)
+    return JsonNumber(validate=[within, decimal_places(decimals)],
+                      metadata={"description": f"至多 {decimals} 位小数(at most {decimals} decimal places)"}, **kw)
 
 
 def decimal_places(most):
