@@ -11,12 +11,12 @@ request_id) rather than let the caller time out. So with one Redis for all insta
 instance, callers are told at once; with an instance cut off alone, the others take its share.
 
 `watch(shared, service)` (a managed thread of the container's `Storage`) pings Redis every
-second and keeps `shared.ready`; each `PausableQueueConsumer` (the queue
-consumer of our RPC and event entrypoints) compares it on every turn of its consume loop (at least
-once a second) and cancels its AMQP consumers (basic.cancel; an RPC consumer then consumes again
-at the lower priority) or starts them again. Messages already delivered are still handled. A service without Redis
-(the gateway) is always ready, and so is one whose PAUSE_WITHOUT_REDIS is false (it keeps taking
-work and answers `Unavailable`: a single instance whose callers prefer a quick 503 to waiting)."""
+second and keeps `shared.ready`; each `PausableQueueConsumer` (the queue consumer of our RPC and
+event entrypoints) compares it on every turn of its consume loop (at least once a second) and
+cancels its AMQP consumers (basic.cancel; an RPC consumer then consumes again at the lower
+priority) or starts them again. Messages already delivered are still handled. A service without
+Redis (the gateway) is always ready, and so is one whose PAUSE_WITHOUT_REDIS is false (it keeps
+taking every kind of work and answers `Unavailable`)."""
 import logging
 
 import eventlet
