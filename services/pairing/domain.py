@@ -7,7 +7,7 @@ from datetime import date, timedelta
 
 from services.common import clock
 from services.common.errors import Conflict, ValidationError
-from services.common.masking import mask_name, mask_phone
+from services.common.masking import mask_email, mask_name, mask_phone
 from services.common.records import created, revised
 
 UNIT_FIELDS = ("code", "name", "party_org", "contact_name", "contact_phone", "contact_email")
@@ -118,10 +118,11 @@ def unit_event(unit):
 
 
 def unit_view(unit, full):
-    """A unit as a caller sees it: its contact person and phone masked unless `full`."""
+    """A unit as a caller sees it: its contact person, phone and e-mail address masked unless `full`."""
     if full:
         return unit
-    return dict(unit, contact_name=mask_name(unit["contact_name"]), contact_phone=mask_phone(unit["contact_phone"]))
+    return dict(unit, contact_name=mask_name(unit["contact_name"]), contact_phone=mask_phone(unit["contact_phone"]),
+                contact_email=mask_email(unit["contact_email"]))
 
 
 def missing(campaign, reported, approved):

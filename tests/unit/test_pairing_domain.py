@@ -5,7 +5,7 @@ import pytest
 
 from services.common.clock import CAMPAIGN_TZ
 from services.common.errors import Conflict, NotFound, ValidationError
-from services.common.masking import mask_phone
+from services.common.masking import mask_email, mask_phone
 from services.pairing import domain, pairings
 
 NOW = datetime(2026, 3, 1, 10, 0, tzinfo=CAMPAIGN_TZ)
@@ -111,6 +111,7 @@ def test_a_unit_is_masked_for_those_who_may_not_see_personal_data():
     assert domain.unit_view(UNIT, True) == UNIT
     masked = domain.unit_view(UNIT, False)
     assert (masked["contact_phone"], masked["contact_name"], masked["name"]) == ("139****5678", "王*", "办公厅")
+    assert masked["contact_email"] == "w***@example.org"
 
 
 def test_same_unit_compares_every_registered_field():
@@ -220,6 +221,12 @@ def test_the_target_is_shown_in_full_or_masked():
 @pytest.mark.parametrize("number, masked", [("13912345678", "139****5678"), ("010-64212345", "010****2345")])
 def test_phones_keep_only_their_first_three_and_last_four_digits(number, masked):
     assert mask_phone(number) == masked
+
+
+@pytest.mark.parametrize("address, masked", [("wang.li@example.org", "w***@example.org"),
+                                             ("a@mca.gov.cn", "a***@mca.gov.cn")])
+def test_email_addresses_keep_only_their_first_letter_and_domain(address, masked):
+    assert mask_email(address) == masked
 
 
 # -- progress -----------------------------------------------------------------

@@ -198,6 +198,7 @@ def test_ops_sees_a_unit_with_its_contact_masked(pairing, rpc):
     assert rpc("unit", unit="U1").pairing.get_unit("U1")["contact_name"] == UNIT_CONTACT
     seen = rpc("ops").pairing.get_unit("U1")
     assert (seen["contact_phone"], seen["contact_name"]) == ("139****5678", "王**")
+    assert seen["contact_email"] == "u***@example.org"
 
 
 def test_list_units_is_scoped_and_filtered(pairing, rpc):
