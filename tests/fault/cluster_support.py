@@ -1,6 +1,7 @@
 """A three-node RabbitMQ cluster and a Redis primary + replica + three sentinels, of the fault
 tier's own (names, ports and data directories of this tier's cluster tests: 5700-5799 for AMQP
 and Erlang distribution, 6400-6499 for Redis, 26400-26499 for the sentinels)."""
+import re
 import shutil
 import signal
 import subprocess
@@ -91,7 +92,7 @@ class SentinelRedis:
 
     def _sentinel(self, port, primary):
         conf = self.base / f"sentinel-{port}.conf"
-        conf.write_text(f"port {port}\nbind 127.0.0.1\n"
+        conf.write_text(f"port {port}\nbind 127.0.0.1\nlogfile {self.base / f'sentinel-{port}.log'}\n"
                         f"sentinel monitor {SENTINEL_SERVICE} 127.0.0.1 {primary} 2\n"
                         f"sentinel down-after-milliseconds {SENTINEL_SERVICE} 1000\n"
                         f"sentinel failover-timeout {SENTINEL_SERVICE} 5000\n")
@@ -99,6 +100,21 @@ class SentinelRedis:
 
     def primary_port(self):
         return self.sentinels[0].client.sentinel_get_master_addr_by_name(SENTINEL_SERVICE)[1]
+
+    def await_promotion(self):
+        """Wait until the sentinels name the replica primary. A sentinel whose timer was held up
+        over 2 s (a starved machine) enters TILT and acts on nothing for 30 s, hence the minute; a
+        failure quotes what each sentinel logged of its failover."""
+        try:
+            wait_until(lambda: self.primary_port() == self.replica.port, timeout=60,
+                       message="the sentinels to promote the replica")
+        except AssertionError as timeout:
+            raise AssertionError(f"{timeout}; the sentinels logged: {self.failover_log()}") from None
+
+    def failover_log(self):
+        steps = re.compile(r"[+-](tilt|sdown|odown|try-failover|elected-leader|failover-|selected-slave|switch-master)")
+        return {path.name: [line for line in path.read_text().splitlines() if steps.search(line)]
+                for path in sorted(self.base.glob("sentinel-*.log"))}
 
     def close(self):
         for process in (self.primary, self.replica, *self.sentinels):

@@ -98,8 +98,7 @@ def test_a_redis_primary_killed_while_completions_flow_keeps_every_answered_one_
     sentinel_redis.primary.kill()
     # Nothing is answered before it is on the replica (WAIT); the replica takes no write till promoted.
     acknowledged = [work.activities[number] for number in list(completions.answered)]
-    wait_until(lambda: sentinel_redis.primary_port() == sentinel_redis.replica.port, timeout=30,
-               message="the sentinels to promote the replica")
+    sentinel_redis.await_promotion()
     assert completed(sentinel_redis.replica.client, acknowledged) == acknowledged
     # The callers cut short call again with the same request ids until they are answered.
     assert_each_completion_applied_once(system, completions, len(acknowledged))
