@@ -237,9 +237,7 @@ def test_a_kept_token_is_checked_afresh_and_refused_once_it_has_expired(keys, mo
     assert len(checks) == 2
 
 
-def test_a_refused_token_is_not_kept_and_the_kept_ones_are_bounded(keys, other_keys, monkeypatch):
-    # A smaller bound than the real one: each token minted here is an RSA signature (tens of ms).
-    monkeypatch.setattr(auth, "KEPT_TOKENS", 8)
+def test_a_refused_token_is_not_kept_and_the_kept_ones_are_bounded(keys, other_keys):
     verifier = auth.Verifier(keys[1])
     with pytest.raises(Unauthenticated):
         verifier.verify(auth.mint(other_keys[0], "committee"))

@@ -27,17 +27,12 @@ class Stack:
         self.make_token = make_token
         self.http = requests.Session()
         self.reached = set()  # (service, method) of every call that answered 200
-        self._tokens = {}
 
     def url(self, path):
         return f"{self.base}{path}"
 
     def token(self, role="committee", unit=None, department=None):
-        """One token per identity and module: signing one takes a noticeable fraction of a second."""
-        key = (role, unit, department)
-        if key not in self._tokens:
-            self._tokens[key] = self.make_token(role, unit, department)
-        return self._tokens[key]
+        return self.make_token(role, unit, department)
 
     def headers(self, role="committee", unit=None, department=None, **extra):
         return {"Authorization": f"Bearer {self.token(role, unit, department)}", **extra}
