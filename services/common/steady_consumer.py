@@ -27,6 +27,13 @@ class ConsumersConnectionLost(ConnectionError):
 
 class SteadyQueueConsumer(QueueConsumer):
     consumers_on = None  # py-amqp's connection under the current consumers
+    # Seconds an idle consume loop waits for a message before it looks at `should_stop` and its
+    # pending cancels again (kombu's default: 1). A container's stop or kill waits on it, for the
+    # loop to close its channel properly; ten idle wake-ups a second cost next to nothing.
+    safety_interval = 0.1
+
+    def consume(self, limit=None, timeout=None, safety_interval=None, **kwargs):
+        return super().consume(limit, timeout, safety_interval or self.safety_interval, **kwargs)
 
     def on_consume_ready(self, connection, channel, consumers, **kwargs):
         self.consumers_on = channel.connection

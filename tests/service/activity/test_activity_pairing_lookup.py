@@ -175,6 +175,7 @@ def test_pairing_answering_unavailable_is_unavailable_and_the_retry_with_the_req
     assert len(redis_client.keys("activity:activity:*")) == 1
 
 
+@pytest.mark.own_vhost
 def test_the_reply_queue_of_the_lookup_is_transient_so_a_lost_node_takes_it_and_it_is_declared_anew(
         activity_service, rabbit_manager, rabbit_config):
     """A durable classic queue outlives its lost node unreachable, and the lookup's replies with it
