@@ -10,13 +10,14 @@ earlier test published reaches a later one (its containers were killed at its te
 nothing consumes or publishes there any more). A test that looks at the vhost itself (the queues
 it holds, their consumers) is marked `own_vhost` and gets a fresh one; so do the tier's other
 modules (the bus's boundary, readiness, ops, the gateway's stacks)."""
-import uuid
-from urllib.parse import quote, urlparse
+from urllib.parse import quote
 
 import pytest
 import requests
 from amqp.exceptions import ChannelError
 from kombu import Connection
+
+from tests.service.vhosts import vhost_config, vhost_of_its_own
 
 SHARED_PACKAGES = {"pairing", "activity", "summary", "notification"}
 # Queues that only the test (or container) that declared them reads, each under a new name: RPC
@@ -26,17 +27,13 @@ ONE_TESTS_OWN = ("rpc.reply-", "integration.test-listener-")
 
 @pytest.fixture(scope="session")
 def shared_vhost(request, rabbit_manager):
-    vhost = f"leifeng_service_{uuid.uuid4().hex[:10]}"
-    config = vhost_config(request, vhost)
-    rabbit_manager.create_vhost(vhost)
-    rabbit_manager.set_vhost_permissions(vhost, config["username"], ".*", ".*", ".*")
-    yield config
-    rabbit_manager.delete_vhost(vhost)
+    with vhost_of_its_own(request, rabbit_manager, "leifeng_service") as config:
+        yield config
 
 
 @pytest.fixture
 def rabbit_config(request):
-    """The shared vhost, every queue in it purged, for the four services' packages; elsewhere, and
+    """The shared vhost, every queue of it that holds messages purged, for the four services' packages; elsewhere, and
     for a test marked `own_vhost`, a fresh vhost as nameko's fixture makes it."""
     package = request.path.parent.name
     if package not in SHARED_PACKAGES or request.node.get_closest_marker("own_vhost"):
@@ -49,12 +46,6 @@ def rabbit_config(request):
     yield config
 
 
-def vhost_config(request, vhost):
-    """What nameko's `rabbit_config` gives: the administrator's URI on `vhost`."""
-    admin = urlparse(request.config.getoption("RABBIT_AMQP_URI"))
-    return {"AMQP_URI": f"{admin.scheme}://{admin.netloc}/{vhost}", "username": admin.username, "vhost": vhost}
-
-
 def queue_names(request, vhost):
     """Names only, without the statistics the management API would gather for each queue."""
     api = request.config.getoption("RABBIT_API_URI").rstrip("/")
@@ -64,12 +55,12 @@ def queue_names(request, vhost):
     return [queue["name"] for queue in listed.json()]
 
 
-def purge(amqp_uri, queue_names):
+def purge(amqp_uri, names):
     """Purge the queues holding messages; a passive declare, which reads a count, costs a fraction of
     a purge, which every quorum queue writes to its log."""
     with Connection(amqp_uri, connect_timeout=5) as connection:
         channel = connection.channel()
-        for name in queue_names:
+        for name in names:
             try:
                 if channel.queue_declare(name, passive=True).message_count:
                     channel.queue_purge(name)

@@ -16,10 +16,12 @@ from services.common.events import make_event
 from services.notification.service import NotificationService
 from services.pairing.service import PairingService
 from services.summary.service import SummaryService
+from tests.conftest import FAST_RETRIES
 from tests.helpers import publish_envelope, queue_depth, take_message, wait_until
 from tests.service.fake_pairing import event_data, pairing_record
 from tests.service.probe import ProbeConsumer
 from tests.service.summary.helpers import activity, campaign, projected_seq, wait_for_seed
+from tests.service.vhosts import vhost_of_its_own
 
 REPLY_ID = str(uuid.uuid4())
 EVERY_SERVICE = (PairingService, ActivityService, SummaryService, NotificationService)
@@ -87,8 +89,19 @@ def reply_queue():
 @pytest.fixture
 def bus(service_config, bus_users):
     """The test vhost with the whole topology declared, and `bus.uri(name)` for each broker user."""
-    amqp_uri = service_config["AMQP_URI"]
-    topology.declare(amqp_uri, EVERY_SERVICE, service_config["EVENT_RETRY_DELAYS"])
+    return declared_bus(service_config["AMQP_URI"], service_config["EVENT_RETRY_DELAYS"], bus_users)
+
+
+@pytest.fixture(scope="module")
+def permissions_bus(request, rabbit_manager, bus_users):
+    """One such vhost for the whole permission table: each row only tries one thing as one user, and
+    declaring the topology's 68 quorum queues for each row took most of this module's time."""
+    with vhost_of_its_own(request, rabbit_manager, "leifeng_permissions") as config:
+        yield declared_bus(config["AMQP_URI"], FAST_RETRIES, bus_users)
+
+
+def declared_bus(amqp_uri, delays, bus_users):
+    topology.declare(amqp_uri, EVERY_SERVICE, delays)
     attempt(amqp_uri, declare_exchange("nameko-rpc"))
 
     class Bus:
@@ -177,8 +190,8 @@ PERMISSIONS = [
 
 
 @pytest.mark.parametrize("user, action, answer", PERMISSIONS)
-def test_each_broker_user_may_do_only_what_it_needs(bus, user, action, answer):
-    assert attempt(bus.uri(user), action) == answer
+def test_each_broker_user_may_do_only_what_it_needs(permissions_bus, user, action, answer):
+    assert attempt(permissions_bus.uri(user), action) == answer
 
 
 def test_the_broker_refuses_a_user_id_other_than_the_connections_own(bus):
