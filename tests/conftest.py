@@ -1,5 +1,5 @@
-"""Fixtures for every tier. Real RabbitMQ (a fresh vhost per test, from nameko's `rabbit_config`)
-and real Redis (database 15, flushed around each test); eventlet monkey-patched first.
+"""Fixtures for every tier. Real RabbitMQ (a fresh vhost per test, from nameko's `rabbit_config`,
+but for the service packages that share one: tests/service/conftest.py) and real Redis (database 15, flushed around each test); eventlet monkey-patched first.
 
 Broker users (contract §6): the run has its own AMQP_USER_PREFIX and key directory; a service under
 test connects as its own user, `rpc` calls as `rpc-client`, `listen` subscribes as `integration`,

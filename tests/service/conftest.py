@@ -5,11 +5,13 @@ twenty-odd quorum queues around every test: about 0.45 s of declaring per contai
 much broker CPU again to delete them, most of the service tier's time. The tests of
 `tests/service/{pairing,activity,summary,notification}` start one service (or a test double of
 one) on the bus as it is and make their own records in a flushed Redis, so they share one vhost:
-its queues are declared once, and every queue is purged before each test, so that nothing an
+its queues are declared once, and emptied before each test (see `purge`), so that nothing an
 earlier test published reaches a later one (its containers were killed at its teardown, so
 nothing consumes or publishes there any more). A test that looks at the vhost itself (the queues
 it holds, their consumers) is marked `own_vhost` and gets a fresh one; so do the tier's other
-modules (the bus's boundary, readiness, ops, the gateway's stacks)."""
+modules (readiness, ops, the gateway's stacks; the bus's boundary shares one vhost among the rows
+of its permission table only)."""
+import time
 from urllib.parse import quote
 
 import pytest
@@ -33,8 +35,8 @@ def shared_vhost(request, rabbit_manager):
 
 @pytest.fixture
 def rabbit_config(request):
-    """The shared vhost, every queue of it that holds messages purged, for the four services' packages; elsewhere, and
-    for a test marked `own_vhost`, a fresh vhost as nameko's fixture makes it."""
+    """The shared vhost, emptied, for the four services' packages; elsewhere, and for a test marked
+    `own_vhost`, a fresh vhost as nameko's fixture makes it."""
     package = request.path.parent.name
     if package not in SHARED_PACKAGES or request.node.get_closest_marker("own_vhost"):
         with request.getfixturevalue("vhost_pipeline").get() as vhost:
@@ -55,14 +57,32 @@ def queue_names(request, vhost):
     return [queue["name"] for queue in listed.json()]
 
 
-def purge(amqp_uri, names):
-    """Purge the queues holding messages; a passive declare, which reads a count, costs a fraction of
-    a purge, which every quorum queue writes to its log."""
+def purge(amqp_uri, names, timeout=10):
+    """Empty the queues: pass after pass until one finds every queue without messages or consumers.
+    A killed container's channels close before its queues have taken back what they had delivered
+    to it (a quorum queue returns those messages when it processes the consumer's going, which the
+    consumer count shows), and a retry queue's expired message is in transit to its work queue.
+    A passive declare reads both counts for a fraction of a purge, which a quorum queue writes to
+    its log, so only queues holding messages are purged."""
+    deadline = time.monotonic() + timeout
     with Connection(amqp_uri, connect_timeout=5) as connection:
-        channel = connection.channel()
-        for name in names:
-            try:
-                if channel.queue_declare(name, passive=True).message_count:
-                    channel.queue_purge(name)
-            except ChannelError:  # gone meanwhile (auto-delete) or another connection's own: nothing to purge
-                channel = connection.channel()
+        while busy := purge_pass(connection, sorted(names, key=lambda name: ".retry." not in name)):
+            if time.monotonic() > deadline:
+                raise AssertionError(f"queues of the shared vhost still busy after {timeout}s "
+                                     f"(an earlier test's container not killed?): {busy}")
+            time.sleep(0.05)
+
+
+def purge_pass(connection, names):
+    """The queues that held messages or had consumers; retry queues come first in `names`."""
+    busy, channel = [], connection.channel()
+    for name in names:
+        try:
+            _, messages, consumers = channel.queue_declare(name, passive=True)
+            if messages:
+                channel.queue_purge(name)
+            if messages or consumers:
+                busy.append(name)
+        except ChannelError:  # gone meanwhile (auto-delete) or another connection's own: nothing to purge
+            channel = connection.channel()
+    return busy

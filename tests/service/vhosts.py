@@ -1,8 +1,12 @@
 """Vhosts that the service tier makes itself, beside the fresh one per test of nameko's
 `rabbit_config`: for a whole run or module whose tests can share one (tests/service/conftest.py)."""
+import socket
 import uuid
 from contextlib import contextmanager
 from urllib.parse import urlparse
+
+from nameko.utils.retry import retry
+from requests.exceptions import HTTPError
 
 
 def vhost_config(request, vhost):
@@ -21,4 +25,10 @@ def vhost_of_its_own(request, rabbit_manager, prefix):
     try:
         yield config
     finally:
-        rabbit_manager.delete_vhost(vhost)
+        delete_vhost(rabbit_manager, vhost)
+
+
+@retry(for_exceptions=(HTTPError, socket.timeout), delay=1, max_attempts=9)
+def delete_vhost(rabbit_manager, vhost):
+    """Retried as nameko's own vhost teardown retries it: a busy broker may answer it with an error."""
+    rabbit_manager.delete_vhost(vhost)

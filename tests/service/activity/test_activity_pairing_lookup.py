@@ -149,6 +149,7 @@ def test_a_silent_pairing_service_is_an_internal_error_after_the_timeout(
     assert redis_client.keys("activity:activity:*") == []
 
 
+@pytest.mark.own_vhost  # no rpc-pairing queue at all, as on a bus where pairing never ran
 def test_without_a_pairing_service_planning_is_an_internal_error(activity_service, rpc, redis_client):
     error = remote_error(lambda: rpc("unit", unit="U001").activity.plan_activity(plan("p000000000000000c")))
     assert error.exc_type == "InternalError"
