@@ -11,7 +11,6 @@ nothing consumes or publishes there any more). A test that looks at the vhost it
 it holds, their consumers) is marked `own_vhost` and gets a fresh one; so do the tier's other
 modules (readiness, ops, the gateway's stacks; the bus's boundary shares one vhost among the rows
 of its permission table only)."""
-import time
 from urllib.parse import quote
 
 import pytest
@@ -19,6 +18,7 @@ import requests
 from amqp.exceptions import ChannelError
 from kombu import Connection
 
+from tests.helpers import wait_until
 from tests.service.vhosts import vhost_config, vhost_of_its_own
 
 SHARED_PACKAGES = {"pairing", "activity", "summary", "notification"}
@@ -64,13 +64,10 @@ def purge(amqp_uri, names, timeout=10):
     consumer count shows), and a retry queue's expired message is in transit to its work queue.
     A passive declare reads both counts for a fraction of a purge, which a quorum queue writes to
     its log, so only queues holding messages are purged."""
-    deadline = time.monotonic() + timeout
+    retries_first = sorted(names, key=lambda name: ".retry." not in name)
     with Connection(amqp_uri, connect_timeout=5) as connection:
-        while busy := purge_pass(connection, sorted(names, key=lambda name: ".retry." not in name)):
-            if time.monotonic() > deadline:
-                raise AssertionError(f"queues of the shared vhost still busy after {timeout}s "
-                                     f"(an earlier test's container not killed?): {busy}")
-            time.sleep(0.05)
+        wait_until(lambda: not purge_pass(connection, retries_first), timeout=timeout,
+                   message="the shared vhost's queues empty and unconsumed (an earlier test's container not killed?)")
 
 
 def purge_pass(connection, names):
