@@ -261,8 +261,7 @@ def allow(*roles, unit=None, department=None):
                 raise Forbidden("无权调用此方法(Role not allowed).")
             if changes_state and hasattr(service, "check_unit_active"):
                 service.check_unit_active(caller)
-            fitting(method, args, kwargs)
-            check_unicode(signature, args, kwargs)
+            check_unicode(fitting(method, signature, args, kwargs))
             result = method(service, *args, **kwargs)
             if caller.role in restricted and not caller.ownership_checked:
                 raise RuntimeError(f"{name} did not check ownership")
@@ -272,7 +271,7 @@ def allow(*roles, unit=None, department=None):
         def entry(self, *args, **kwargs):
             outcome, result, started = "ok", None, time.monotonic()
             if changes_state:
-                self.auth.begin_audit(name, lambda: arguments(signature, args, kwargs))
+                self.auth.begin_audit(name, lambda: arguments(signature, args, kwargs) or {})
             try:
                 result = checked(self, args, kwargs)
                 return result
