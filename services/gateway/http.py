@@ -2,7 +2,8 @@
 
 nameko's `WsgiApp` returns werkzeug's own HTML page for an unknown path or a wrong HTTP method
 (`adapter.match()` raises before any entrypoint runs), so the gateway runs its own `WebServer`
-subclass whose app answers those with problem+json too, and puts `X-Request-Id` on every response.
+subclass whose app answers those with problem+json too, and puts `X-Request-Id` on every response;
+what eventlet's server refuses before the app is answered the same way (`edge`).
 Every gateway route uses `route` (not nameko's `http`, which would start a second server)."""
 from nameko.web.handlers import HttpRequestHandler
 from nameko.web.server import WebServer, WsgiApp
@@ -14,15 +15,10 @@ from services.common import correlation
 
 from . import problems
 from .console import session
+from .edge import ProblemProtocol, request_id
 
 REQUEST_ID_HEADER = "X-Request-Id"
 ENVIRON_KEY = "leifeng.request_id"
-
-
-def request_id(given):
-    """The caller's X-Request-Id when it is well formed (contract §7), else a new one: the request's
-    correlation id."""
-    return given if correlation.is_valid(given) else correlation.new_correlation_id()
 
 
 def bearer_token(header):
@@ -56,6 +52,9 @@ class ProblemWsgiApp(WsgiApp):
 class ProblemWebServer(WebServer):
     def get_wsgi_app(self):
         return ProblemWsgiApp(self)
+
+    def get_wsgi_server(self, sock, wsgi_app, protocol=ProblemProtocol, debug=False):
+        return super().get_wsgi_server(sock, wsgi_app, protocol, debug)
 
     @property
     def bind_addr(self):

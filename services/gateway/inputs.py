@@ -34,6 +34,9 @@ def body_arguments(request):
         return {}
     if request.mimetype != JSON_TYPE:
         raise problems.Problem(415, "UnsupportedMediaType", "请求体须为 application/json(Unsupported media type).")
+    if request.headers.get("Content-Encoding", "identity").strip().lower() != "identity":
+        # RFC 9110 §8.4: a coding the server does not apply is refused, not read as plain JSON.
+        raise problems.Problem(415, "UnsupportedMediaType", "请求体不得压缩或编码(Content-Encoding not supported).")
     try:
         data = json.loads(request.get_data(cache=False), parse_constant=_not_json)
     except (ValueError, RecursionError):  # invalid JSON or UTF-8, or nested deeper than the parser goes
