@@ -117,12 +117,18 @@ def decode(token, public_key, issuer):
         raise Unauthenticated("身份令牌无效(Invalid token).") from None
 
 
+def is_numeric_date(value):
+    """RFC 7519's NumericDate is a JSON number; PyJWT also takes text that reads as one."""
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
 def check_lifetime(claims, max_ttl):
-    """`iat` no more than the leeway ahead of our clock, and `exp - iat` within JWT_MAX_TTL."""
-    try:
-        issued, expires = int(claims["iat"]), int(claims["exp"])
-    except (TypeError, ValueError, OverflowError):
-        raise Unauthenticated("身份令牌无效(Invalid token).") from None
+    """`iat`, `exp` (and `nbf`, if given) numbers, `iat` no more than the leeway ahead of our clock,
+    and `exp - iat` within JWT_MAX_TTL."""
+    dates = [claims[name] for name in ("iat", "exp", "nbf") if name in claims]
+    if not all(map(is_numeric_date, dates)):
+        raise Unauthenticated("身份令牌无效(Invalid token).")
+    issued, expires = claims["iat"], claims["exp"]
     if issued > time.time() + LEEWAY_SECONDS:
         raise Unauthenticated("身份令牌签发时间在未来(Token issued in the future).")
     if expires - issued > max_ttl:

@@ -88,6 +88,17 @@ def test_the_issuer_is_configurable(keys):
         auth.verify(token, keys[1])
 
 
+@pytest.mark.parametrize("dates", [{"iat": "{now}"}, {"exp": "{later}"}, {"nbf": "{now}"}, {"iat": True},
+                                   {"exp": [1]}], ids=["iat text", "exp text", "nbf text", "iat true", "exp list"])
+def test_a_date_claim_that_is_not_a_json_number_is_unauthenticated(keys, dates):
+    now = int(time.time())
+    changes = {name: value.format(now=now, later=now + 600) if isinstance(value, str) else value
+               for name, value in dates.items()}
+    assert auth.verify(signed(keys, nbf=now), keys[1]).role == "committee"
+    with pytest.raises(Unauthenticated, match="无效"):
+        auth.verify(signed(keys, **changes), keys[1])
+
+
 def test_a_lifetime_beyond_the_maximum_is_unauthenticated(keys):
     now = int(time.time())
     assert auth.verify(signed(keys, iat=now, exp=now + 43200), keys[1]).role == "committee"
