@@ -1,7 +1,7 @@
 """Each state change of the activity service as one function, in one transaction, in the order of
 docs/architecture.md: load under WATCH, not found, ownership, domain rule, save, emit. A `request`
 (services.common.requests.Request) makes a call idempotent: a repeat returns the activity the first
-call made or changed, as it is now."""
+call returned (its result is kept with the request)."""
 from services.common.ids import new_id
 
 from . import domain

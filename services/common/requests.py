@@ -6,8 +6,9 @@ other arguments is `Conflict`, and one caller can neither block nor probe anothe
 arguments" means equal after validation and defaults: the fingerprint is taken of `comparable(args)`,
 so an instant written in another offset or 2.0 for 2 is the same request.
 
-    <prefix>request:<method>:<scope>:<request_id>   {"id": record id or "result": reply, "args": digest}
-                                                    kept REQUEST_TTL seconds"""
+    <prefix>request:<method>:<scope>:<request_id>   {"id": record id, "result": the first call's
+                                                    result ("result" alone for `Store.once`),
+                                                    "args": digest}, kept REQUEST_TTL seconds"""
 import json
 from dataclasses import dataclass, field
 from datetime import datetime

@@ -100,10 +100,18 @@ class Transaction:
         self.prefetch(key)
         return request.decode(self.fetched[key])
 
-    def remember(self, request, record_id):
-        """Bind `request` to the record it made: `tx.remember(request, record_id)`."""
+    def first_result(self, request, current):
+        """What a repeat of `request` returns: the first call's result (contract §3). A first call
+        stored with its record id only (until 2026-12-03) gets `current(record_id)`, the record as
+        it is now; every such entry's REQUEST_TTL is over by 2027-01-02, and `current` can go."""
+        stored = self._stored(request)
+        return stored["result"] if "result" in stored else current(stored["id"])
+
+    def remember(self, request, record_id, result):
+        """Bind `request` to the record it made and the result it returns:
+        `tx.remember(request, record_id, record)`."""
         if request.given:
-            key, value = self.store.key(*request.key_parts()), request.encode(id=record_id)
+            key, value = self.store.key(*request.key_parts()), request.encode(id=record_id, result=result)
             self.writes.append(lambda pipe: pipe.set(key, value, ex=REQUEST_TTL))
 
 
@@ -163,7 +171,7 @@ class Store:
         """Change the record at `key` in one transaction and return it as saved.
 
         Not found (`NotFound` naming `what`), `owner(record)` (raises Forbidden), then a repeated
-        `request` returns the record as it is now; else `change(tx, record, now)` returns
+        `request` returns the first call's result; else `change(tx, record, now)` returns
         `(new_record, event_type or None)`, `save(tx, new_record, before)` writes it (default: at
         `key`) and `event_type` is emitted with `published(new_record)`. A `change` returning the
         record itself changed nothing: nothing is saved or emitted."""
@@ -175,28 +183,27 @@ class Store:
             if owner is not None:
                 owner(record)
             if tx.replayed(request) is not None:
-                return record
+                return tx.first_result(request, lambda _id: record)
             new_record, event_type = change(tx, record, self.now())
             if new_record is not record:
                 self._save(tx, new_record, record, save, event_type)
             if request is not None:
-                tx.remember(request, new_record["id"])
+                tx.remember(request, new_record["id"], new_record)
             return new_record
 
         return self.transact(work, prefetch=known)
 
     def create(self, key_of, make, *, save=None, request=None):
         """Make a record in one transaction and return it; a repeated `request` returns the record
-        the first call made, as it is now. `make(tx, now)` returns `(record, event_type or None)`;
+        as the first call returned it. `make(tx, now)` returns `(record, event_type or None)`;
         `save(tx, record, None)` writes it (default: at `key_of(record["id"])`)."""
         def work(tx):
-            earlier = tx.replayed(request)
-            if earlier is not None:
-                return tx.get(key_of(earlier))
+            if tx.replayed(request) is not None:
+                return tx.first_result(request, lambda record_id: tx.get(key_of(record_id)))
             record, event_type = make(tx, self.now())
             self._save(tx, record, None, save or put_record(key_of(record["id"])), event_type)
             if request is not None:
-                tx.remember(request, record["id"])
+                tx.remember(request, record["id"], record)
             return record
 
         request_key = self.request_key(request)

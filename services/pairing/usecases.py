@@ -1,7 +1,7 @@
 """Each state change of the pairing service as one function, in one transaction, in the order of
 docs/architecture.md: load under WATCH, not found, ownership, domain rule, save, emit. A `request`
 (services.common.requests.Request) makes a call idempotent: a repeat returns the record the first
-call made or changed, as it is now."""
+call returned (its result is kept with the request)."""
 from functools import partial
 
 from services.common.auth import UNIT
@@ -36,9 +36,8 @@ def carry_over_campaign(store, earlier_id, data, request):
 
 def _create(store, data, request, earlier_id):
     def work(tx):
-        replayed = tx.replayed(request)
-        if replayed:
-            return tx.get(store.campaign_key(replayed))
+        if tx.replayed(request):
+            return tx.first_result(request, lambda campaign_id: tx.get(store.campaign_key(campaign_id)))
         if earlier_id is not None:
             require_found(tx.get(store.campaign_key(earlier_id)), CAMPAIGN_NOUN)
         now = store.now()
@@ -48,7 +47,7 @@ def _create(store, data, request, earlier_id):
         tx.emit("campaign_created", campaign["id"], campaign["revision"], campaign)
         if earlier_id is not None:
             _carry_pairings_over(store, tx, earlier_id, campaign, now)
-        tx.remember(request, campaign["id"])
+        tx.remember(request, campaign["id"], campaign)
         return campaign
 
     return store.transact(work)
@@ -79,10 +78,9 @@ def register_unit(store, data, request):
     code = data["code"]
 
     def work(tx):
-        replayed = tx.replayed(request)
         existing = tx.get(store.unit_key(code))
-        if replayed:
-            return existing
+        if tx.replayed(request):
+            return tx.first_result(request, lambda _code: existing)
         domain.ensure_new_unit(existing)
         now = store.now()
         unit = domain.new_unit(data, now)
@@ -90,7 +88,7 @@ def register_unit(store, data, request):
         tx.emit("unit_registered", code, unit["revision"], domain.unit_event(unit))
         for campaign in store.open_campaigns(tx, now):
             _participation_changed(store, tx, domain.join(campaign, code, now), campaign)
-        tx.remember(request, code)
+        tx.remember(request, code, unit)
         return unit
 
     return store.transact(work)
@@ -99,17 +97,16 @@ def register_unit(store, data, request):
 def deactivate_unit(store, code, request):
     """Deactivate a unit; it leaves the campaigns whose report deadline has not passed."""
     def work(tx):
-        replayed = tx.replayed(request)
         unit = require_found(tx.get(store.unit_key(code)), UNIT_NOUN)
-        if replayed:
-            return unit
+        if tx.replayed(request):
+            return tx.first_result(request, lambda _code: unit)
         now = store.now()
         updated = domain.deactivated(unit, now)
         store.save_unit(tx, updated, unit, now)
         tx.emit("unit_deactivated", code, updated["revision"], domain.unit_event(updated))
         for campaign in store.unit_open_campaigns(tx, code, now):
             _participation_changed(store, tx, domain.leave(campaign, code, now), campaign)
-        tx.remember(request, code)
+        tx.remember(request, code, updated)
         return updated
 
     return store.transact(work)
@@ -126,9 +123,8 @@ def report_pairing(store, caller, campaign_id, unit_code, target, request):
     """docs/pairing.md gives the order: campaign NotFound, `target.district` (its region decides),
     the caller acts for `unit_code`, unit NotFound, then Conflict."""
     def work(tx):
-        replayed = tx.replayed(request)
-        if replayed:
-            pairing = tx.get(store.pairing_key(replayed))
+        if tx.replayed(request):
+            pairing = tx.first_result(request, lambda pairing_id: tx.get(store.pairing_key(pairing_id)))
             caller.require_owner(unit=pairing["unit_code"])
             return pairing
         campaign = require_found(tx.get(store.campaign_key(campaign_id)), CAMPAIGN_NOUN)
@@ -139,7 +135,7 @@ def report_pairing(store, caller, campaign_id, unit_code, target, request):
         pairing = pairings.new_pairing(new_id("pairing"), campaign, unit_code, target, store.now())
         store.save_pairing(tx, pairing, None, campaign)
         _announce(store, tx, pairing)
-        tx.remember(request, pairing["id"])
+        tx.remember(request, pairing["id"], pairing)
         return pairing
 
     return store.transact(work)

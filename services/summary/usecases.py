@@ -2,7 +2,7 @@
 load under WATCH, not found, ownership, the domain rule, save, emit, in that order.
 
 `caller` is the authenticated caller (services.common.auth.Caller); `request` the call's
-services.common.requests.Request (a repeat returns the record as it is now)."""
+services.common.requests.Request (a repeat returns the first call's result)."""
 from functools import partial
 
 from services.common.errors import require_found
@@ -71,9 +71,8 @@ def _forward(store, tx, origins, terms, now, by):
 
 def register_department(store, department, request=None):
     def work(tx):
-        earlier = tx.replayed(request)
-        if earlier is not None:
-            return tx.get(store.department_key(earlier))
+        if tx.replayed(request) is not None:
+            return tx.first_result(request, lambda code: tx.get(store.department_key(code)))
         existing = tx.get(store.department_key(department["code"]))
         record = departments.new_department(department, existing, store.read_routes(tx), store.now())
         return _save_department(store, tx, record, None, "department_registered", request)
@@ -116,7 +115,7 @@ def _change_department(store, code, request, change):
     def work(tx):
         before = require_found(tx.get(store.department_key(code)), "司局")
         if tx.replayed(request) is not None:
-            return before
+            return tx.first_result(request, lambda _code: before)
         after, event_type = change(tx, before, store.now())
         return _save_department(store, tx, after, before, event_type, request)
 
@@ -127,7 +126,7 @@ def _save_department(store, tx, record, before, event_type, request=None):
     store.save_department(tx, record, before)
     tx.emit(event_type, record["code"], record["revision"], record)
     if request is not None:
-        tx.remember(request, record["code"])
+        tx.remember(request, record["code"], record)
     return record
 
 

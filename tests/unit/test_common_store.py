@@ -145,13 +145,23 @@ def test_a_write_conflict_reruns_the_whole_change_and_commits_one_event(store, t
     assert len(fake_outbox.committed(fake_redis)) == 1 and len(fake_outbox.published) == 1
 
 
-def test_a_repeated_request_returns_the_record_as_it_is_now(store, thing, fake_redis, fake_outbox):
+def test_a_repeated_request_returns_the_first_result_even_after_later_changes(store, thing, fake_redis, fake_outbox):
     request = Request("rename_thing", "unit:U1", "r-1", {"name": "新名"})
     first = store.change(thing_key(store), "事物", rename("新名"), request=request)
     store.change(thing_key(store), "事物", rename("又一名"))
     again = store.change(thing_key(store), "事物", rename("新名"), request=request)
-    assert first["revision"] == 2 and again == stored(fake_redis, thing_key(store))
-    assert again["name"] == "又一名" and len(fake_outbox.published) == 2
+    assert first["revision"] == 2 and again == first and again["name"] == "新名"
+    assert stored(fake_redis, thing_key(store))["name"] == "又一名" and len(fake_outbox.published) == 2
+
+
+def test_a_request_stored_with_its_record_id_only_returns_the_record_as_it_is_now(store, thing, fake_redis):
+    # How first calls were kept until 2026-12-03 (until their REQUEST_TTL is over).
+    request = Request("rename_thing", "unit:U1", "r-1", {"name": "新名"})
+    store.change(thing_key(store), "事物", rename("新名"), request=request)
+    store.change(thing_key(store), "事物", rename("又一名"))
+    key = store.key(*request.key_parts())
+    fake_redis.data[key] = request.encode(id=stored(fake_redis, thing_key(store))["id"])
+    assert store.change(thing_key(store), "事物", rename("新名"), request=request)["name"] == "又一名"
 
 
 def test_a_request_id_reused_with_other_arguments_is_a_conflict(store, thing, fake_redis):
@@ -180,7 +190,7 @@ def test_without_a_request_id_every_call_changes(store, thing):
     assert store.change(thing_key(store), "事物", rename("新名"), request=request)["revision"] == 3
 
 
-def test_the_request_binding_expires_and_holds_only_a_digest(store, thing, fake_redis):
+def test_the_request_binding_expires_and_holds_a_digest_of_the_arguments(store, thing, fake_redis):
     request = Request("rename_thing", "unit:U1", "r-1", {"name": "新名 13912345678"})
     store.change(thing_key(store), "事物", rename("新名"), request=request)
     key = store.key("request", "rename_thing", "unit:U1", "r-1")
@@ -192,12 +202,12 @@ def make_thing(tx, now):
     return records.created(f"t{len(tx.store.client.data) + 1}", now, owner="U1", secret="x"), "thing_made"
 
 
-def test_create_saves_emits_and_answers_a_repeat_with_the_current_record(store, fake_redis, fake_outbox):
+def test_create_saves_emits_and_answers_a_repeat_with_the_first_result(store, fake_redis, fake_outbox):
     request = Request("make_thing", "committee", "r-1", {"owner": "U1"})
     first = store.create(lambda thing_id: thing_key(store, thing_id), make_thing, request=request)
     store.change(thing_key(store, first["id"]), "事物", rename("后来"))
     again = store.create(lambda thing_id: thing_key(store, thing_id), make_thing, request=request)
-    assert again == stored(fake_redis, thing_key(store, first["id"])) and again["name"] == "后来"
+    assert again == first and stored(fake_redis, thing_key(store, first["id"]))["name"] == "后来"
     assert [event["event_type"] for event in fake_outbox.published] == ["thing_made", "thing_renamed"]
     with pytest.raises(Conflict):
         store.create(lambda thing_id: thing_key(store, thing_id), make_thing,

@@ -129,6 +129,17 @@ def test_a_change_repeated_with_its_request_id_returns_the_first_result_never_co
     assert event["seq"] == first["revision"] == 2
 
 
+def test_a_repeat_after_later_changes_returns_the_first_result_not_the_record_now(rpc):
+    # Contract §3: "the repeat returns the first call's result", as the lost reply would have held it.
+    unit = rpc("unit", unit="U001").activity
+    first = unit.plan_activity(plan(new_pairing("U001")["id"]), request_id="plan-then-change")
+    unit.update_activity(first["id"], {"title": "改过的标题"})
+    unit.cancel_activity(first["id"], "天气原因")
+    again = unit.plan_activity(plan(first["pairing_id"]), request_id="plan-then-change")
+    assert again == first and again["status"] == "planned"
+    assert rpc().activity.get_activity(first["id"])["status"] == "cancelled"
+
+
 def in_utc(moment):
     return clock.parse(moment).astimezone(timezone.utc).isoformat()
 

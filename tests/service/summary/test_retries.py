@@ -1,5 +1,5 @@
 """Contract §3 v2 on real RabbitMQ and Redis: every state change of summary can be retried with its
-`request_id` (the repeat returns the record as it is now, never `Conflict`); the same `request_id`
+`request_id` (the repeat returns the first call's result, never `Conflict`); the same `request_id`
 with other arguments is `Conflict`; a deactivated unit may read but not write."""
 import pytest
 
