@@ -41,9 +41,10 @@ class Gateway:
             raise DemoError(f"网关 {self.url} 没有响应：请先在另一个终端运行 make run。") from None
 
     def serves(self, path):
-        """Whether the gateway answers `path` (the console comes with a later release)."""
+        """Whether the gateway serves the page at `path` to a browser (one not signed in is led on
+        to the sign-in page; any other client gets 401, contract §7)."""
         try:
-            return self.http.get(f"{self.url}{path}", timeout=5).status_code == 200
+            return self.http.get(f"{self.url}{path}", headers={"Accept": "text/html"}, timeout=5).status_code == 200
         except requests.RequestException:
             return False
 

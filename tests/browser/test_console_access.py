@@ -9,6 +9,7 @@ import requests
 from openpyxl import Workbook
 from selenium.webdriver.common.by import By
 
+from services.gateway.console import pages
 from services.gateway.console.committee import UNIT_COLUMNS
 from tests.service.gateway.support import TARGET, activity_input, campaign_input, code, report_input, unit_input
 
@@ -138,17 +139,85 @@ def test_the_identity_system_posts_a_token_to_sign_in(system):
     assert refused.status_code == 401 and "leifeng_console" not in refused.cookies
 
 
-def test_pages_fit_a_phone(console):
-    console.sign_in("committee")
-    console.driver.set_window_size(390, 844)
+def test_every_menu_page_fits_a_phone(console, system):
+    unit, _ = unit_with_activity(system)
+    console.driver.set_window_size(375, 812)
     try:
-        for page in ("campaigns", "units", "issues"):
-            console.open(page)
-            assert console.driver.execute_script(
-                "return document.documentElement.scrollWidth <= window.innerWidth"), page
-        console.screenshot("phone-committee-issues")
+        for role, who in (("committee", ""), ("unit", unit), ("department", "elderly-care")):
+            console.sign_in(role, who)
+            for page in pages.NAVIGATION[role]:
+                console.open(page)
+                assert console.driver.execute_script(
+                    "return document.documentElement.scrollWidth <= window.innerWidth"), (role, page)
+                if (role, page) == ("committee", "issues"):
+                    console.screenshot("phone-committee-issues")
     finally:
         console.driver.set_window_size(1280, 1000)
+
+
+def test_a_refused_form_keeps_what_was_ticked_and_opens_the_rows_it_refused(console, system):
+    unit, activity = unit_with_activity(system)
+    console.sign_in("unit", unit)
+    console.open(f"activity?id={activity['id']}")
+    console.form("complete_activity").find_element(By.CSS_SELECTOR, "details.more summary").click()
+    console.fill("complete_activity", {"report.volunteers.0.name": "李雷", "report.volunteers.0.hours:float": "2",
+                                       "report.volunteers.4.name": "第五位"},  # no hours: refused
+                 checks=[("report.services_delivered:list", "visit_condolence"),
+                         ("report.services_delivered:list", "home_repair")])
+    form = console.form("complete_activity")
+    assert console.field_errors("report.volunteers.4.hours")
+    assert form.find_element(By.CSS_SELECTOR, "details.more").get_attribute("open") is not None
+    ticked = [box.get_attribute("value") for box in form.find_elements(
+        By.CSS_SELECTOR, 'input[name="report.services_delivered:list"]') if box.is_selected()]
+    assert sorted(ticked) == ["home_repair", "visit_condolence"]
+    assert form.find_element(By.NAME, "report.volunteers.4.name").get_attribute("value") == "第五位"
+
+
+def test_a_unit_plans_for_its_approved_pairing_and_sees_only_its_own_campaigns(console, system):
+    unit, activity = unit_with_activity(system)
+    elsewhere = system.rpc().pairing.create_campaign(campaign=campaign_input([unit_with_activity(system)[0]]))
+    console.sign_in("unit", unit)
+    console.open("pairing")
+    offered = [option.get_attribute("value") for option in console.all('select[name="campaign_id"] option')]
+    assert elsewhere["id"] not in offered and len(offered) == 1
+    console.open("activities")
+    choices = console.all('select[name="activity.pairing_id"] option')
+    assert [option.get_attribute("value") for option in choices] == [activity["pairing_id"]]
+    assert TARGET["name"] in choices[0].text
+
+
+def test_a_deactivation_is_posted_only_once_ticked(console, system):
+    unit = code()
+    system.rpc().pairing.register_unit(unit=unit_input(unit))
+    console.sign_in("committee")
+    console.open("units")
+    console.fill("deactivate_unit", {}, key=unit)
+    assert "请先勾选确认" in console.form("deactivate_unit", unit).text
+    assert system.rpc().pairing.get_unit(code=unit)["active"] is True
+    console.fill("deactivate_unit", {}, key=unit, checks=[("_confirmed", "1")]).done()
+    assert system.rpc().pairing.get_unit(code=unit)["active"] is False
+
+
+def test_before_the_deadline_a_unit_not_reported_is_not_marked_missing(console, system):
+    unit, _ = unit_with_activity(system)
+    waiting = code()
+    system.rpc().pairing.register_unit(unit=unit_input(waiting))
+    campaign = system.rpc().pairing.create_campaign(campaign=campaign_input([unit, waiting]))
+    console.sign_in("committee")
+    console.open(f"campaign?campaign_id={campaign['id']}")
+    row = next(r for r in console.all("table.board tbody tr") if f"{waiting}单位" in r.text)
+    assert "未报送" in row.text and "缺报" not in row.text
+
+
+def test_a_webhook_is_registered_with_named_event_types_and_its_deliveries_listed(console, system):
+    unit, _ = unit_with_activity(system)
+    console.sign_in("unit", unit)
+    console.open("webhooks").fill("register_webhook", {
+        "webhook.url": "https://hooks.example.org/leifeng", "webhook.secret": "s" * 20},
+        checks=[("webhook.event_types:list", "issue_answered")]).done()
+    assert "问题答复" in console.text("table") and "issue_answered" not in console.text("table")
+    console.link("https://hooks.example.org/leifeng")
+    assert console.all("section.deliveries")
 
 
 def test_the_committee_forwards_a_triage_issue(console, system):

@@ -72,14 +72,18 @@ def plan_and_complete(console, unit, campaign_id):
         "activity.scheduled_end:moment": local(start + timedelta(hours=3)), "activity.location": "和平里",
         "activity.planned_volunteers:int": "3"}, checks=[("activity.service_types:list", "visit_condolence")]).done()
     console.link("走访慰问老人")
+    console.form("complete_activity").find_element(By.CSS_SELECTOR, "details.more summary").click()  # 更多志愿者
+    volunteers = {f"report.volunteers.{n}.name": name for n, name in enumerate(["李雷", "韩梅梅", "张伟", "刘洋", "陈静"])}
     console.fill("complete_activity", {
         "report.started_at:moment": local(start), "report.ended_at:moment": local(start + timedelta(hours=3)),
-        "report.volunteers.0.name": "李雷", "report.volunteers.0.party_member:bool": "true",
-        "report.volunteers.0.hours:float": "2", "report.beneficiaries:int": "3", "report.description": "走访三户",
+        **volunteers, **{f"report.volunteers.{n}.hours:float": "2" for n in range(5)},
+        "report.volunteers.0.party_member:bool": "true", "report.beneficiaries:int": "3", "report.description": "走访三户",
         "report.problems.0.description": "屋顶漏水需修缮", "report.problems.0.category": "elderly_care",
         "report.problems.0.business_related:bool": "true", "report.opinions:list": "希望常来"},
         checks=[("report.services_delivered:list", "visit_condolence")]).done()
     assert "已完成" in console.text(".status")
+    shown = console.text(".report")  # the completion report as reported: five volunteers, the opinion
+    assert all(name in shown for name in volunteers.values()) and "希望常来" in shown and "涉及业务" in shown
     console.screenshot("unit-activity")
 
 
@@ -96,7 +100,9 @@ def answer_issue(console):
     console.sign_in("department", DEPARTMENT)
     console.refreshed_until(lambda: console.all('.issue[data-status="forwarded"]'), "the forwarded issue")
     issue = console.all('.issue[data-status="forwarded"]')[0].get_attribute("data-issue")
-    assert "屋顶漏水需修缮" in console.text(f'.issue[data-issue="{issue}"]')
+    card = console.text(f'.issue[data-issue="{issue}"]')
+    # The department's name, not its code, and where the problem came from.
+    assert "屋顶漏水需修缮" in card and DEPARTMENT not in card and "活动完成情况" in card
     console.screenshot("department-issues")
     console.fill("answer_issue", {"answer.measures": "已联系街道修缮", "answer.resolved:bool": "true"},
                  key=issue).done()
@@ -109,6 +115,16 @@ def rate(console, unit, issue):
     assert "已联系街道修缮" in console.text(f'.issue[data-issue="{issue}"]')
     console.fill("rate_issue", {"rating.satisfied:bool": "true", "rating.comment": "很及时"}, key=issue).done()
     assert console.all(f'.issue[data-issue="{issue}"][data-status="closed"]')
+
+
+def committee_reads_the_units_records(console, unit):
+    """The committee opens the unit's completed activity and its submitted summary."""
+    console.open("activities")
+    console.link("走访慰问老人")
+    assert "韩梅梅" in console.text(".report") and unit in console.text(".details")
+    console.open("summaries")
+    console.link("走访慰问老人")
+    assert "固定每月走访" in console.text(".details")
 
 
 def download(console, campaign_id):
@@ -135,7 +151,9 @@ def test_the_campaign_through_the_console(console):
     console.open(f"report?campaign_id={campaign_id}")
     console.refreshed_until(lambda: figure(console, "issues.rated") == 1, "the report to count the rating")
     assert figure(console, "activities.completed") == 1 and figure(console, "issues.forwarded") == 1
-    assert figure(console, "summaries.submitted") == 1
+    assert figure(console, "summaries.submitted") == 1 and figure(console, "volunteers.party_members") == 1
+    assert console.text('[data-figure="issues.satisfaction_rate"]') == "100.0%"
     console.screenshot("committee-report")
     workbook = download(console, campaign_id)
     assert len(workbook.sheetnames) >= 2
+    committee_reads_the_units_records(console, unit)

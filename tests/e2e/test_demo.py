@@ -8,7 +8,7 @@ from services.common import auth
 from tests.e2e.conftest import ROOT
 
 SECTIONS = ["登记参加单位", "结对报送进度", "逾期报送：", "志愿服务活动", "活动总结", "问题转办", "退回重办",
-            "总结逾期", "结转到下一年度", "通知：", "实效统计", "与上一年度对比", "/console/", "/api/v1/docs",
+            "总结逾期", "结转到下一年度", "通知：", "实效统计", "与上一年度对比", "工作台（委员会、单位、司局）：", "/api/v1/docs",
             "/api/v1/summary/export_report?campaign_id="]
 
 

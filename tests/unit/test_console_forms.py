@@ -4,6 +4,7 @@ from datetime import datetime
 
 from werkzeug.datastructures import MultiDict
 
+from services.common import events, vocabulary
 from services.common.clock import CAMPAIGN_TZ
 from services.gateway.console import forms, marks
 
@@ -60,3 +61,41 @@ def test_bars_scale_to_the_largest_or_to_one_for_rates():
     assert [b["percent"] for b in marks.bars(rows, "d", "n")] == [50, 100, 0]
     assert [b["percent"] for b in marks.bars([{"d": "a", "r": 0.25}], "d", "r", scale=1)] == [25]
     assert marks.bars([{"d": "a", "n": 0}], "d", "n")[0]["percent"] == 0
+
+
+def test_an_error_in_a_list_item_names_the_form_row_it_came_from():
+    # Rows 1-3 left empty are not sent: the API's item 1 is the form's row 4.
+    form = MultiDict([("report.volunteers.0.name", "李雷"), ("report.volunteers.0.hours:float", "2"),
+                      ("report.volunteers.2.name", ""), ("report.volunteers.4.name", "第五位"),
+                      ("report.problems.0.description", "漏水")])
+    kept = {}
+    assert forms.arguments(form, kept)["report"]["volunteers"] == [{"name": "李雷", "hours": 2.0}, {"name": "第五位"}]
+    assert kept == {"report.volunteers": ["0", "4"], "report.problems": ["0"]}
+    assert forms.form_paths({"report.volunteers.1.hours": ["必填"], "report.volunteers": ["至少一人"],
+                             "report.problems.0": ["无效"], "campaign.unit_codes.1": ["未注册"]}, kept) == {
+        "report.volunteers.4.hours": ["必填"], "report.volunteers": ["至少一人"], "report.problems.0": ["无效"],
+        "campaign.unit_codes.1": ["未注册"]}
+
+
+def test_what_was_ticked_comes_back_as_a_list_whether_one_or_several():
+    typed = forms.values(MultiDict([("needs:list", "a"), ("needs:list", "b"), ("one:list", "c"), ("name", "x")]))
+    assert typed == {"needs": ["a", "b"], "one": "c", "name": "x"}
+    assert [forms.ticked(typed[name]) for name in ("needs", "one")] == [["a", "b"], ["c"]]
+    assert forms.ticked("") == [] and forms.ticked(None) == []
+
+
+def test_reports_are_missing_only_from_the_day_after_the_deadline():
+    campaign = {"report_deadline": "2026-03-09"}
+    assert not marks.deadline_passed(campaign, at("2026-03-09T23:59:59"))
+    assert marks.deadline_passed(campaign, at("2026-03-10T00:00:00"))
+
+
+def test_bars_are_labelled_by_name_when_a_row_has_one():
+    rows = [{"department": "elderly-care", "name": "养老服务司", "n": 1}, {"department": "x", "name": None, "n": 2}]
+    assert [b["label"] for b in marks.bars(rows, "department", "n")] == ["养老服务司", "x"]
+
+
+def test_every_event_of_the_contract_has_a_name_to_show():
+    # SCHEMAS as the services define them (other tests register events of their own).
+    contract = {event_type for source, event_type in events.SCHEMAS if source in ("pairing", "activity", "summary")}
+    assert set(vocabulary.EVENT_NAMES) == contract

@@ -9,5 +9,6 @@ do what that token may not, and it renders what the API returns (masked data sta
 | `forms.py` | a posted form as the RPC's arguments (dotted names, typed by suffix) |
 | `views.py` | the dispatcher: sign-in, the role's pages, actions, errors next to their fields |
 | `committee.py`, `unit.py`, `department.py` | each role's pages and actions |
-| `charts.py` | the report's figures as bar rows (pure CSS bars, no script) |
+| `marks.py` | what pages mark and draw: missing reports after the deadline, overdue issues, the report's bar rows (pure CSS bars, no script) |
+| `shared.py`, `pages.py` | the page record, the inbox, issue boards' shared variables; every page by role and each role's menu |
 """

@@ -9,7 +9,7 @@ from services.common import clock
 from .. import problems
 from ..api import workbook_response
 from . import marks
-from .shared import Outcome, Page, campaign_id, department_options, rpc
+from .shared import Outcome, Page, campaign_id, issue_page, rpc
 
 UNIT_COLUMNS = ("code", "name", "party_org", "contact_name", "contact_phone", "contact_email")
 MAX_IMPORT_ROWS = 500
@@ -25,23 +25,29 @@ def board(ctx):
     cid = campaign_id(ctx)
     progress = ctx.api("pairing", "reporting_progress", campaign_id=cid)
     report = ctx.api("summary", "campaign_report", campaign_id=cid)
-    missing = set(progress.get("missing") or ())
+    campaign = ctx.api("pairing", "get_campaign", campaign_id=cid)
+    # Not reported is "missing" only once the deadline has passed (contract §1 Time).
+    missing = set(progress.get("missing") or ()) if marks.deadline_passed(campaign, clock.now()) else set()
     rows = [{**row, "missing": row["unit_code"] in missing} for row in report["units"].get("by_status", [])]
-    return {"campaign": ctx.api("pairing", "get_campaign", campaign_id=cid), "progress": progress,
-            "rows": rows}
+    return {"campaign": campaign, "progress": progress, "rows": rows, "unit_names": unit_names(ctx)}
+
+
+def unit_names(ctx):
+    """{code: name} of the registered units (the first 200: a ministry has fewer), for pages that
+    list units by code."""
+    return {unit["code"]: unit["name"] for unit in ctx.api("pairing", "list_units", limit=200)["items"]}
 
 
 def review(ctx):
     cid = campaign_id(ctx)
     return {"campaign_id": cid, "pairings": ctx.page_of("pairing", "list_pairings", campaign_id=cid,
-                                                         status="reported")}
+                                                         status="reported"), "unit_names": unit_names(ctx)}
 
 
 def issue_board(ctx):
     filters = {name: ctx.arg(name) for name in ("department", "status", "campaign_id") if ctx.arg(name)}
     page = ctx.page_of("summary", "list_issues", **filters)
-    return {"issues": {**page, "items": marks.overdue_first(page["items"], clock.now())},
-            "filters": filters, "departments": department_options(ctx)}
+    return issue_page(ctx, page, clock.now(), filters=filters, unit_names=unit_names(ctx))
 
 
 def report(ctx):
@@ -96,7 +102,8 @@ PAGES = {
     "campaigns": Page("活动管理", "committee/campaigns.html", campaigns,
                       {"create_campaign": rpc("pairing", "create_campaign")}),
     "campaign": Page("报送看板", "committee/board.html", board,
-                     {"update_campaign": rpc("pairing", "update_campaign")}),
+                     {"update_campaign": rpc("pairing", "update_campaign"),
+                      "carry_over_campaign": rpc("pairing", "carry_over_campaign")}),
     "review": Page("审核队列", "committee/review.html", review,
                    {"review_pairing": rpc("pairing", "review_pairing")}),
     "issues": Page("问题看板", "committee/issues.html", issue_board,
@@ -108,5 +115,6 @@ PAGES = {
                    "deactivate_unit": rpc("pairing", "deactivate_unit"), "import_units": import_units}),
     "departments": Page("司局管理", "committee/departments.html", departments,
                         {"register_department": rpc("summary", "register_department"),
+                         "update_department": rpc("summary", "update_department"),
                          "deactivate_department": rpc("summary", "deactivate_department")}),
 }

@@ -2,20 +2,19 @@
 with measures and resolved, transfer with a reason), its inbox and its webhooks."""
 from services.common import clock
 
-from . import marks
-from .shared import INBOX, Page, department_options, rpc
+from .shared import INBOX, WEBHOOKS, Page, issue_page, rpc
 
 
 def issues(ctx):
     status = ctx.arg("status")
     page = ctx.page_of("summary", "list_issues", department=ctx.caller.department,
                        **({"status": status} if status else {}))
-    return {"issues": {**page, "items": marks.overdue_first(page["items"], clock.now())},
-            "departments": department_options(ctx), "status": status}
+    variables = issue_page(ctx, page, clock.now(), status=status)
+    # Transferring to itself is no transfer: the list names the others.
+    variables["departments"] = [(code, name) for code, name in variables["departments"]
+                                if code != ctx.caller.department]
+    return variables
 
-
-def webhooks(ctx):
-    return {"webhooks": ctx.page_of("notification", "list_webhooks", recipient=ctx.caller.recipient)}
 
 
 PAGES = {
@@ -24,7 +23,5 @@ PAGES = {
                     "answer_issue": rpc("summary", "answer_issue"),
                     "transfer_issue": rpc("summary", "transfer_issue")}),
     "inbox": INBOX,
-    "webhooks": Page("Webhook", "department/webhooks.html", webhooks,
-                     {"register_webhook": rpc("notification", "register_webhook"),
-                      "delete_webhook": rpc("notification", "delete_webhook")}),
+    "webhooks": WEBHOOKS,
 }

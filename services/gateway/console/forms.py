@@ -48,14 +48,29 @@ def _blank(row):
     return isinstance(row, dict) and all(isinstance(v, bool) or v in ("", [], None) for v in row.values())
 
 
-def _lists(tree):
-    """Numbered rows become lists (in their order); empty rows are dropped."""
+def _lists(tree, path, kept):
+    """Numbered rows become lists (in their order); empty rows are dropped, and `kept[path]` says
+    which form rows the list's items are."""
     if not isinstance(tree, dict):
         return tree
     if _is_row(tree):
-        rows = [_lists(tree[key]) for key in sorted(tree, key=int)]
-        return [row for row in rows if not _blank(row)]
-    return {key: _lists(value) for key, value in tree.items()}
+        numbered = [(key, _lists(tree[key], f"{path}.{key}", kept)) for key in sorted(tree, key=int)]
+        rows = [(key, row) for key, row in numbered if not _blank(row)]
+        kept[path] = [key for key, _ in rows]
+        return [row for _, row in rows]
+    return {key: _lists(value, f"{path}.{key}" if path else key, kept) for key, value in tree.items()}
+
+
+def form_paths(errors, kept):
+    """The API's error paths ({dotted path: messages}) with each list index turned back into the
+    form row it came from: rows left empty are not sent, so item 1 may be the form's row 4."""
+    def back(path):
+        for prefix, rows in kept.items():
+            index, _, rest = path[len(prefix) + 1:].partition(".")
+            if path.startswith(prefix + ".") and index.isdigit() and int(index) < len(rows):
+                return ".".join(filter(None, (prefix, rows[int(index)], rest)))
+        return path
+    return {back(path): messages for path, messages in errors.items()}
 
 
 def field_name(name):
@@ -63,8 +78,9 @@ def field_name(name):
     return name.partition(":")[0]
 
 
-def arguments(form):
-    """{argument: value} from a werkzeug form; names starting with `_` are the console's own."""
+def arguments(form, kept=None):
+    """{argument: value} from a werkzeug form; names starting with `_` are the console's own.
+    `kept`, if given, is filled with the form rows each list argument was made of (`form_paths`)."""
     tree = {}
     for name in form:
         if name.startswith(META_PREFIX):
@@ -77,12 +93,23 @@ def arguments(form):
             continue
         text = "\n".join(values)
         _put(tree, path, CONVERTERS[kind](text) if kind in CONVERTERS else text)
-    return _lists(tree)
+    return _lists(tree, "", {} if kept is None else kept)
 
 
 def values(form):
-    """What was typed, by field path, to show the form again next to its errors."""
-    return {field_name(name): form.get(name, "") for name in form if not name.startswith(META_PREFIX)}
+    """What was typed, by field path, to show the form again next to its errors: the text of a
+    field, the list of what was ticked for a group of checkboxes (several values under one name)."""
+    typed = {}
+    for name in form:
+        if not name.startswith(META_PREFIX):
+            given = form.getlist(name)
+            typed[field_name(name)] = given if len(given) > 1 else given[0] if given else ""
+    return typed
+
+
+def ticked(value):
+    """What a group of checkboxes had ticked, from `values`: one ticked box is a plain text."""
+    return [value] if isinstance(value, str) and value else list(value or ())
 
 
 def flat_errors(errors, prefix=""):

@@ -2,7 +2,10 @@
 the query, and the inbox (each caller reads only its own: the API checks the recipient)."""
 from dataclasses import dataclass, field
 
+from services.notification.recipients import audience_of, event_types_of
+
 from .. import problems
+from . import marks
 
 
 @dataclass(frozen=True)
@@ -29,10 +32,23 @@ def campaign_id(ctx):
     return value
 
 
-def department_options(ctx):
-    """(code, name) of the departments an issue can be transferred to (at most 200: there are a few)."""
-    return [(d["code"], d["name"]) for d in ctx.api("summary", "list_departments", limit=200)["items"]
-            if d.get("active", True)]
+def departments(ctx):
+    """Every department (at most 200: there are a few)."""
+    return ctx.api("summary", "list_departments", limit=200)["items"]
+
+
+def department_options(ctx, listed=None):
+    """(code, name) of the departments an issue can be transferred to."""
+    return [(d["code"], d["name"]) for d in (listed if listed is not None else departments(ctx)) if d.get("active", True)]
+
+
+def issue_page(ctx, page, now, **variables):
+    """An issue board's variables: its page with the overdue marks (overdue first), the departments
+    to transfer to and every department's name by code (cards show names, not codes)."""
+    listed = departments(ctx)
+    return {"issues": {**page, "items": marks.overdue_first(page["items"], now)},
+            "departments": department_options(ctx, listed),
+            "department_names": {d["code"]: d["name"] for d in listed}, **variables}
 
 
 def inbox(ctx):
@@ -41,3 +57,21 @@ def inbox(ctx):
 
 
 INBOX = Page("消息", "inbox.html", inbox, {"mark_read": rpc("notification", "mark_read")})
+
+
+def webhooks(ctx):
+    """The caller's own webhooks, each with its deliveries' page, and the events it may subscribe to
+    (those its inbox is told of: notification's rule, contract §8)."""
+    recipient = ctx.caller.recipient
+    hooks = ctx.page_of("notification", "list_webhooks", recipient=recipient)
+    chosen = ctx.arg("webhook_id")
+    deliveries = (ctx.api("notification", "list_deliveries", webhook_id=chosen, limit=20, cursor=ctx.arg("dcursor"))
+                  if chosen else None)
+    return {"webhooks": hooks, "event_types": event_types_of(audience_of(recipient)), "chosen": chosen,
+            "deliveries": deliveries}
+
+
+WEBHOOKS = Page("消息推送", "webhooks.html", webhooks,
+                {"register_webhook": rpc("notification", "register_webhook"),
+                 "delete_webhook": rpc("notification", "delete_webhook"),
+                 "redeliver": rpc("notification", "redeliver")})

@@ -1,15 +1,24 @@
 """A unit's pages (issue 13): its pairing per campaign (report, withdraw, the review), its activities
 (plan, complete with the full report, cancel), its summaries with due dates, its issues (answers,
 rating) and its inbox. Every read names the caller's own unit; the API refuses any other."""
-from .shared import INBOX, Page, rpc
+from services.common import clock
+
+from .shared import INBOX, WEBHOOKS, Page, issue_page, rpc
 
 
 def own(ctx):
     return ctx.caller.unit
 
 
+def taking_part(ctx, campaigns):
+    """The campaigns of a page the unit takes part in (the list names every campaign); for the
+    committee, acting for the units, every one."""
+    return [campaign for campaign in campaigns if own(ctx) is None or own(ctx) in campaign.get("participants", ())]
+
+
 def pairing(ctx):
-    campaigns = ctx.page_of("pairing", "list_campaigns")
+    listed = ctx.page_of("pairing", "list_campaigns")
+    campaigns = {**listed, "items": taking_part(ctx, listed["items"])}
     chosen = ctx.arg("campaign_id") or next((c["id"] for c in campaigns["items"]), None)
     pairings = [] if chosen is None else ctx.api("pairing", "list_pairings", campaign_id=chosen,
                                                    unit_code=own(ctx), limit=20)["items"]
@@ -17,9 +26,20 @@ def pairing(ctx):
             "current": next((p for p in pairings if p["status"] in ("reported", "approved")), None)}
 
 
+def approved_pairings(ctx):
+    """(pairing id, campaign and target) of the unit's approved pairings, the ones activities are
+    planned for, in the campaigns it takes part in (of the latest 20: a unit has one a year)."""
+    options = []
+    for campaign in taking_part(ctx, ctx.api("pairing", "list_campaigns", limit=20)["items"]):
+        approved = ctx.api("pairing", "list_pairings", campaign_id=campaign["id"], unit_code=own(ctx),
+                           status="approved", limit=20)["items"]
+        options += [(p["id"], f'{campaign["name"]} · {p["unit_code"]} · {p["target"]["name"]}') for p in approved]
+    return options
+
+
 def activities(ctx):
     return {"activities": ctx.page_of("activity", "list_activities", unit_code=own(ctx)),
-            "pairing_id": ctx.arg("pairing_id", "")}
+            "pairing_id": ctx.arg("pairing_id", ""), "pairings": approved_pairings(ctx)}
 
 
 def activity(ctx):
@@ -27,15 +47,20 @@ def activity(ctx):
 
 
 def summaries(ctx):
-    return {"summaries": ctx.page_of("summary", "list_summaries", unit_code=own(ctx))}
+    """The unit's summaries, each named by its activity's title (the latest 200 activities: a unit
+    has a few a year)."""
+    titles = {a["id"]: a["title"] for a in ctx.api("activity", "list_activities", unit_code=own(ctx),
+                                                   status="completed", limit=200)["items"]}
+    return {"summaries": ctx.page_of("summary", "list_summaries", unit_code=own(ctx)), "titles": titles}
 
 
 def summary(ctx):
-    return {"summary": ctx.api("summary", "get_summary", summary_id=ctx.arg("id", ""))}
+    record = ctx.api("summary", "get_summary", summary_id=ctx.arg("id", ""))
+    return {"summary": record, "activity": ctx.api("activity", "get_activity", activity_id=record["activity_id"])}
 
 
 def issues(ctx):
-    return {"issues": ctx.page_of("summary", "list_issues", unit_code=own(ctx))}
+    return issue_page(ctx, ctx.page_of("summary", "list_issues", unit_code=own(ctx)), clock.now())
 
 
 PAGES = {
@@ -51,4 +76,5 @@ PAGES = {
     "summary": Page("填写总结", "unit/summary.html", summary, {"submit_summary": rpc("summary", "submit_summary")}),
     "issues": Page("问题转办", "unit/issues.html", issues, {"rate_issue": rpc("summary", "rate_issue")}),
     "inbox": INBOX,
+    "webhooks": WEBHOOKS,
 }

@@ -22,6 +22,9 @@ from .shared import Outcome
 HERE = Path(__file__).parent
 SIGN_IN = "/console/signin"
 ROLE_NAMES = {auth.COMMITTEE: "机关党委", auth.UNIT: "单位", auth.DEPARTMENT: "业务司局"}
+# Rows the forms offer for a report's volunteers and for problems (a few open, the rest behind
+# "more"): a visit takes a handful of volunteers; the API takes up to 100 of each.
+MOST_VOLUNTEERS, MOST_PROBLEMS = 30, 10
 
 
 class Api:
@@ -52,8 +55,10 @@ class Context:
 
 def environment():
     env = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=select_autoescape(["html"]))
-    env.globals.update(vocabulary=vocabulary, ROLE_NAMES=ROLE_NAMES, urlencode=urlencode)
+    env.globals.update(vocabulary=vocabulary, ROLE_NAMES=ROLE_NAMES, urlencode=urlencode, ticked=forms.ticked,
+                       MOST_VOLUNTEERS=MOST_VOLUNTEERS, MOST_PROBLEMS=MOST_PROBLEMS)
     env.filters["pairs"] = lambda values: [(value, value) for value in values]  # options shown as their code
+    env.filters["pairs_named"] = lambda value, names: (value, names.get(value, value))
     return env
 
 
@@ -125,12 +130,16 @@ class Console:
         action = spec.actions.get(name)
         if action is None:
             raise problems.Problem(404, "NotFound", "没有这个操作(No such action).")
+        if request.form.get("_confirming") and not request.form.get("_confirmed"):
+            # A form that asks for a tick first (a deactivation cannot be undone here): nothing is called.
+            return self.page(request, spec, ctx, failed=Failed.unconfirmed(request.form))
+        kept = {}
         try:
-            result = action(ctx, forms.arguments(request.form))
+            result = action(ctx, forms.arguments(request.form, kept))
         except problems.Problem as problem:
             if problem.status == 401:
                 return self.refusal(request, ctx.caller, problem)
-            return self.page(request, spec, ctx, failed=Failed.of(request.form, problem))
+            return self.page(request, spec, ctx, failed=Failed.of(request.form, problem, kept))
         if isinstance(result, Outcome):
             return self.page(request, spec, ctx, shown=result)
         return redirect(f"{request.path}?{urlencode({**request.args, 'done': name})}", 303)
@@ -209,15 +218,28 @@ class Failed:
     alert: str | None = None
 
     @classmethod
-    def of(cls, form, problem):
-        errors = forms.flat_errors(problem.members.get("errors")) if problem.code == "ValidationError" else {}
+    def of(cls, form, problem, kept=None):
+        errors = (forms.form_paths(forms.flat_errors(problem.members.get("errors")), kept or {})
+                  if problem.code == "ValidationError" else {})
         return cls(errors, forms.values(form), form.get("_action"), form.get("_key") or None,
                    None if errors else problem.detail)
+
+    @classmethod
+    def unconfirmed(cls, form):
+        return cls({}, forms.values(form), form.get("_action"), form.get("_key") or None,
+                   "请先勾选确认再提交(Tick to confirm first).")
 
     def here(self, at):
         """Whether this is the form at `at`: its action, or (action, the record it is for)."""
         action, key = (at, None) if isinstance(at, str) else at
         return self.action == action and (self.key or None) == (key or None)
+
+    def fills(self, path, first):
+        """Whether rows `path.<n>` from row `first` on were filled in or refused (drawn open again)."""
+        rows = [key[len(path) + 1:].partition(".")[0] for key, value in self.values.items()
+                if key.startswith(path + ".") and value not in ("", [], "false")]
+        rows += [key[len(path) + 1:].partition(".")[0] for key in self.errors if key.startswith(path + ".")]
+        return any(row.isdigit() and int(row) >= first for row in rows)
 
     def stray(self):
         """Errors whose field the form does not show (named at the top of the form)."""
