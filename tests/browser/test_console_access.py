@@ -259,3 +259,24 @@ def test_a_client_that_is_not_a_browser_gets_refusals_as_problem_json(system):
     assert (to_sign_in.status_code, to_sign_in.headers["Location"]) == (303, "/console/signin")
     missing = requests.get(system.url("gateway", "/console/nosuchpage"), cookies=signed_in, headers=browser, timeout=30)
     assert missing.status_code == 404 and missing.headers["Content-Type"].startswith("text/html")
+
+
+def test_an_error_on_an_item_of_a_list_field_is_shown_at_that_field_with_its_number(console, system):
+    unit = code()
+    system.rpc().pairing.register_unit(unit=unit_input(unit))
+    console.sign_in("committee")
+    console.open("campaigns").fill("create_campaign", {
+        "campaign.name": "列表字段", "campaign.year:int": "2027", "campaign.report_deadline": "2027-03-09",
+        "campaign.unit_codes:list": f"{unit}, NOSUCH1"})
+    assert [e for e in console.field_errors("campaign.unit_codes") if e.startswith("第 2 项")]
+    assert not console.all('form[data-action="create_campaign"] .alert[data-field]')  # nothing left at the top
+
+
+def test_a_unit_changes_its_planned_activity(console, system):
+    unit, activity = unit_with_activity(system)
+    console.sign_in("unit", unit)
+    console.open(f"activity?id={activity['id']}")
+    console.driver.find_element(By.XPATH, "//details[.//form[@data-action='update_activity']]/summary").click()
+    console.fill("update_activity", {"changes.title": "改期走访"}).done()
+    assert console.text("h2") == "改期走访"
+    assert system.rpc().activity.get_activity(activity_id=activity["id"])["title"] == "改期走访"

@@ -99,3 +99,11 @@ def test_every_event_of_the_contract_has_a_name_to_show():
     # SCHEMAS as the services define them (other tests register events of their own).
     contract = {event_type for source, event_type in events.SCHEMAS if source in ("pairing", "activity", "summary")}
     assert set(vocabulary.EVENT_NAMES) == contract
+
+
+def test_errors_land_on_the_fields_the_form_shows():
+    shown = {"campaign.unit_codes": "U1, X9", "changes.report_deadline": "", "activity.service_types": ""}
+    assert forms.at_fields({"campaign.unit_codes.1": ["未注册"], "changes": ["缺少必填参数"],
+                            "activity.service_types": ["至少一项"], "elsewhere": ["无效"]}, shown) == {
+        "campaign.unit_codes": ["第 2 项: 未注册"], "changes.report_deadline": ["缺少必填参数"],
+        "activity.service_types": ["至少一项"], "elsewhere": ["无效"]}

@@ -112,6 +112,25 @@ def ticked(value):
     return [value] if isinstance(value, str) and value else list(value or ())
 
 
+def at_fields(errors, shown):
+    """The errors moved onto the fields the form shows (`shown`: their paths): an item of a field's
+    list (`campaign.unit_codes.1`) onto that field, with its number; an object left out
+    (`changes`, when its only field was empty) onto the one field under it."""
+    placed = {}
+    for path, messages in errors.items():
+        if path not in shown:
+            field = next((f for f in shown if path.startswith(f + ".")), None)
+            if field is not None:
+                index = path[len(field) + 1:].partition(".")[0]
+                messages = [f"第 {int(index) + 1} 项: {m}" if index.isdigit() else m for m in messages]
+                path = field
+            else:
+                under = [f for f in shown if f.startswith(path + ".")]
+                path = under[0] if len(under) == 1 else path
+        placed.setdefault(path, []).extend(messages)
+    return placed
+
+
 def flat_errors(errors, prefix=""):
     """The API's error map (contract §3, nested or dotted) as {dotted path: [messages]}."""
     flat = {}

@@ -219,10 +219,10 @@ class Failed:
 
     @classmethod
     def of(cls, form, problem, kept=None):
-        errors = (forms.form_paths(forms.flat_errors(problem.members.get("errors")), kept or {})
-                  if problem.code == "ValidationError" else {})
-        return cls(errors, forms.values(form), form.get("_action"), form.get("_key") or None,
-                   None if errors else problem.detail)
+        typed = {**{path: "" for path in form.getlist("_shown")}, **forms.values(form)}
+        errors = (forms.at_fields(forms.form_paths(forms.flat_errors(problem.members.get("errors")), kept or {}),
+                                  typed) if problem.code == "ValidationError" else {})
+        return cls(errors, typed, form.get("_action"), form.get("_key") or None, None if errors else problem.detail)
 
     @classmethod
     def unconfirmed(cls, form):
