@@ -9,7 +9,8 @@ domain.py and the order of each state change in usecases.py.
     pairing:<id>                                 this service's view of a pairing (records.PairingView),
                                                  fed by pairing's events and `pairing.get_pairing`,
                                                  newest `seq` wins
-    request:<method>:<scope>:<request id>        the activity a request made or changed, with its
+    request:<method>:<scope>:<request id>        the activity a request made or changed and the
+                                                 result it returned, with a digest of its
                                                  arguments (30 days)
 """
 from services.common import listing

@@ -65,8 +65,10 @@ class ProblemProtocol(HttpOnlyProtocol):
         """Answer `status` and close; `headers` are the request's once they were read (a HEAD's
         answer then has no body)."""
         given, head = (headers.get("X-Request-Id"), self.command == "HEAD") if headers is not None else (None, False)
+        rid = request_id(given)
+        correlation.bind(rid)  # else the line would carry the connection's previous request's id
         log.info("http request refused before the app: %d", status)
-        self.wfile.write(refusal(status, detail, request_id(given), with_body=not head))
+        self.wfile.write(refusal(status, detail, rid, with_body=not head))
         self.close_connection = True
 
     def _read_request_line(self):

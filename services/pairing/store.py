@@ -19,7 +19,8 @@ the indexes that follow from it, inside the caller's transaction.
                                          listing indexes of a campaign's pairings, one per combination
                                          of unit and status (the unit's code bare, as the per-unit
                                          ones were named before the status ones came)
-    request:<method>:<scope>:<request id>  the record a request made or changed, with its arguments (30 days)
+    request:<method>:<scope>:<request id>  the record a request made or changed and the result it returned,
+                                           with a digest of its arguments (30 days)
 
 `gauges(now)` (GET /metrics) reads only the newest campaigns and the sizes of their progress sets.
 

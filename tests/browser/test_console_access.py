@@ -218,6 +218,9 @@ def test_a_webhook_is_registered_with_named_event_types_and_its_deliveries_liste
     assert "问题答复" in console.text("table") and "issue_answered" not in console.text("table")
     console.link("https://hooks.example.org/leifeng")
     assert console.all("section.deliveries")
+    hook = console.form("delete_webhook").find_element(By.NAME, "webhook_id").get_attribute("value")
+    console.fill("delete_webhook", {}, key=hook, checks=[("_confirmed", "1")]).done()  # deleted while shown
+    assert "暂无推送地址" in console.text("table") and not console.all("section.deliveries")
 
 
 def test_the_committee_forwards_a_triage_issue(console, system):

@@ -6,7 +6,9 @@ from werkzeug.datastructures import MultiDict
 
 from services.common import events, vocabulary
 from services.common.clock import CAMPAIGN_TZ
+from services.gateway import problems
 from services.gateway.console import forms, marks
+from services.gateway.console.views import Failed
 
 
 def test_dotted_names_typed_by_suffix_become_the_nested_arguments():
@@ -107,3 +109,10 @@ def test_errors_land_on_the_fields_the_form_shows():
                             "activity.service_types": ["至少一项"], "elsewhere": ["无效"]}, shown) == {
         "campaign.unit_codes": ["第 2 项: 未注册"], "changes.report_deadline": ["缺少必填参数"],
         "activity.service_types": ["至少一项"], "elsewhere": ["无效"]}
+
+
+def test_a_whole_list_error_is_shown_once_at_its_rows():
+    form = MultiDict([("_action", "complete_activity"), ("_shown", "report.volunteers"),
+                      ("report.volunteers.0.name", "")])
+    failed = Failed.of(form, problems.invalid({"report": {"volunteers": ["至少一人"]}}), {})
+    assert failed.errors == {"report.volunteers": ["至少一人"]} and failed.stray() == {}

@@ -65,10 +65,21 @@ def webhooks(ctx):
     recipient = ctx.caller.recipient
     hooks = ctx.page_of("notification", "list_webhooks", recipient=recipient)
     chosen = ctx.arg("webhook_id")
-    deliveries = (ctx.api("notification", "list_deliveries", webhook_id=chosen, limit=20, cursor=ctx.arg("dcursor"))
-                  if chosen else None)
     return {"webhooks": hooks, "event_types": event_types_of(audience_of(recipient)), "chosen": chosen,
-            "deliveries": deliveries}
+            "deliveries": deliveries_of(ctx, chosen)}
+
+
+def deliveries_of(ctx, webhook_id):
+    """A page of the chosen webhook's deliveries; none once it is deleted (the page it was deleted
+    from comes back with it still chosen)."""
+    if not webhook_id:
+        return None
+    try:
+        return ctx.api("notification", "list_deliveries", webhook_id=webhook_id, limit=20, cursor=ctx.arg("dcursor"))
+    except problems.Problem as problem:
+        if problem.status == 404:
+            return None
+        raise
 
 
 WEBHOOKS = Page("消息推送", "webhooks.html", webhooks,

@@ -32,7 +32,7 @@ def approved_pairings(ctx):
     options = []
     for campaign in taking_part(ctx, ctx.api("pairing", "list_campaigns", limit=20)["items"]):
         approved = ctx.api("pairing", "list_pairings", campaign_id=campaign["id"], unit_code=own(ctx),
-                           status="approved", limit=20)["items"]
+                           status="approved", limit=200)["items"]
         options += [(p["id"], f'{campaign["name"]} · {p["unit_code"]} · {p["target"]["name"]}') for p in approved]
     return options
 

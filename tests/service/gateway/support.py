@@ -1,8 +1,10 @@
-"""Inputs for the gateway tests: a unit, a campaign it takes part in, a target and a report."""
+"""Inputs for the gateway tests (a unit, a campaign it takes part in, a target and a report) and
+their log recorder."""
+import logging
 import uuid
 from datetime import datetime, timedelta
 
-from services.common import clock
+from services.common import clock, correlation
 
 TARGET = {"name": "和平里社区养老驿站", "category": "public_welfare_org", "kind": "organization",
           "district": "东城区", "address": "东城区和平里街道七区12号楼", "contact_name": "张建国",
@@ -59,3 +61,15 @@ def approved_pairing(stack, unit_code, campaign_id):
 
 def is_now(text):
     return abs(datetime.fromisoformat(text) - clock.now()) < timedelta(minutes=5)
+
+
+class Recorded(logging.Handler):
+    """The records a logger emits, stamped by the services' own filter as their log lines are."""
+
+    def __init__(self):
+        super().__init__(logging.INFO)
+        self.records = []
+        self.addFilter(correlation.LogFilter())
+
+    def emit(self, record):
+        self.records.append(record)

@@ -8,9 +8,8 @@ import re
 import pytest
 import requests
 
-from services.common import correlation
 from tests.helpers import EventListener, wait_until
-from tests.service.gateway.support import campaign_input, code, committee_unit_and_campaign, unit_input
+from tests.service.gateway.support import Recorded, campaign_input, code, committee_unit_and_campaign, unit_input
 
 PROBLEM = "application/problem+json"
 MiB = 1024 * 1024
@@ -241,16 +240,6 @@ def test_head_answers_like_get_without_a_body(stack):
     assert response.status_code == 200 and response.content == b""
 
 
-class Recorded(logging.Handler):
-    """The records a logger emits, stamped by the services' own filter as their log lines are."""
-
-    def __init__(self):
-        super().__init__(logging.INFO)
-        self.records = []
-        self.addFilter(correlation.LogFilter())
-
-    def emit(self, record):
-        self.records.append(record)
 
 
 def test_the_access_log_line_of_a_request_carries_its_request_id(stack):
