@@ -2,6 +2,7 @@
 their log recorder."""
 import logging
 import uuid
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 
 from services.common import clock, correlation
@@ -73,3 +74,17 @@ class Recorded(logging.Handler):
 
     def emit(self, record):
         self.records.append(record)
+
+
+@contextmanager
+def recording(logger_name):
+    """What `logger_name` emits at INFO and above while the block runs (`.records`)."""
+    recorded, logger = Recorded(), logging.getLogger(logger_name)
+    level = logger.level
+    logger.setLevel(logging.INFO)
+    logger.addHandler(recorded)
+    try:
+        yield recorded
+    finally:
+        logger.removeHandler(recorded)
+        logger.setLevel(level)

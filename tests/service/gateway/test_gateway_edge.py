@@ -11,7 +11,7 @@ import pytest
 
 from services.gateway.service import GatewayService
 from tests.helpers import wait_until
-from tests.service.gateway.support import Recorded
+from tests.service.gateway.support import recording
 
 PROBLEM = "application/problem+json"
 MARK = "smuggled-7b1f"  # put into refused requests: never to come back in an answer or a log line
@@ -136,18 +136,9 @@ def test_a_body_with_a_content_encoding_is_415(gateway, make_token):
 
 def test_a_refusals_log_line_carries_its_own_request_id_not_the_previous_requests(gateway):
     # One keep-alive connection: an accepted request binds its id to the connection's green thread.
-    recorded, edge_log = Recorded(), logging.getLogger("services.gateway.edge")
-    level = edge_log.level
-    edge_log.setLevel(logging.INFO)
-    edge_log.addHandler(recorded)
-    try:
+    with recording("services.gateway.edge") as recorded:
         answers = exchange(gateway, b"GET /health HTTP/1.1\r\nX-Request-Id: before-1\r\n\r\n"
                            b"POST /health HTTP/1.1\r\nX-Request-Id: refused-2\r\nContent-Length: x\r\n\r\n")
-        assert [(status, headers["X-Request-Id"]) for status, headers, _ in answers] == [(200, "before-1"),
-                                                                                      (400, "refused-2")]
-        assert [record.correlation_id for record in recorded.records] == ["refused-2"]
-    finally:
-        edge_log.removeHandler(recorded)
-        edge_log.setLevel(level)
-
-
+    assert [(status, headers["X-Request-Id"]) for status, headers, _ in answers] == [(200, "before-1"),
+                                                                                  (400, "refused-2")]
+    assert [record.correlation_id for record in recorded.records] == ["refused-2"]

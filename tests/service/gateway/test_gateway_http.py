@@ -2,14 +2,13 @@
 result, in the contract's order (404, 405, 401, 411, 413, 415, 400, then the RPC's own errors),
 X-Request-Id on every response, GET query conversion and Idempotency-Key."""
 import json
-import logging
 import re
 
 import pytest
 import requests
 
 from tests.helpers import EventListener, wait_until
-from tests.service.gateway.support import Recorded, campaign_input, code, committee_unit_and_campaign, unit_input
+from tests.service.gateway.support import campaign_input, code, committee_unit_and_campaign, recording, unit_input
 
 PROBLEM = "application/problem+json"
 MiB = 1024 * 1024
@@ -243,18 +242,11 @@ def test_head_answers_like_get_without_a_body(stack):
 
 
 def test_the_access_log_line_of_a_request_carries_its_request_id(stack):
-    recorded, server_log = Recorded(), logging.getLogger("nameko.web.server")
-    level = server_log.level
-    server_log.setLevel(logging.INFO)
-    server_log.addHandler(recorded)
-    try:
+    with recording("nameko.web.server") as recorded:
         for rid in ("trace-access-1", "trace-access-2"):
             stack.ok("pairing/list_campaigns", {}, headers={"X-Request-Id": rid})
             wait_until(lambda: any(record.correlation_id == rid and "list_campaigns" in record.getMessage()
                                    for record in recorded.records), message=f"the access line of {rid}")
-    finally:
-        server_log.removeHandler(recorded)
-        server_log.setLevel(level)
 
 
 def test_the_request_id_is_the_correlation_id_of_the_events_the_request_caused(stack, vhost_uri):
