@@ -182,8 +182,8 @@ def test_a_unit_plans_for_its_approved_pairing_and_sees_only_its_own_campaigns(c
     assert elsewhere["id"] not in offered and len(offered) == 1
     console.open("activities")
     choices = console.all('select[name="activity.pairing_id"] option')
-    assert [option.get_attribute("value") for option in choices] == [activity["pairing_id"]]
-    assert TARGET["name"] in choices[0].text
+    assert [option.get_attribute("value") for option in choices] == ["", activity["pairing_id"]]
+    assert choices[0].is_selected() and TARGET["name"] in choices[1].text  # nothing chosen for the unit
 
 
 def test_a_deactivation_is_posted_only_once_ticked(console, system):
