@@ -37,17 +37,12 @@ def departments(ctx):
     return ctx.api("summary", "list_departments", limit=200)["items"]
 
 
-def department_options(ctx, listed=None):
-    """(code, name) of the departments an issue can be transferred to."""
-    return [(d["code"], d["name"]) for d in (listed if listed is not None else departments(ctx)) if d.get("active", True)]
-
-
 def issue_page(ctx, page, now, **variables):
     """An issue board's variables: its page with the overdue marks (overdue first), the departments
-    to transfer to and every department's name by code (cards show names, not codes)."""
+    to transfer to (the active ones) and every department's name by code (cards show names, not codes)."""
     listed = departments(ctx)
     return {"issues": {**page, "items": marks.overdue_first(page["items"], now)},
-            "departments": department_options(ctx, listed),
+            "departments": [(d["code"], d["name"]) for d in listed if d.get("active", True)],
             "department_names": {d["code"]: d["name"] for d in listed}, **variables}
 
 
