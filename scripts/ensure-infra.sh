@@ -20,7 +20,9 @@ read -r rhost rport <<<"$(hostport "$amqp_uri")"
 if ! listening "$rhost" "$rport"; then
   if is_local "$rhost" && command -v rabbitmq-server >/dev/null; then
     echo "RabbitMQ is not running on $rhost:$rport; starting it (rabbitmq-server -detached)"
-    rabbitmq-server -detached >/dev/null 2>&1
+    # Its file handles are shared by queue files and sockets (docs/operations.md, "Capacity on
+    # paper"): a shell's 1,024 leaves room for about four vhosts of this topology.
+    (ulimit -n 65536 2>/dev/null || true; rabbitmq-server -detached >/dev/null 2>&1)
   fi
   wait_for "$rhost" "$rport" 60 || { echo "RabbitMQ is unreachable at $rhost:$rport: start it or set AMQP_URI" >&2; exit 1; }
 fi

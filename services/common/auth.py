@@ -124,7 +124,7 @@ def is_numeric_date(value):
 
 def check_lifetime(claims, max_ttl):
     """`iat`, `exp` (and `nbf`, if given) numbers, `iat` no more than the leeway ahead of our clock,
-    and `exp - iat` within JWT_MAX_TTL."""
+    and `exp - iat` within JWT_MAX_TTL and not negative (a token cannot expire before it is issued)."""
     dates = [claims[name] for name in ("iat", "exp", "nbf") if name in claims]
     if not all(map(is_numeric_date, dates)):
         raise Unauthenticated("身份令牌无效(Invalid token).")
@@ -133,6 +133,8 @@ def check_lifetime(claims, max_ttl):
         raise Unauthenticated("身份令牌签发时间在未来(Token issued in the future).")
     if expires - issued > max_ttl:
         raise Unauthenticated("身份令牌有效期过长(Token lifetime too long).")
+    if expires < issued:
+        raise Unauthenticated("身份令牌在签发前已过期(Token expires before it is issued).")
 
 
 def caller_of(claims):

@@ -15,14 +15,21 @@ INVALID_ID = "编号格式不正确(Invalid id)."
 REQUEST_ID = re.compile(r"^[^\x00-\x1f\x7f-\x9f\ud800-\udfff]{1,100}(?![\s\S])")
 
 
+def whole_value(pattern):
+    """`pattern` (Python, matched whole) as the OpenAPI document's `pattern`, written as above:
+    the same values match it searched for in Python and in ECMA-262."""
+    body = pattern.removeprefix("^").removesuffix("$")
+    return re.compile(rf"^(?:{body})(?![\s\S])")
+
+
 class IdShape(validate.Validator):
     """The whole value is one of `kind`'s id shapes."""
 
     def __init__(self, kind):
-        self.pattern = ID_PATTERNS[kind]
+        self.regex = whole_value(ID_PATTERNS[kind].pattern)  # the document's `pattern` (apispec reads it)
 
     def __call__(self, value):
-        if self.pattern.fullmatch(value) is None:
+        if self.regex.fullmatch(value) is None:
             raise ValidationError(INVALID_ID)
         return value
 

@@ -3,6 +3,7 @@ events (`services.common.consumer`) alike: kombu would decode any body first, of
 compression, and log one it cannot decode in full. One size limit and one way to read a body.
 HTTP bodies (the gateway) have the same limit."""
 import json
+import math
 from functools import partial
 
 from .readiness import PausableQueueConsumer
@@ -19,6 +20,21 @@ class Refused(Exception):
     """A message that is not acted on; the text is the (data-free) reason."""
 
 
+def _integer(digits):
+    """A JSON integer. One longer than Python converts (4,300 digits) is out of every field's range
+    (contract §1 bounds every number): it is read as infinity, as a float that large already is,
+    so the field it is given for refuses it by name instead of the whole body failing."""
+    try:
+        return int(digits)
+    except ValueError:
+        return -math.inf if digits.startswith("-") else math.inf
+
+
+def loads(text, **options):
+    """JSON text (str or UTF-8 bytes) as Python values, integers of any length included."""
+    return json.loads(text, parse_int=_integer, **options)
+
+
 def json_object(message):
     """The message's body as a JSON object, or `Refused` naming why. The size is checked before
     decoding; a compressed body is refused (kombu inflates it before anyone could check its size),
@@ -28,8 +44,8 @@ def json_object(message):
     if message.content_type != "application/json" or (message.headers or {}).get("compression"):
         raise Refused("not a JSON message")
     try:
-        body = json.loads(message.body)
-    except (ValueError, RecursionError):  # invalid UTF-8, a 5000-digit number, nesting past the parser
+        body = loads(message.body)
+    except (ValueError, RecursionError):  # invalid JSON or UTF-8, nesting past the parser
         raise Refused("not JSON") from None
     if not isinstance(body, dict):
         raise Refused("not a JSON object")

@@ -18,7 +18,7 @@ from marshmallow import ValidationError as MarshmallowError
 
 from .clock import CAMPAIGN_TZ
 from .errors import ValidationError
-from .idfields import IdShape
+from .idfields import IdShape, whole_value
 
 NAME_MAX = 100
 TEXT_MAX = 2000
@@ -165,14 +165,18 @@ class Email(ValidUnicode, fields.Email):
     pass
 
 
-def matching(pattern, error):
-    """The whole value matches `pattern` (no trailing newline slips through `$`)."""
-    compiled = re.compile(pattern)
+class Matching(validate.Validator):
+    """The whole value matches `pattern` (`fullmatch`: no trailing newline slips through `$`). Its
+    `regex` is also the field's `pattern` in the OpenAPI document (apispec reads it)."""
 
-    def check(value):
-        if not compiled.fullmatch(value):
-            raise MarshmallowError(error)
-    return check
+    def __init__(self, pattern, error):
+        self.regex = whole_value(pattern)
+        self.error = error
+
+    def __call__(self, value):
+        if not self.regex.fullmatch(value):
+            raise MarshmallowError(self.error)
+        return value
 
 
 def invisible(char):
@@ -221,7 +225,7 @@ def choice(options, **kw):
 
 def code(pattern, error, **kw):
     """A code (unit, department ...): the whole value matches `pattern`."""
-    return String(validate=matching(pattern, error), **kw)
+    return String(validate=Matching(pattern, error), **kw)
 
 
 def unit_code(**kw):
@@ -334,5 +338,5 @@ def distinct(values):
 
 class PageArgs(BaseSchema):
     limit = bounded(200, minimum=1, load_default=50)
-    cursor = String(validate=matching(CURSOR, "无效的分页游标(Invalid cursor)."), load_default=None,
+    cursor = String(validate=Matching(CURSOR, "无效的分页游标(Invalid cursor)."), load_default=None,
                     allow_none=True)

@@ -6,7 +6,8 @@ line over 8 KiB or headers over 64 KiB (400), and a Content-Length that is not a
 with a Transfer-Encoding (400); the standard library's parsing writes an HTML page for a malformed
 request line or HTTP version. `ProblemProtocol` answers each of them itself, and it also refuses
 what eventlet lets through: a Content-Length given twice, or not as plain digits (RFC 9112 §6.3: a
-proxy in front could frame the body by the other value, and a request could hide inside it)."""
+proxy in front could frame the body by the other value, and a request could hide inside it). The
+access line it writes for every request names the path without the query."""
 import json
 import logging
 from http import HTTPStatus
@@ -47,6 +48,15 @@ def framing_error(headers):
     return None
 
 
+def without_query(request_line):
+    """The request line as eventlet's access log writes it: the path without its query, which can
+    carry a token (`?access_token=`, refused, but sent all the same) or a person's data (§6)."""
+    method, _, rest = request_line.partition(" ")
+    target, _, version = rest.partition(" ")
+    path, query, _ = target.partition("?")
+    return f"{method} {path}{'?…' if query else ''} {version}".rstrip()
+
+
 def refusal(status, detail, rid, with_body=True):
     """The bytes of a problem+json answer that closes the connection."""
     code, default_detail = REFUSALS[status]
@@ -61,11 +71,10 @@ def refusal(status, detail, rid, with_body=True):
 class ProblemProtocol(HttpOnlyProtocol):
     """nameko's protocol, with the refusals above as problem+json."""
 
-    def refuse(self, status, detail=None, headers=None):
-        """Answer `status` and close; `headers` are the request's once they were read (a HEAD's
-        answer then has no body)."""
-        given, head = (headers.get("X-Request-Id"), self.command == "HEAD") if headers is not None else (None, False)
-        rid = request_id(given)
+    def refuse(self, status, detail=None, headers=None, head=False):
+        """Answer `status` and close; `headers` are the request's once they were read, `head`
+        whether it is known to be a HEAD (whose answer has no body)."""
+        rid = request_id(headers.get("X-Request-Id") if headers is not None else None)
         correlation.bind(rid)  # else the line would carry the connection's previous request's id
         log.info("http request refused before the app: %d", status)
         self.wfile.write(refusal(status, detail, rid, with_body=not head))
@@ -82,12 +91,14 @@ class ProblemProtocol(HttpOnlyProtocol):
         try:
             parsed = super().parse_request()
         except (HeaderLineTooLong, HeadersTooLarge):
-            self.refuse(431)
+            # The request line was read and parsed (self.command) before its headers.
+            self.refuse(431, head=self.command == "HEAD")
             return False
         if parsed:
+            self.requestline = without_query(self.requestline)
             error = framing_error(self.headers)
             if error is not None:
-                self.refuse(400, error, self.headers)
+                self.refuse(400, error, self.headers, head=self.command == "HEAD")
                 return False
         return parsed
 

@@ -1,11 +1,9 @@
 """An HTTP request's arguments for an RPC (contract §7): the JSON body of a POST, checked in the
 contract's order (411, 413, 415, 400), or the query parameters of a GET, each converted to the type
 the method's schema expects. Nothing here judges a value: the service validates every argument."""
-import json
-
 from marshmallow import fields
 
-from services.common.raw_messages import MAX_BODY
+from services.common.raw_messages import MAX_BODY, loads
 
 from . import problems
 
@@ -38,7 +36,8 @@ def body_arguments(request):
         # RFC 9110 §8.4: a coding the server does not apply is refused, not read as plain JSON.
         raise problems.Problem(415, "UnsupportedMediaType", "请求体不得压缩或编码(Content-Encoding not supported).")
     try:
-        data = json.loads(request.get_data(cache=False), parse_constant=_not_json)
+        # UTF-8 only (RFC 8259 §8.1): Python's json would also take UTF-16 and UTF-32 bytes.
+        data = loads(request.get_data(cache=False).decode("utf-8"), parse_constant=_not_json)
     except (ValueError, RecursionError):  # invalid JSON or UTF-8, or nested deeper than the parser goes
         data = None
     if not isinstance(data, dict):

@@ -75,7 +75,8 @@ def from_http_exception(exc):
 
 
 # nameko's signature check names no field; its TypeError text does, and only argument names.
-UNEXPECTED = re.compile(r"unexpected keyword argument '(\w+)'")
+# Any name a client sent (`limit[]`, `a-b` ...), up to 100 characters; a longer one is `_schema`.
+UNEXPECTED = re.compile(r"unexpected keyword argument '(.{1,100})'$")
 MISSING = re.compile(r"missing \d+ required (?:positional|keyword-only) arguments?: (.+)$")
 UNKNOWN_ARGUMENT = "未知参数(Unknown argument)."
 

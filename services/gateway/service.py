@@ -46,7 +46,7 @@ class ConsoleApp(DependencyProvider):
     """The web console (issue 13), made once at start: its templates, pages and static assets."""
 
     def setup(self):
-        self.console = Console(pages.PAGES, pages.NAVIGATION, self.container.config)
+        self.console = Console(pages.PAGES, pages.NAVIGATION, self.container.config, pages.STANDING)
         self.assets = static.load()
 
     def get_dependency(self, worker_ctx):

@@ -7,7 +7,7 @@ from marshmallow import ValidationError as MarshmallowError
 from marshmallow import fields, validate
 
 from services.common.idfields import request_id_field
-from services.common.schemas import (DEPARTMENT_CODE, UNIT_CODE, BaseSchema, PageArgs, String, distinct, flag, matching,
+from services.common.schemas import (DEPARTMENT_CODE, UNIT_CODE, BaseSchema, Matching, PageArgs, String, distinct, flag,
                                      record_id)
 
 from .recipients import RECIPIENTS
@@ -20,7 +20,7 @@ SECRET_MIN, SECRET_MAX = 16, 256
 
 
 def recipient(**kw):
-    return String(validate=matching(
+    return String(validate=Matching(
         RECIPIENT, '收件人应为 "committee"、"unit:<单位代码>" 或 "department:<司局代码>"(Invalid recipient).'), **kw)
 
 
@@ -57,7 +57,7 @@ def reachable_host(host):
 class WebhookSpec(BaseSchema):
     recipient = recipient(required=True)
     url = String(required=True, validate=[
-        matching(rf"[!-~]{{1,{URL_MAX}}}", "URL 应为不含空白的 ASCII 字符，至多 2000 个(Printable ASCII, at most 2000)."),
+        Matching(rf"[!-~]{{1,{URL_MAX}}}", "URL 应为不含空白的 ASCII 字符，至多 2000 个(Printable ASCII, at most 2000)."),
         webhook_url])
     event_types = fields.List(String(validate=validate.OneOf(list(RECIPIENTS))),
                               validate=[validate.Length(min=1, max=len(RECIPIENTS)), distinct],
@@ -91,7 +91,8 @@ class RedeliverArgs(BaseSchema):
 
 
 class ListInboxArgs(PageArgs):
-    recipient = recipient(required=True)
+    # Left out, it is the caller's own inbox (the service fills it in before loading).
+    recipient = recipient(load_default=None)
     unread_only = flag(load_default=False)
 
 

@@ -283,3 +283,58 @@ def test_a_unit_changes_its_planned_activity(console, system):
     console.fill("update_activity", {"changes.title": "改期走访"}).done()
     assert console.text("h2") == "改期走访"
     assert system.rpc().activity.get_activity(activity_id=activity["id"])["title"] == "改期走访"
+
+
+def test_a_deactivated_unit_reads_its_pages_but_is_offered_no_form(console, system):
+    unit, activity = unit_with_activity(system)
+    system.rpc().pairing.deactivate_unit(code=unit)
+    console.sign_in("unit", unit)
+    for page in ("pairing", "activities", f"activity?id={activity['id']}", "inbox", "webhooks"):
+        console.open(page)
+        assert "本单位已停用" in console.text(".alert"), page
+        assert not console.all("main form[data-action]"), page
+    console.open("activities")
+    assert activity["title"] in console.text()  # its history is still shown
+
+
+def test_a_refusal_for_an_issue_no_longer_on_the_board_is_told_at_the_top(console, system):
+    unit, activity = unit_with_activity(system)
+    system.rpc("unit", unit=unit).activity.complete_activity(activity_id=activity["id"], report=report_input())
+    console.sign_in("department", "elderly-care")
+    console.open("issues")
+    cards = '.issue[data-status="forwarded"]'
+    console.refreshed_until(lambda: [c for c in console.all(cards) if unit in c.text], "the forwarded issue")
+    issue = next(c for c in console.all(cards) if unit in c.text).get_attribute("data-issue")
+    system.rpc().summary.transfer_issue(issue_id=issue, department="child-welfare", reason="属儿童福利")
+    console.fill("acknowledge_issue", {}, key=issue)  # the page was drawn before the transfer
+    assert not console.all(f'.issue[data-issue="{issue}"]')
+    assert console.text('.alert[data-unplaced="acknowledge_issue"]').startswith("未能完成")
+
+
+def test_a_campaign_is_carried_over_with_its_terms(console, system):
+    unit, _ = unit_with_activity(system)
+    campaign = system.rpc().pairing.create_campaign(campaign={**campaign_input([unit]), "summary_due_days": 10,
+                                                              "remind_days": 5})
+    console.sign_in("committee")
+    console.open(f"campaign?campaign_id={campaign['id']}")
+    console.driver.find_element(By.XPATH, "//details[.//form[@data-action='carry_over_campaign']]/summary").click()
+    console.fill("carry_over_campaign", {"campaign.name": f"结转{unit}", "campaign.report_deadline": "2031-03-09",
+                                         "campaign.year:int": "2031"}).done()
+    carried = next(c for c in system.rpc().pairing.list_campaigns(limit=50)["items"]
+                   if c.get("carried_over_from") == campaign["id"])
+    assert (carried["summary_due_days"], carried["remind_days"], carried["issue_answer_days"]) == (10, 5, 15)
+
+
+def test_pages_are_not_cached_framed_or_scripted_and_their_charts_still_draw(console, system):
+    unit, activity = unit_with_activity(system)
+    system.rpc("unit", unit=unit).activity.complete_activity(activity_id=activity["id"], report=report_input())
+    console.sign_in("committee")
+    page = requests.get(system.url("gateway", f"/console/report?campaign_id={activity['campaign_id']}"),
+                        cookies={"leifeng_console": console.driver.get_cookie("leifeng_console")["value"]},
+                        headers={"Accept": "text/html"}, timeout=30)
+    assert page.status_code == 200 and page.headers["Cache-Control"] == "no-store"
+    assert page.headers["X-Frame-Options"] == "DENY" and page.headers["X-Content-Type-Options"] == "nosniff"
+    assert "script-src 'none'" in page.headers["Content-Security-Policy"]
+    # Under that policy the bars' inline widths still apply: the services chart shows the one activity.
+    console.open(f"report?campaign_id={activity['campaign_id']}")
+    console.refreshed_until(lambda: [bar for bar in console.all(".fill") if bar.size["width"] > 0], "a drawn bar")

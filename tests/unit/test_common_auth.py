@@ -110,6 +110,12 @@ def test_a_lifetime_beyond_the_maximum_is_unauthenticated(keys):
         auth.verify(signed(keys, iat=now, exp=now + 600), keys[1], max_ttl=300)
 
 
+def test_a_token_that_expires_before_it_is_issued_is_unauthenticated_even_within_the_leeway(keys):
+    now = int(time.time())
+    with pytest.raises(Unauthenticated, match="签发前"):
+        auth.verify(signed(keys, iat=now, exp=now - 10), keys[1])  # exp alone is within the 60 s leeway
+
+
 def test_a_token_issued_in_the_future_is_unauthenticated_beyond_the_leeway(keys):
     now = int(time.time())
     assert auth.verify(signed(keys, iat=now + 30, exp=now + 600), keys[1]).role == "committee"

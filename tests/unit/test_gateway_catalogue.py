@@ -112,3 +112,24 @@ def test_the_documented_request_id_pattern_refuses_exactly_what_the_service_refu
     pattern = document["components"]["schemas"]["pairing.CreateCampaignArgs"]["properties"]["request_id"]["pattern"]
     refused = "request_id" in schema().validate({"request_id": value}, partial=True)
     assert refused is (re.search(pattern, value) is None)
+
+
+@pytest.mark.parametrize("operation, argument, good, bad", [
+    (("pairing", "get_unit"), "code", "U-1_a", ["U 1", "U1\n", "", "x" * 33]),
+    (("pairing", "get_campaign"), "campaign_id", "c0123456789abcdef", ["c0123456789abcdef\n", "C0123456789ABCDEF", "c1"]),
+    (("summary", "get_issue"), "issue_id", "I0000001", ["I000001", "i123"]),
+    (("notification", "list_inbox"), "recipient", "department:elderly-care", ["unit:", "dept:x", "committee\n"]),
+])
+def test_codes_and_ids_are_documented_with_the_pattern_the_service_checks(document, operation, argument, good, bad):
+    # Schemathesis and other clients generate values from the document: they learn the shapes here.
+    schema = catalogue.operation(*operation).schema
+    parameters = document["paths"][f"/api/v1/{operation[0]}/{operation[1]}"]["get"]["parameters"]
+    pattern = next(p for p in parameters if p["name"] == argument)["schema"]["pattern"]
+    for value in [good, *bad]:
+        refused = argument in schema().validate({argument: value}, partial=True)
+        assert refused is (re.search(pattern, value) is None) is (value != good), value
+
+
+def test_an_argument_the_service_fills_in_is_not_required_in_the_document(document):
+    parameters = document["paths"]["/api/v1/notification/list_inbox"]["get"]["parameters"]
+    assert next(p for p in parameters if p["name"] == "recipient")["required"] is False

@@ -31,6 +31,9 @@ def test_the_bearer_token_of_an_authorization_header(header, token):
      {"campaign_id": ["缺少必填参数(Missing data for required field)."]}),
     ("f() missing 2 required positional arguments: 'a' and 'b'",
      {"a": ["缺少必填参数(Missing data for required field)."], "b": ["缺少必填参数(Missing data for required field)."]}),
+    ("list_units() got an unexpected keyword argument 'limit[]'", {"limit[]": ["未知参数(Unknown argument)."]}),
+    ("list_units() got an unexpected keyword argument 'a-b'", {"a-b": ["未知参数(Unknown argument)."]}),
+    (f"f() got an unexpected keyword argument '{'x' * 101}'", {"_schema": ["参数名称或个数不正确(Incorrect arguments)."]}),
     ("something else", {"_schema": ["参数名称或个数不正确(Incorrect arguments)."]}),
 ])
 def test_signature_errors_name_the_arguments(text, errors):

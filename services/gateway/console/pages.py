@@ -11,6 +11,8 @@ FOR_UNITS = {name: unit.PAGES[name] for name in ("activities", "activity", "summ
 BY_ROLE = {COMMITTEE: {**committee.PAGES, **FOR_UNITS, "inbox": INBOX}, UNIT: unit.PAGES,
            DEPARTMENT: department.PAGES}
 PAGES = {(role, name): page for role, pages in BY_ROLE.items() for name, page in pages.items()}
+# What every page of a role shows besides its own view (ctx -> template variables).
+STANDING = {UNIT: unit.standing}
 NAVIGATION = {
     COMMITTEE: ("campaigns", "activities", "summaries", "issues", "units", "departments", "inbox"),
     UNIT: ("pairing", "activities", "summaries", "issues", "inbox", "webhooks"),

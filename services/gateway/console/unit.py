@@ -10,6 +10,12 @@ def own(ctx):
     return ctx.caller.unit
 
 
+def standing(ctx):
+    """What every unit page shows of the unit itself: a deactivated unit reads its history but may
+    change nothing (contract §3: its token is refused on every state change), so no form is drawn."""
+    return {"deactivated": not ctx.api("pairing", "get_unit", code=own(ctx))["active"]}
+
+
 def taking_part(ctx, campaigns):
     """The campaigns of a page the unit takes part in (the list names every campaign); for the
     committee, acting for the units, every one."""

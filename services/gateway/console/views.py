@@ -63,9 +63,10 @@ def environment():
 
 
 class Console:
-    def __init__(self, pages, navigation, config):
+    def __init__(self, pages, navigation, config, standing=None):
         self.pages = pages
         self.navigation = navigation  # role -> its pages' names, the first one its home
+        self.standing = standing or {}  # role -> what each of its pages shows besides its view
         self.env = environment()
         self.config = config
         self.dev_key = session.dev_key(config)
@@ -92,9 +93,11 @@ class Console:
         """The response to one console request; a refusal is a page for a browser, problem+json for
         any other client (`refusal`)."""
         try:
-            return self.dispatch(request, page, identity, api)
+            response = self.dispatch(request, page, identity, api)
         except problems.Problem as problem:
-            return self.refusal(request, getattr(identity, "caller", None), problem)
+            response = self.refusal(request, getattr(identity, "caller", None), problem)
+        response.headers.extend(PAGE_HEADERS)
+        return response
 
     def dispatch(self, request, page, identity, api):
         if page in ("signin", "dev-signin", "sso", "signout"):
@@ -117,12 +120,19 @@ class Console:
             return self.act(request, spec, ctx)
         try:
             variables = spec.view(ctx)
+            if isinstance(variables, Response):
+                return variables
+            standing = self.standing[ctx.caller.role](ctx) if ctx.caller.role in self.standing else {}
         except problems.Problem as problem:
             return self.refusal(request, ctx.caller, problem)
-        if isinstance(variables, Response):
-            return variables
+        variables = {**standing, **variables, **(shown or {})}
+        response = self.render(request, spec.template, caller=ctx.caller, title=spec.title, failed=failed, **variables)
+        if failed is None or failed.drawn:
+            return response
+        # The refused form is no longer on the page (its issue moved to another board, say): the
+        # refusal is told at the top instead of being lost.
         return self.render(request, spec.template, caller=ctx.caller, title=spec.title, failed=failed,
-                           **{**variables, **(shown or {})})
+                           unplaced=failed, **variables)
 
     def act(self, request, spec, ctx):
         session.check_csrf(request)
@@ -191,6 +201,17 @@ class Console:
         return response
 
 
+# Pages show the committee and a unit a target's full phone number and address: no cache keeps
+# them, no other site frames them (a click taken for another) or learns their addresses, and a
+# page runs no script at all (the console has none; its charts are CSS, their widths inline).
+PAGE_HEADERS = {
+    "Cache-Control": "no-store",
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "same-origin",
+    "Content-Security-Policy": "default-src 'self'; script-src 'none'; style-src 'self' 'unsafe-inline'; "
+                               "frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
+}
 PAGE_TYPES = ("text/html", "application/xhtml+xml", "text/*")
 
 
@@ -216,6 +237,7 @@ class Failed:
     action: str | None
     key: str | None
     alert: str | None = None
+    drawn: bool = False  # whether the refused form was drawn on the page shown with it
 
     @classmethod
     def of(cls, form, problem, kept=None):
@@ -233,6 +255,15 @@ class Failed:
         """Whether this is the form at `at`: its action, or (action, the record it is for)."""
         action, key = (at, None) if isinstance(at, str) else at
         return self.action == action and (self.key or None) == (key or None)
+
+    def draws(self, at):
+        """`here`, asked by the form being drawn: the page then shows the refusal where it was made."""
+        self.drawn = self.drawn or self.here(at)
+        return self.here(at)
+
+    def told(self):
+        """The refusal in one line, for a page that no longer shows its form."""
+        return self.alert or "; ".join(f"{path}: {' '.join(messages)}" for path, messages in self.errors.items())
 
     def fills(self, path, first):
         """Whether rows `path.<n>` from row `first` on were filled in or refused (drawn open again)."""

@@ -121,6 +121,13 @@ def test_a_refusal_keeps_a_well_formed_request_id_and_a_head_gets_no_body(gatewa
     assert [(status, headers["X-Request-Id"], body) for status, headers, body in answers] == [(400, "edge-1", b"")]
 
 
+def test_a_head_refused_for_its_headers_gets_no_body(gateway):
+    # Its headers were never read (so its X-Request-Id is a new one), but its request line was.
+    answers = exchange(gateway, f"HEAD /health HTTP/1.1\r\nX-Long: {MARK * 1000}\r\n\r\n".encode())
+    assert [(status, body) for status, _, body in answers] == [(431, b"")]
+    assert answers[0][1]["Content-Type"] == PROBLEM and answers[0][1]["X-Request-Id"]
+
+
 def test_well_formed_requests_on_one_connection_are_all_answered(gateway):
     # The refusals above closed their connections; a sound keep-alive connection goes on.
     request = b"GET /health HTTP/1.1\r\nHost: t\r\n\r\n" * 2 + b"GET /nope HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n"
@@ -142,3 +149,14 @@ def test_a_refusals_log_line_carries_its_own_request_id_not_the_previous_request
     assert [(status, headers["X-Request-Id"]) for status, headers, _ in answers] == [(200, "before-1"),
                                                                                   (400, "refused-2")]
     assert [record.correlation_id for record in recorded.records] == ["refused-2"]
+
+
+def test_the_access_line_names_the_path_never_the_query(gateway):
+    # A token in the query is refused (only `Authorization` carries one) but was sent all the same.
+    with recording("nameko.web.server") as recorded:
+        answers = exchange(gateway, f"GET /api/v1/pairing/list_units?access_token={MARK} HTTP/1.1\r\n"
+                                    "Host: t\r\nConnection: close\r\n\r\n".encode())
+    assert [status for status, _, _ in answers] == [401]
+    lines = [record.getMessage() for record in recorded.records]
+    assert any('"GET /api/v1/pairing/list_units?… HTTP/1.1" 401' in line for line in lines), lines
+    assert not [line for line in lines if MARK in line]

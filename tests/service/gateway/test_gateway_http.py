@@ -87,7 +87,8 @@ def test_a_body_that_is_not_declared_json_is_415_before_it_is_parsed(stack, cont
 
 @pytest.mark.parametrize("body", [
     b"not json", b"[1, 2]", b'"text"', b"null", b"\xff\xfe{}", b'{"limit": 1', b'{"limit": NaN}',
-    b'{"limit": -Infinity}',
+    b'{"limit": -Infinity}', '{"limit": 1}'.encode("utf-16"), '{"limit": 1}'.encode("utf-32-le"),
+    b'{"cursor": "\xed\xa0\x80"}',  # a surrogate encoded in UTF-8: not UTF-8
     pytest.param(b'{"a": ' + b"[" * 100_000 + b"]" * 100_000 + b"}", id="nested 100000 deep"),
 ])
 def test_a_body_that_is_not_a_json_object_is_400(stack, body):
@@ -102,6 +103,14 @@ def test_a_json_object_nested_deeper_than_any_call_is_422(stack, depth):
     response = raw(stack, "POST", "/api/v1/pairing/list_campaigns", body,
                    stack.headers(**{"Content-Type": "application/json"}))
     assert list(problem(response, 422)["errors"]) == ["_schema"]
+
+
+@pytest.mark.parametrize("number", [b"9" * 5000, b"-" + b"9" * 5000, b"1e999"])
+def test_a_number_too_large_for_any_field_is_422_naming_it(stack, number):
+    # RFC 8259 lets a parser bound numbers; every number of the contract is bounded (§1).
+    response = raw(stack, "POST", "/api/v1/pairing/list_campaigns", b'{"limit": ' + number + b"}",
+                   stack.headers(**{"Content-Type": "application/json"}))
+    assert list(problem(response, 422)["errors"]) == ["limit"]
 
 
 def test_an_empty_body_is_no_arguments_and_a_charset_parameter_is_ignored(stack):
@@ -134,6 +143,9 @@ def test_an_unknown_or_missing_argument_name_is_422_naming_it(stack):
     assert set(unknown["errors"]) == {"campaing"}
     missing = problem(stack.post("pairing/get_campaign", {}), 422)
     assert set(missing["errors"]) == {"campaign_id"}
+    # Names no Python argument could have are named all the same (a PHP-style client sends `x[]`).
+    odd = problem(stack.get("pairing/list_units", {"limit[]": "1", "a-b": "2"}), 422)
+    assert set(odd["errors"]) & {"limit[]", "a-b"}
 
 
 def test_an_argument_named_self_is_422_naming_it_like_any_unknown_one(stack):
