@@ -48,6 +48,15 @@ def framing_error(headers):
     return None
 
 
+def origin_form(target):
+    """The path and query of a request target; an absolute-form one (`http://host/path?q`), which
+    a server must accept (RFC 9112 §3.2.2), comes to the app as its path like any other."""
+    scheme, _, rest = target.partition("://")
+    if not rest or scheme.lower() not in ("http", "https"):
+        return target
+    return "/" + rest.partition("/")[2]
+
+
 def without_query(request_line):
     """The request line as eventlet's access log writes it: the path without its query, which can
     carry a token (`?access_token=`, refused, but sent all the same) or a person's data (§6)."""
@@ -95,6 +104,7 @@ class ProblemProtocol(HttpOnlyProtocol):
             self.refuse(431, head=self.command == "HEAD")
             return False
         if parsed:
+            self.path = origin_form(self.path)
             self.requestline = without_query(self.requestline)
             error = framing_error(self.headers)
             if error is not None:

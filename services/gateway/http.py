@@ -5,9 +5,11 @@ nameko's `WsgiApp` returns werkzeug's own HTML page for an unknown path or a wro
 subclass whose app answers those with problem+json too, and puts `X-Request-Id` on every response;
 what eventlet's server refuses before the app is answered the same way (`edge`).
 Every gateway route uses `route` (not nameko's `http`, which would start a second server)."""
+import re
+
 from nameko.web.handlers import HttpRequestHandler
 from nameko.web.server import WebServer, WsgiApp
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, NotFound
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request
 
@@ -18,6 +20,7 @@ from .console import session
 from .edge import ProblemProtocol, request_id
 
 REQUEST_ID_HEADER = "X-Request-Id"
+ENCODED_SLASH = re.compile("%2f", re.IGNORECASE)
 ENVIRON_KEY = "leifeng.request_id"
 
 
@@ -41,6 +44,10 @@ class ProblemWsgiApp(WsgiApp):
 
         request = Request(environ, shallow=True)
         try:
+            if ENCODED_SLASH.search(environ.get("RAW_PATH_INFO", "")):
+                # `%2F` is not `/` (RFC 3986 §2.2), yet eventlet decodes it before routing: a proxy in
+                # front that refuses `/api/v1/pairing/check_deadlines` would let `pairing%2F...` by.
+                raise NotFound()
             provider, values = self.url_map.bind_to_environ(environ).match()
             request.path_values = values
             response = provider.handle_request(request)

@@ -26,6 +26,15 @@ def _not_json(constant):
     raise ValueError(constant)
 
 
+def _unique(pairs):
+    """An object's members, each name once (RFC 8259 §4 says SHOULD): a proxy or firewall in front
+    that keeps the first of two would judge other arguments than the service gets."""
+    members = dict(pairs)
+    if len(members) != len(pairs):
+        raise ValueError("duplicate name")
+    return members
+
+
 def body_arguments(request):
     """The JSON object of a POST body; an empty body is `{}`."""
     if _length(request) == 0:
@@ -37,8 +46,9 @@ def body_arguments(request):
         raise problems.Problem(415, "UnsupportedMediaType", "请求体不得压缩或编码(Content-Encoding not supported).")
     try:
         # UTF-8 only (RFC 8259 §8.1): Python's json would also take UTF-16 and UTF-32 bytes.
-        data = loads(request.get_data(cache=False).decode("utf-8"), parse_constant=_not_json)
-    except (ValueError, RecursionError):  # invalid JSON or UTF-8, or nested deeper than the parser goes
+        data = loads(request.get_data(cache=False).decode("utf-8"), parse_constant=_not_json,
+                     object_pairs_hook=_unique)
+    except (ValueError, RecursionError):  # invalid JSON or UTF-8, a name twice, nested past the parser
         data = None
     if not isinstance(data, dict):
         raise problems.Problem(400, "BadRequest", "请求体须为 JSON 对象(Body must be a JSON object).")

@@ -5,6 +5,7 @@ import http.client
 import io
 import json
 import logging
+import re
 import socket
 
 import pytest
@@ -160,3 +161,21 @@ def test_the_access_line_names_the_path_never_the_query(gateway):
     lines = [record.getMessage() for record in recorded.records]
     assert any('"GET /api/v1/pairing/list_units?… HTTP/1.1" 401' in line for line in lines), lines
     assert not [line for line in lines if MARK in line]
+
+
+def test_an_encoded_slash_is_not_a_path_separator(gateway):
+    # A proxy in front that refuses a method's path must not be passed by `%2F` (RFC 3986 §2.2).
+    for path in ("/api/v1/pairing%2Flist_units", "/api/v1/pairing%2flist_units", "/health%2F"):
+        answers = exchange(gateway, f"GET {path} HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n".encode())
+        assert [(status, json.loads(body)["code"]) for status, _, body in answers] == [(404, "NotFound")], path
+
+
+def test_an_absolute_form_target_is_its_path_and_reasons_are_worded_as_rfc_9110_does(gateway):
+    request = (b"GET http://t/health HTTP/1.1\r\nHost: t\r\n\r\n"
+               b"GET HTTPS://t/nope?x=1 HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n")
+    with socket.create_connection(("127.0.0.1", gateway), timeout=10) as sock:
+        sock.sendall(request)
+        received = b""
+        while chunk := sock.recv(65536):
+            received += chunk
+    assert re.findall(rb"HTTP/1\.1 \d{3} [^\r]*", received) == [b"HTTP/1.1 200 OK", b"HTTP/1.1 404 Not Found"]

@@ -89,6 +89,7 @@ def test_a_body_that_is_not_declared_json_is_415_before_it_is_parsed(stack, cont
     b"not json", b"[1, 2]", b'"text"', b"null", b"\xff\xfe{}", b'{"limit": 1', b'{"limit": NaN}',
     b'{"limit": -Infinity}', '{"limit": 1}'.encode("utf-16"), '{"limit": 1}'.encode("utf-32-le"),
     b'{"cursor": "\xed\xa0\x80"}',  # a surrogate encoded in UTF-8: not UTF-8
+    b'{"limit": 1, "limit": 3}', b'{"campaign": {"name": "a", "name": "b"}}',  # a name twice
     pytest.param(b'{"a": ' + b"[" * 100_000 + b"]" * 100_000 + b"}", id="nested 100000 deep"),
 ])
 def test_a_body_that_is_not_a_json_object_is_400(stack, body):
