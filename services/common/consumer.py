@@ -79,6 +79,14 @@ class ReliableEventHandler(EventHandler):
         except Refused as refusal:
             self._give_up(message, None, f"ValidationError: {refusal}", attempts_so_far(message) + 1)
             return
+        claimed = body.get("source")
+        if isinstance(claimed, str) and claimed != self.source_service:
+            # Published on this source's exchange by its user, but in another service's name: that
+            # service's user did not publish it (contract §6), whatever the exchange vouches for.
+            publisher = message.properties.get("user_id") or "none"
+            self._give_up(message, None, f"{UNTRUSTED}: user_id {publisher} for another source",
+                          attempts_so_far(message) + 1)
+            return
         try:
             validate_event(body)
             if (body["source"], body["event_type"]) != (self.source_service, self.event_type):

@@ -290,6 +290,17 @@ def test_a_forged_event_changes_nothing_and_is_dead_lettered_as_untrusted(
         assert not any(redis_client.exists(handled.mark_key(service, method, envelope["event_id"]))
                        for method in methods)
 
+    # Its source's own user, on its source's exchange, but in another service's name: the user of
+    # the event's `source` did not publish it (contract §6), whatever the exchange vouches for.
+    envelope = {**make_event(source, event_type, subject, 1000, record),
+                "source": "summary" if source == "pairing" else "pairing"}
+    assert attempt(bus.uri(source), publish(f"{source}.events", event_type, json.dumps(envelope).encode(),
+                                            user_id=bus.user(source))) == "ok"
+    for payload, headers in dead_letters(bus.admin, f"{service}.dead-letter", len(methods)):
+        assert payload == envelope
+        assert headers["x-error"].startswith("untrusted publisher") and FIRST_PUBLISHER not in headers
+    assert effect(redis_client, record) == before
+
     # The same event from its source's own user is acted on: the checks above could have failed.
     if event_type == "activity_completed":  # summary acts on a completion once it knows the campaign
         known = campaign(record["campaign_id"])
