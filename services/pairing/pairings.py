@@ -20,6 +20,10 @@ EVENT_OF = {REPORTED: "pairing_reported", APPROVED: "pairing_approved",
 PRIVATE_TARGET_FIELDS = ("contact_name", "contact_phone", "address", "notes")
 
 
+# Judged by the region every campaign has unless told otherwise (contract §3 create_campaign).
+UNKNOWN_CAMPAIGN = {"region": BEIJING}
+
+
 def check_district(campaign, target):
     if campaign["region"] == BEIJING and target["district"] not in BEIJING_DISTRICTS:
         raise ValidationError.field("target.district", "须为北京市的16个区之一(Not a district of Beijing).")

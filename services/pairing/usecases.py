@@ -120,15 +120,17 @@ def _participation_changed(store, tx, campaign, before):
 
 
 def report_pairing(store, caller, campaign_id, unit_code, target, request):
-    """docs/pairing.md gives the order: campaign NotFound, `target.district` (its region decides),
-    the caller acts for `unit_code`, unit NotFound, then Conflict."""
+    """docs/pairing.md gives the order: `target.district` (the campaign's region decides; for a
+    campaign not found, the default region's: the input before the record, contract §3), campaign
+    NotFound, the caller acts for `unit_code`, unit NotFound, then Conflict."""
     def work(tx):
         if tx.replayed(request):
             pairing = tx.first_result(request, lambda pairing_id: tx.get(store.pairing_key(pairing_id)))
             caller.require_owner(unit=pairing["unit_code"])
             return pairing
-        campaign = require_found(tx.get(store.campaign_key(campaign_id)), CAMPAIGN_NOUN)
-        pairings.check_district(campaign, target)
+        campaign = tx.get(store.campaign_key(campaign_id))
+        pairings.check_district(campaign or pairings.UNKNOWN_CAMPAIGN, target)
+        require_found(campaign, CAMPAIGN_NOUN)
         caller.require_owner(unit=unit_code)
         unit = tx.get(store.unit_key(unit_code))
         pairings.check_may_report(campaign, unit, store.latest_pairing(tx, campaign_id, unit_code))

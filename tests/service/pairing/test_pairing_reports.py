@@ -169,6 +169,14 @@ def test_report_pairing_refuses_bad_targets_and_stores_nothing(pairing, rpc, lis
     assert redis_client.keys("pairing:pairing:*") == [] and events.events() == []
 
 
+def test_a_bad_district_for_an_unknown_campaign_is_the_input_error_first(pairing, rpc):
+    # Contract §3: the input before the record; an unknown campaign is judged by the default region.
+    unknown = "c0000000000000000"
+    bad = remote_error(lambda: rpc().pairing.report_pairing(unknown, "U1", {**TARGET, "district": "浦东新区"}))
+    assert error_fields(bad) == {"target.district"}
+    assert remote_error(lambda: rpc().pairing.report_pairing(unknown, "U1", TARGET)).exc_type == "NotFound"
+
+
 def test_districts_outside_beijing_are_fine_in_another_region(pairing, rpc):
     campaign = open_campaign(rpc(), "U1", region="天津市")
     reported = rpc().pairing.report_pairing(campaign["id"], "U1", {**TARGET, "district": "和平区"})
