@@ -254,10 +254,33 @@ def email(**kw):
     return Email(validate=[validate.Length(max=254), name_characters], **kw)
 
 
+# ISO 8601's extended calendar forms (contract §1 Time), and RFC 3339's space for the `T`; Python
+# alone would also read `20270309`, a week date (`2027-W10-2`), a space before the offset or an
+# offset with seconds. A moment without an offset passes here for the field's own message.
+ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+ISO_MOMENT = re.compile(ISO_DATE.pattern + r"[Tt ][0-9]{2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]+)?)?"
+                                           r"(?:[Zz]|[+-][0-9]{2}(?::?[0-9]{2})?)?")
+
+
+def iso_shaped(field, shape, value):
+    """Refuses text not in `shape` as the field's own "invalid" (other types go on to the field)."""
+    if isinstance(value, str) and shape.fullmatch(value) is None:
+        raise field.make_error("invalid", input=value, obj_type=field.OBJ_TYPE)
+
+
+class Day(ValidUnicode, fields.Date):
+    """A calendar date, `YYYY-MM-DD`."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        iso_shaped(self, ISO_DATE, value)
+        return super()._deserialize(value, attr, data, **kwargs)
+
+
 class Moment(ValidUnicode, fields.AwareDateTime):
     """ISO 8601 with an offset, that can be shown in the campaign's zone (years 1 to 9999 there)."""
 
     def _deserialize(self, value, attr, data, **kwargs):
+        iso_shaped(self, ISO_MOMENT, value)
         moment = super()._deserialize(value, attr, data, **kwargs)
         try:
             moment.astimezone(CAMPAIGN_TZ) + timedelta(days=400)

@@ -23,7 +23,7 @@ class CampaignChanges(BaseSchema):
 
     name = common.name()
     year = fields.Integer(strict=True, validate=validate.Range(min=2000, max=2100))
-    report_deadline = fields.Date()
+    report_deadline = common.Day()
     remind_days = days(0, 60)
     summary_due_days = days(1, 365)
     issue_ack_days = days(1, 365)
@@ -44,7 +44,7 @@ class Campaign(BaseSchema):
     name = common.name(required=True)
     year = fields.Integer(required=True, strict=True, validate=validate.Range(min=2000, max=2100))
     region = common.name(load_default=BEIJING)
-    report_deadline = fields.Date(required=True)
+    report_deadline = common.Day(required=True)
     remind_days = days(0, 60, load_default=3)
     summary_due_days = days(1, 365, load_default=7)
     issue_ack_days = days(1, 365, load_default=2)

@@ -51,6 +51,30 @@ def test_a_huge_string_is_refused_without_echoing_it():
     assert len(str(exc.value)) < 500
 
 
+class Dated(schemas.BaseSchema):
+    day = schemas.Day()
+    when = schemas.moment()
+
+
+@pytest.mark.parametrize("field, value, accepted", [
+    ("day", "2027-03-09", True), ("day", "20270309", False), ("day", "2027-W10-2", False), ("day", "2027-3-9", False),
+    ("day", "2027-03-09\n", False),
+    ("when", "2026-11-01T09:00:00+08:00", True), ("when", "2026-11-01T09:00+08:00", True),
+    ("when", "2026-11-01T09:00:00.123456Z", True), ("when", "2026-11-01 09:00:00+08:00", True),
+    ("when", "2026-11-01T09:00:00 +08:00", False), ("when", "2026-11-01T09:00:00+08:00:30", False),
+    ("when", "2026-W44-7T09:00:00+08:00", False), ("when", "20261101T090000+0800", False),
+    ("when", "2026-11-01T09:00:00", False),
+])
+def test_dates_and_moments_are_iso_8601_calendar_forms(field, value, accepted):
+    # Contract §1 Time; Python's fromisoformat alone would read several of the refused forms.
+    if accepted:
+        assert field in schemas.load(Dated, {field: value})
+    else:
+        with pytest.raises(ValidationError) as exc:
+            schemas.load(Dated, {field: value})
+        assert list(field_map(exc)) == [field]
+
+
 @pytest.mark.parametrize("value", [123, ["a"], {"a": 1}, None])
 def test_a_number_or_list_where_a_string_goes_names_the_field(value):
     with pytest.raises(ValidationError) as exc:
