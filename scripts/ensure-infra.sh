@@ -14,15 +14,26 @@ wait_for() {  # host port seconds
   for _ in $(seq 1 "$3"); do listening "$1" "$2" && return 0; sleep 1; done
   return 1
 }
+# Its file handles are shared by queue files and sockets (docs/operations.md, "Capacity on paper"),
+# and Debian's wrapper starts it through `su`, whose session sets the open-files limit back to
+# 1,024: too few to recover more than a few vhosts of this topology. As root, start it as its user
+# directly, with the shell's hard limit.
+start_rabbitmq() {
+  if [[ $(id -u) == 0 ]] && id rabbitmq >/dev/null 2>&1 && command -v setpriv >/dev/null \
+      && [[ -x /usr/lib/rabbitmq/bin/rabbitmq-server && -d /var/lib/rabbitmq ]]; then
+    (ulimit -n "$(ulimit -Hn)" 2>/dev/null; cd /var/lib/rabbitmq && HOME=/var/lib/rabbitmq \
+      setpriv --reuid=rabbitmq --regid=rabbitmq --init-groups /usr/lib/rabbitmq/bin/rabbitmq-server -detached) >/dev/null 2>&1
+  else
+    rabbitmq-server -detached >/dev/null 2>&1
+  fi
+}
 is_local() { [[ $1 == 127.0.0.1 || $1 == localhost || $1 == ::1 ]]; }
 
 read -r rhost rport <<<"$(hostport "$amqp_uri")"
 if ! listening "$rhost" "$rport"; then
   if is_local "$rhost" && command -v rabbitmq-server >/dev/null; then
     echo "RabbitMQ is not running on $rhost:$rport; starting it (rabbitmq-server -detached)"
-    # Its file handles are shared by queue files and sockets (docs/operations.md, "Capacity on
-    # paper"): a shell's 1,024 leaves room for about four vhosts of this topology.
-    (ulimit -n 65536 2>/dev/null || true; rabbitmq-server -detached >/dev/null 2>&1)
+    start_rabbitmq
   fi
   wait_for "$rhost" "$rport" 60 || { echo "RabbitMQ is unreachable at $rhost:$rport: start it or set AMQP_URI" >&2; exit 1; }
 fi

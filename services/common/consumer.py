@@ -71,8 +71,7 @@ class ReliableEventHandler(EventHandler):
 
     def handle_message(self, _undecoded, message):
         if not trusted(message.properties, message.headers, self.source_user, self.own_user):
-            publisher = message.properties.get("user_id") or "none"
-            self._give_up(message, None, f"{UNTRUSTED}: user_id {publisher}", attempts_so_far(message) + 1)
+            self._untrusted(message)
             return
         try:
             body = json_object(message)
@@ -83,9 +82,7 @@ class ReliableEventHandler(EventHandler):
         if isinstance(claimed, str) and claimed != self.source_service:
             # Published on this source's exchange by its user, but in another service's name: that
             # service's user did not publish it (contract §6), whatever the exchange vouches for.
-            publisher = message.properties.get("user_id") or "none"
-            self._give_up(message, None, f"{UNTRUSTED}: user_id {publisher} for another source",
-                          attempts_so_far(message) + 1)
+            self._untrusted(message, " for another source")
             return
         try:
             validate_event(body)
@@ -100,6 +97,10 @@ class ReliableEventHandler(EventHandler):
                                         handle_result=partial(self.timed_result, message, time.monotonic()))
         except ContainerBeingKilled:
             self.queue_consumer.requeue_message(message)
+
+    def _untrusted(self, message, why=""):
+        publisher = message.properties.get("user_id") or "none"
+        self._give_up(message, None, f"{UNTRUSTED}: user_id {publisher}{why}", attempts_so_far(message) + 1)
 
     def timed_result(self, message, started, worker_ctx, result=None, exc_info=None):
         outcome = "ok" if exc_info is None else exc_info[0].__name__

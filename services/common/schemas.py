@@ -259,7 +259,7 @@ def email(**kw):
 # offset with seconds. A moment without an offset passes here for the field's own message.
 ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 ISO_MOMENT = re.compile(ISO_DATE.pattern + r"[Tt ][0-9]{2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]+)?)?"
-                                           r"(?:[Zz]|[+-][0-9]{2}(?::?[0-9]{2})?)?")
+                                           r"(?:Z|[+-][0-9]{2}(?::?[0-9]{2})?)?")
 
 
 def iso_shaped(field, shape, value):

@@ -11,6 +11,7 @@ access line it writes for every request names the path without the query."""
 import json
 import logging
 from http import HTTPStatus
+from urllib.parse import urlsplit
 
 from eventlet.wsgi import HeaderLineTooLong, HeadersTooLarge
 from nameko.web.server import HttpOnlyProtocol
@@ -51,19 +52,17 @@ def framing_error(headers):
 def origin_form(target):
     """The path and query of a request target; an absolute-form one (`http://host/path?q`), which
     a server must accept (RFC 9112 §3.2.2), comes to the app as its path like any other."""
-    scheme, _, rest = target.partition("://")
-    if not rest or scheme.lower() not in ("http", "https"):
+    parts = urlsplit(target)
+    if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
         return target
-    return "/" + rest.partition("/")[2]
+    return (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
 
 
-def without_query(request_line):
+def access_line(command, path, version):
     """The request line as eventlet's access log writes it: the path without its query, which can
     carry a token (`?access_token=`, refused, but sent all the same) or a person's data (§6)."""
-    method, _, rest = request_line.partition(" ")
-    target, _, version = rest.partition(" ")
-    path, query, _ = target.partition("?")
-    return f"{method} {path}{'?…' if query else ''} {version}".rstrip()
+    route, _, query = path.partition("?")
+    return f"{command} {route}{'?…' if query else ''} {version}"
 
 
 def refusal(status, detail, rid, with_body=True):
@@ -105,7 +104,8 @@ class ProblemProtocol(HttpOnlyProtocol):
             return False
         if parsed:
             self.path = origin_form(self.path)
-            self.requestline = without_query(self.requestline)
+            # Rebuilt from its parts: the line as sent may separate them by any whitespace.
+            self.requestline = access_line(self.command, self.path, self.request_version)
             error = framing_error(self.headers)
             if error is not None:
                 self.refuse(400, error, self.headers, head=self.command == "HEAD")

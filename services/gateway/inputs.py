@@ -26,13 +26,33 @@ def _not_json(constant):
     raise ValueError(constant)
 
 
+class DuplicateName(ValueError):
+    pass
+
+
 def _unique(pairs):
     """An object's members, each name once (RFC 8259 §4 says SHOULD): a proxy or firewall in front
     that keeps the first of two would judge other arguments than the service gets."""
     members = dict(pairs)
     if len(members) != len(pairs):
-        raise ValueError("duplicate name")
+        raise DuplicateName()
     return members
+
+
+def _object(body):
+    """The body's JSON value, or None for one that is not JSON; 400 naming what else is wrong."""
+    try:
+        # UTF-8 only (RFC 8259 §8.1; a leading byte order mark is let go, as §8.1 allows):
+        # Python's json would also take UTF-16 and UTF-32 bytes.
+        text = body.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise problems.Problem(400, "BadRequest", "请求体须为 UTF-8 编码(Body must be UTF-8).") from None
+    try:
+        return loads(text, parse_constant=_not_json, object_pairs_hook=_unique)
+    except DuplicateName:
+        raise problems.Problem(400, "BadRequest", "同一对象中成员名重复(A member name given twice).") from None
+    except (ValueError, RecursionError):  # not JSON, or nested deeper than the parser goes
+        return None
 
 
 def body_arguments(request):
@@ -44,12 +64,7 @@ def body_arguments(request):
     if request.headers.get("Content-Encoding", "identity").strip().lower() != "identity":
         # RFC 9110 §8.4: a coding the server does not apply is refused, not read as plain JSON.
         raise problems.Problem(415, "UnsupportedMediaType", "请求体不得压缩或编码(Content-Encoding not supported).")
-    try:
-        # UTF-8 only (RFC 8259 §8.1): Python's json would also take UTF-16 and UTF-32 bytes.
-        data = loads(request.get_data(cache=False).decode("utf-8"), parse_constant=_not_json,
-                     object_pairs_hook=_unique)
-    except (ValueError, RecursionError):  # invalid JSON or UTF-8, a name twice, nested past the parser
-        data = None
+    data = _object(request.get_data(cache=False))
     if not isinstance(data, dict):
         raise problems.Problem(400, "BadRequest", "请求体须为 JSON 对象(Body must be a JSON object).")
     return data

@@ -48,6 +48,7 @@ def test_a_bad_form_shows_the_field_error(console):
         "unit.contact_phone": "12345", "unit.contact_email": "not-an-address"})
     assert console.field_errors("unit.contact_phone") and console.field_errors("unit.contact_email")
     assert not console.field_errors("unit.name")
+    assert not console.all("[data-unplaced]")  # told at its form, not again at the top
     form = console.form("register_unit")
     assert form.find_element(By.NAME, "unit.contact_phone").get_attribute("value") == "12345"
     console.screenshot("form-error")
@@ -289,7 +290,7 @@ def test_a_deactivated_unit_reads_its_pages_but_is_offered_no_form(console, syst
     unit, activity = unit_with_activity(system)
     system.rpc().pairing.deactivate_unit(code=unit)
     console.sign_in("unit", unit)
-    for page in ("pairing", "activities", f"activity?id={activity['id']}", "inbox", "webhooks"):
+    for page in ("pairing", "activities", f"activity?id={activity['id']}", "summaries", "issues", "inbox", "webhooks"):
         console.open(page)
         assert "本单位已停用" in console.text(".alert"), page
         assert not console.all("main form[data-action]"), page
@@ -314,7 +315,7 @@ def test_a_refusal_for_an_issue_no_longer_on_the_board_is_told_at_the_top(consol
 def test_a_campaign_is_carried_over_with_its_terms(console, system):
     unit, _ = unit_with_activity(system)
     campaign = system.rpc().pairing.create_campaign(campaign={**campaign_input([unit]), "summary_due_days": 10,
-                                                              "remind_days": 5})
+                                                              "remind_days": 5, "region": "天津市"})
     console.sign_in("committee")
     console.open(f"campaign?campaign_id={campaign['id']}")
     console.driver.find_element(By.XPATH, "//details[.//form[@data-action='carry_over_campaign']]/summary").click()
@@ -323,6 +324,7 @@ def test_a_campaign_is_carried_over_with_its_terms(console, system):
     carried = next(c for c in system.rpc().pairing.list_campaigns(limit=50)["items"]
                    if c.get("carried_over_from") == campaign["id"])
     assert (carried["summary_due_days"], carried["remind_days"], carried["issue_answer_days"]) == (10, 5, 15)
+    assert carried["region"] == "天津市"
 
 
 def test_pages_are_not_cached_framed_or_scripted_and_their_charts_still_draw(console, system):

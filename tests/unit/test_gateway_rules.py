@@ -2,7 +2,7 @@
 of nameko's signature errors, and the problem+json body (RFC 9457)."""
 import pytest
 
-from services.gateway import problems
+from services.gateway import edge, problems
 from services.gateway.http import bearer_token, request_id
 
 
@@ -65,3 +65,21 @@ def test_each_remote_error_type_has_its_status(exc_type, status):
 
 def test_a_validation_error_value_that_is_not_a_field_map_still_answers_a_map():
     assert problems.validation_errors("not json") == {"_schema": ["输入有误(Invalid input)."]}
+
+
+@pytest.mark.parametrize("target, path", [
+    ("/api/v1/pairing/list_units?limit=1", "/api/v1/pairing/list_units?limit=1"),
+    ("http://gateway:8080/api/v1/x?limit=1", "/api/v1/x?limit=1"), ("HTTPS://h/health", "/health"),
+    ("http://h", "/"), ("http://h?q=1", "/?q=1"), ("http://h?q/x", "/?q/x"),
+    ("//x", "//x"), ("http:/x", "http:/x"), ("http://", "http://"), ("ftp://h/x", "ftp://h/x"), ("*", "*"),
+])
+def test_an_absolute_form_target_is_read_as_its_path_and_query(target, path):
+    assert edge.origin_form(target) == path
+
+
+@pytest.mark.parametrize("path, line", [
+    ("/api/v1/pairing/list_units?access_token=secret", "GET /api/v1/pairing/list_units?… HTTP/1.1"),
+    ("/health", "GET /health HTTP/1.1"), ("/a?", "GET /a HTTP/1.1"),
+])
+def test_the_access_line_keeps_no_query(path, line):
+    assert edge.access_line("GET", path, "HTTP/1.1") == line

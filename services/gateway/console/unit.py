@@ -3,6 +3,8 @@
 rating) and its inbox. Every read names the caller's own unit; the API refuses any other."""
 from services.common import clock
 
+from .. import problems
+
 from .shared import INBOX, WEBHOOKS, Page, issue_page, rpc
 
 
@@ -12,8 +14,13 @@ def own(ctx):
 
 def standing(ctx):
     """What every unit page shows of the unit itself: a deactivated unit reads its history but may
-    change nothing (contract §3: its token is refused on every state change), so no form is drawn."""
-    return {"deactivated": not ctx.api("pairing", "get_unit", code=own(ctx))["active"]}
+    change nothing (contract §3: its token is refused on every state change), so no form is drawn.
+    Only a help: when pairing cannot say (a unit it does not know, an outage), the page is drawn as
+    for an active unit and the API still judges every form."""
+    try:
+        return {"deactivated": not ctx.api("pairing", "get_unit", code=own(ctx))["active"]}
+    except problems.Problem:
+        return {}
 
 
 def taking_part(ctx, campaigns):

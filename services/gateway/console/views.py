@@ -125,14 +125,14 @@ class Console:
             standing = self.standing[ctx.caller.role](ctx) if ctx.caller.role in self.standing else {}
         except problems.Problem as problem:
             return self.refusal(request, ctx.caller, problem)
-        variables = {**standing, **variables, **(shown or {})}
-        response = self.render(request, spec.template, caller=ctx.caller, title=spec.title, failed=failed, **variables)
+        variables = {**standing, **variables, **(shown or {}), "caller": ctx.caller, "title": spec.title,
+                     "failed": failed}
+        response = self.render(request, spec.template, **variables)
         if failed is None or failed.drawn:
             return response
         # The refused form is no longer on the page (its issue moved to another board, say): the
         # refusal is told at the top instead of being lost.
-        return self.render(request, spec.template, caller=ctx.caller, title=spec.title, failed=failed,
-                           unplaced=failed, **variables)
+        return self.render(request, spec.template, unplaced=failed, **variables)
 
     def act(self, request, spec, ctx):
         session.check_csrf(request)

@@ -114,6 +114,14 @@ def test_a_number_too_large_for_any_field_is_422_naming_it(stack, number):
     assert list(problem(response, 422)["errors"]) == ["limit"]
 
 
+def test_a_utf_8_body_may_start_with_a_byte_order_mark_and_a_duplicate_is_named(stack):
+    headers = stack.headers(**{"Content-Type": "application/json"})
+    marked = raw(stack, "POST", "/api/v1/pairing/list_campaigns", b"\xef\xbb\xbf" + b'{"limit": 1}', headers)
+    assert marked.status_code == 200, marked.text
+    twice = raw(stack, "POST", "/api/v1/pairing/list_campaigns", b'{"a": {"b": 1, "b": 2}}', headers)
+    assert "重复" in problem(twice, 400)["detail"]
+
+
 def test_an_empty_body_is_no_arguments_and_a_charset_parameter_is_ignored(stack):
     empty = raw(stack, "POST", "/api/v1/pairing/list_campaigns", b"", stack.headers())
     assert empty.status_code == 200 and set(empty.json()) == {"items", "next_cursor"}
