@@ -32,7 +32,7 @@ class Problem(Exception):
                 "detail": self.detail, "code": self.code, **self.members}
 
     def response(self):
-        # The status line's reason as RFC 9110 words it (werkzeug's would be upper case).
+        # The status line's reason is the body's `title` (werkzeug's own would be upper case).
         return Response(json.dumps(self.body(), ensure_ascii=False),
                         status=f"{self.status} {HTTPStatus(self.status).phrase}",
                         headers=self.headers, content_type=CONTENT_TYPE)

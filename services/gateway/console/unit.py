@@ -4,7 +4,6 @@ rating) and its inbox. Every read names the caller's own unit; the API refuses a
 from services.common import clock
 
 from .. import problems
-
 from .shared import INBOX, WEBHOOKS, Page, issue_page, rpc
 
 

@@ -258,8 +258,9 @@ class Failed:
 
     def draws(self, at):
         """`here`, asked by the form being drawn: the page then shows the refusal where it was made."""
-        self.drawn = self.drawn or self.here(at)
-        return self.here(at)
+        here = self.here(at)
+        self.drawn = self.drawn or here
+        return here
 
     def told(self):
         """The refusal in one line, for a page that no longer shows its form."""
