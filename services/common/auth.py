@@ -245,6 +245,12 @@ class Auth(DependencyProvider):
                         CallAudit.of_worker(worker_ctx))
 
 
+def settle(unit_check):
+    """A deferred deactivated-unit check (`services.common.unit_check`) no transaction made: now."""
+    if unit_check is not None:
+        unit_check.settle()
+
+
 def allow(*roles, unit=None, department=None):
     """Declare who may call an RPC: `@allow(COMMITTEE, OPS, unit="own")`.
 
@@ -252,6 +258,8 @@ def allow(*roles, unit=None, department=None):
     then call `caller.require_owner` or `caller.scope`, or the call fails rather than leak.
     Checks run in the contract's order: token, role (and, for a state change, a deactivated unit:
     `services.common.units`), the arguments' Unicode, then the method's own input and record checks.
+    The deactivated-unit check is answered with the call's first transaction (`unit_check`), and a
+    call that fails before one, or runs none, has it made first: it still outranks every later check.
     Every state-changing call is written to the audit trail, whatever its outcome (in the
     transaction of its change when it commits one: `audit.CallAudit`).
     """
@@ -267,10 +275,16 @@ def allow(*roles, unit=None, department=None):
             caller = service.auth.authenticate()
             if caller.role not in admitted:
                 raise Forbidden("无权调用此方法(Role not allowed).")
+            unit_check = None
             if changes_state and hasattr(service, "check_unit_active"):
-                service.check_unit_active(caller)
-            check_unicode(fitting(method, signature, args, kwargs))
-            result = method(service, *args, **kwargs)
+                unit_check = service.check_unit_active(caller)
+            try:
+                check_unicode(fitting(method, signature, args, kwargs))
+                result = method(service, *args, **kwargs)
+            except Exception:
+                settle(unit_check)  # a deactivated unit's Forbidden comes before any other error
+                raise
+            settle(unit_check)
             if caller.role in restricted and not caller.ownership_checked:
                 raise RuntimeError(f"{name} did not check ownership")
             return result

@@ -38,6 +38,7 @@ class Bus:
             amqp_uri, use_confirms=True, mandatory=True, serializer="json",
             delivery_mode=PERSISTENT, retry=True, retry_policy=RETRY_POLICY)
         self.channels = ConfirmChannels(amqp_uri, RETRY_POLICY)
+        self.exchanges = {}  # source -> its events exchange, made once (a kombu Exchange costs ~10 µs)
 
     def publish_all(self, staged, outcomes):
         """Publish `staged` events ([(envelope, body)], mandatory, persistent) and wait once for all
@@ -45,13 +46,18 @@ class Bus:
         the broker could not be reached or did not answer, leaving there what it settled before."""
         messages = []
         for envelope, body in staged:
-            exchange = event_exchange(envelope["source"])
+            exchange = self._exchange(envelope["source"])
             # The body as staged: given its content type, kombu sends it as it is, not encoded again.
             messages.append((envelope["event_id"], body, {
                 "exchange": exchange, "routing_key": envelope["event_type"], "declare": [exchange],
                 "content_type": "application/json", "content_encoding": "utf-8",
                 "mandatory": True, "delivery_mode": PERSISTENT, "headers": {}, "user_id": self.user}))
         self.channels.publish(messages, outcomes)
+
+    def _exchange(self, source):
+        if source not in self.exchanges:
+            self.exchanges[source] = event_exchange(source)
+        return self.exchanges[source]
 
     def publish(self, envelope):
         """One envelope; UndeliverableMessage when no queue is bound for it."""

@@ -187,7 +187,10 @@ rpc = Rpc.decorator
 def check_unicode(named):
     """`ValidationError` naming the argument path of the first lone surrogate in a string or an
     object's key (it could not be encoded for Redis, a log line or a reply); `named` are the call's
-    arguments by name."""
+    arguments by name. Paths are built only once one is found: building them for every key of
+    every call cost more than the search."""
+    if not any(_holds_surrogate(value) for value in named.values()):
+        return
     stack = list(named.items())
     while stack:
         path, value = stack.pop()
@@ -200,6 +203,22 @@ def check_unicode(named):
             stack.extend((f"{path}.{safe_key(key)}", item) for key, item in value.items())
         elif isinstance(value, list):
             stack.extend((f"{path}.{index}", item) for index, item in enumerate(value))
+
+
+def _holds_surrogate(value):
+    stack = [value]
+    while stack:
+        value = stack.pop()
+        if isinstance(value, str):
+            if SURROGATES.search(value):
+                return True
+        elif isinstance(value, dict):
+            if any(not isinstance(key, str) or SURROGATES.search(key) for key in value):
+                return True
+            stack.extend(value.values())
+        elif isinstance(value, list):
+            stack.extend(value)
+    return False
 
 
 def fitting(method, signature, args, kwargs):

@@ -14,6 +14,7 @@ from .audit import CallAudit
 from .outbox import Bus, Outbox
 from .redis_ha import redis_client
 from .settings import flag, number, require_setting
+from .unit_check import UnitCheck
 
 log = logging.getLogger(__name__)
 
@@ -86,15 +87,18 @@ class Storage(DependencyProvider):
             except Exception as exc:
                 log.warning("outbox relay: %s", type(exc).__name__)
 
-    def make_store(self, handled_key=None, correlation_id=None, on_marked=None, audit=None):
+    def make_store(self, handled_key=None, correlation_id=None, on_marked=None, audit=None, unit_check=None):
         return self.store_cls(self.client, self.prefix, self.service, self.outbox, handled_key=handled_key,
-                              correlation_id=correlation_id, on_marked=on_marked, audit=audit)
+                              correlation_id=correlation_id, on_marked=on_marked, audit=audit,
+                              unit_check=unit_check)
 
     def get_dependency(self, worker_ctx):
         """A store for this worker: inside an event handler it writes the handled mark with its
-        changes, inside an RPC call the call's audit entry; its events carry the worker's correlation id."""
+        changes, inside an RPC call the call's audit entry and deferred unit check; its events carry
+        the worker's correlation id."""
         handled_key = getattr(worker_ctx.entrypoint, "handled_key", None)
         if handled_key is None:
-            return self.make_store(None, correlation.ensure(worker_ctx.data), audit=CallAudit.of_worker(worker_ctx))
+            return self.make_store(None, correlation.ensure(worker_ctx.data), audit=CallAudit.of_worker(worker_ctx),
+                                   unit_check=UnitCheck.of_worker(worker_ctx))
         return self.make_store(handled_key(worker_ctx), correlation.ensure(worker_ctx.data),
                                on_marked=handled.Committed.of_worker(worker_ctx).set)

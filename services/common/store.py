@@ -124,7 +124,7 @@ class Store:
     transaction = Transaction
 
     def __init__(self, client, prefix, source, outbox, handled_key=None, correlation_id=None, on_marked=None,
-                 audit=None):
+                 audit=None, unit_check=None):
         self.client = client
         self.prefix = prefix
         self.source = source
@@ -134,6 +134,8 @@ class Store:
         self.on_marked = on_marked
         # Inside an RPC call, its audit entry (services.common.audit.CallAudit) goes with its first commit.
         self.audit = audit
+        # Inside an RPC call, its deferred deactivated-unit check (services.common.unit_check).
+        self.unit_check = unit_check
         # Outside a worker (a script), one id for everything this store emits.
         self.correlation_id = correlation_id or new_correlation_id()
 
@@ -249,9 +251,13 @@ class Store:
 
     def _attempt(self, pipe, work, watch, prefetch, reads):
         # WATCH puts the pipeline in immediate mode for the reads; the "tx" key is never written.
-        # One round trip for WATCH (it, the handled mark, `watch`), the mark's check and the reads.
+        # One round trip for WATCH (it, the handled mark, `watch`), the mark's check and the reads,
+        # with a unit's deferred deactivation check: refused before the work decides anything.
         tx = self.transaction(self, pipe)
-        tx.begin((self.key("tx"), *watch), self.handled_key, prefetch, reads)
+        check = self.unit_check.asked if self.unit_check is not None else None
+        tx.begin((self.key("tx"), *watch), self.handled_key, prefetch, (*reads, check) if check else reads)
+        if check:
+            self.unit_check.judge(tx.answered[check])
         result = work(tx)
         tx.finish()
         pipe.multi()

@@ -3,10 +3,10 @@
 Key: `<service>:units:deactivated`, a set of unit codes, filled from pairing's `unit_deactivated`
 (there is no reactivation). Once a service has seen the event, `@allow` answers every state-changing
 method called with that unit's token with `Forbidden` ("单位已停用"); reads stay open, so a unit
-can still see its history. pairing refuses at once from its own records."""
+can still see its history. pairing refuses at once from its own records. The check costs no round
+trip of its own: it goes with the call's first transaction (`services.common.unit_check`)."""
 from .auth import UNIT
 from .consumer import handles
-from .errors import Forbidden
 from .storage import Storage
 from .store import Store
 
@@ -23,7 +23,10 @@ class UnitStatus:
         self.unit_status.transact(lambda tx: tx.write(lambda pipe: pipe.sadd(key, code)))
 
     def check_unit_active(self, caller):
-        """Called by `@allow` for state-changing methods, after the role check, before the input's."""
-        if caller.role == UNIT and self.unit_status.client.sismember(
-                self.unit_status.key(*DEACTIVATED), caller.unit):
-            raise Forbidden("单位已停用(Unit deactivated).")
+        """Called by `@allow` for state-changing methods, after the role check: a unit's check is
+        deferred to the call's first transaction (`unit_check`), which `@allow` settles if none ran."""
+        if caller.role != UNIT:
+            return None
+        check = self.unit_status.unit_check
+        check.defer(self.unit_status.client, self.unit_status.key(*DEACTIVATED), caller.unit)
+        return check

@@ -145,7 +145,8 @@ class PairingService(deadlines.DeadlineEntrypoints, web.Observable):
 
     def check_unit_active(self, caller):
         """Called by `@allow` before the input of every state-changing method (contract §3 v2): a
-        deactivated unit's token is `Forbidden` at once here, from this service's own unit records."""
+        deactivated unit's token is `Forbidden` at once here, from this service's own unit records
+        (nothing deferred, unlike `units.UnitStatus`)."""
         usecases.refuse_deactivated(self.store, caller)
 
     def _shown(self, page, view, owner_field):

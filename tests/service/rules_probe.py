@@ -39,8 +39,16 @@ class RulesProbe(UnitStatus):
     def touch(self, thing_id, unit_code, note="-", request_id=None):
         data = load(TouchArgs, {"thing_id": thing_id, "unit_code": unit_code, "note": note})
         self.auth.caller.require_owner(unit=data["unit_code"])
-        self.store.client.incr(self.store.key("touched", data["thing_id"]))
+        key = self.store.key("touched", data["thing_id"])
+        self.store.transact(lambda tx: tx.write(lambda pipe: pipe.incr(key)))
         return {"id": data["thing_id"], "unit_code": data["unit_code"]}
+
+    @rpc
+    @allow(COMMITTEE, unit="own")
+    def remark(self, unit_code):
+        """A state-changing method that ends without a transaction."""
+        self.auth.caller.require_owner(unit=unit_code)
+        return {"unit_code": unit_code}
 
     @rpc
     @allow(COMMITTEE, OPS, unit="own")

@@ -282,3 +282,19 @@ def test_the_deactivation_check_comes_after_the_token_and_role_checks(probe, rpc
     assert outcome(lambda: rpc(token=False).rulesprobe.touch("t1", "U001")) == "Unauthenticated"
     error = remote_error(lambda: rpc("unit", unit="U001").rulesprobe.echo("x"))
     assert (error.exc_type, error.value) == ("Forbidden", "无权调用此方法(Role not allowed).")
+
+
+@pytest.mark.parametrize("call", [
+    lambda probe: probe.touch("t\ud800", "U001"),  # refused for its input before any transaction
+    lambda probe: probe.touch("t1", "U001", note="x" * 10_000),  # refused by the method's own schema
+    lambda probe: probe.touch("t1", "U001", colour="red"),  # an argument it does not take
+    lambda probe: probe.touch("t1", "U002"),  # another unit's record
+    lambda probe: probe.remark("U001"),  # ends without any transaction
+], ids=["surrogate", "input", "signature", "owner", "no transaction"])
+def test_a_deactivated_unit_is_forbidden_before_any_other_outcome_with_or_without_a_transaction(
+        probe, rpc, redis_client, call):
+    redis_client.sadd("rulesprobe:units:deactivated", "U001")
+    error = remote_error(lambda: call(rpc("unit", unit="U001").rulesprobe))
+    assert (error.exc_type, error.value) == ("Forbidden", "单位已停用(Unit deactivated).")
+    assert redis_client.keys("rulesprobe:touched:*") == []
+    assert rpc("unit", unit="U002").rulesprobe.remark("U002") == {"unit_code": "U002"}

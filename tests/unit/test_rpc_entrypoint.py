@@ -3,12 +3,13 @@ confirmed is `Unavailable` (issue 14 with the guard of services.common.rpc); how
 import json
 from types import SimpleNamespace
 
+import pytest
 from kombu.exceptions import EncodeError
 
 from services.common.amqp_names import quorum
-from services.common.errors import NotFound, Unavailable
+from services.common.errors import NotFound, Unavailable, ValidationError
 from services.common.redis_ha import NotReplicated
-from services.common.rpc import GuardedRpcConsumer, Replies, answer_for
+from services.common.rpc import GuardedRpcConsumer, Replies, answer_for, check_unicode
 
 CONFIG = {"AMQP_URI": "pyamqp://guest:guest@127.0.0.1:5672/"}
 
@@ -68,3 +69,18 @@ def test_a_refusal_is_always_json_and_names_the_whole_request():
     (reply, content_type, _), = replies.sent
     assert content_type == "application/json" and reply["error"]["exc_type"] == "ValidationError"
     assert "_schema" in reply["error"]["value"]
+
+
+@pytest.mark.parametrize("named, path", [
+    ({"report": {"volunteers": [{"name": "张三", "hours": 2}], "notes": None}}, None),
+    ({"report": {"volunteers": [{"name": "张\ud800"}]}}, "report.volunteers.0.name"),
+    ({"report": {"extra": {"\udfff": 1}}}, "report.extra"),
+    ({"ok": "fine", "codes": ["U1", "\ud83d"]}, "codes.1"),
+])
+def test_check_unicode_names_the_path_of_a_lone_surrogate_and_passes_clean_arguments(named, path):
+    if path is None:
+        check_unicode(named)
+        return
+    with pytest.raises(ValidationError) as raised:
+        check_unicode(named)
+    assert list(raised.value.messages) == [path]

@@ -4,9 +4,11 @@ import json
 from datetime import timedelta, timezone
 
 import pytest
+import redis
 
 from services.common import clock
 from services.common.events import validate_event
+from services.common.redis_ha import AcknowledgedPipeline
 from tests.helpers import all_freed, publish_event, wait_until, workers_watched
 from tests.service.activity.samples import new_pairing, outcome, plan, remote_error, report
 
@@ -391,6 +393,20 @@ def test_a_deactivated_units_writes_are_forbidden_once_activity_has_seen_it(rpc,
         assert remote_error(call).exc_type == "Forbidden"
     assert unit.get_activity(activity["id"]) == activity
     assert rpc().activity.cancel_activity(activity["id"], "单位停用")["status"] == "cancelled"
+
+
+def test_a_units_change_checks_the_unit_with_its_transactions_first_round_trip(rpc, monkeypatch):
+    """The deactivated-unit check costs no round trip of its own (services.common.unit_check)."""
+    activity = planned(rpc)
+    sent, round_trip = [], AcknowledgedPipeline.round_trip
+    monkeypatch.setattr(AcknowledgedPipeline, "round_trip",
+                        lambda self, *commands: sent.append([name for name, *_ in commands]) or round_trip(self, *commands))
+    alone, execute = [], redis.Redis.execute_command
+    monkeypatch.setattr(redis.Redis, "execute_command",
+                        lambda self, *args, **options: alone.append(args[0]) or execute(self, *args, **options))
+    assert rpc("unit", unit="U001").activity.complete_activity(activity["id"], report())["status"] == "completed"
+    assert sent == [["WATCH", "SISMEMBER", "MGET"]]
+    assert "SISMEMBER" not in alone
 
 
 def test_a_calls_objects_are_freed_when_it_ends_not_left_to_the_garbage_collector(activity_service, rpc):

@@ -98,7 +98,8 @@ def test_a_body_that_is_not_a_json_object_is_400(stack, body):
     assert problem(response, 400)["code"] == "BadRequest"
 
 
-@pytest.mark.parametrize("depth", [40, 900])  # 900: read by the parser, too deep for any encoder after it
+@pytest.mark.parametrize("depth", [40, 600])  # 600: read by the parser (with room for the
+# stack the test harness leaves under the server), too deep for any call
 def test_a_json_object_nested_deeper_than_any_call_is_422(stack, depth):
     body = b'{"limit": ' + b"[" * depth + b"]" * depth + b"}"
     response = raw(stack, "POST", "/api/v1/pairing/list_campaigns", body,
