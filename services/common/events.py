@@ -156,7 +156,10 @@ def register(source, event_type, schema):
 
 
 def personal_keys(value, path=""):
-    """Dotted paths of personal data inside an event's data."""
+    """Dotted paths of personal data inside an event's data (built only once one is found: every
+    event is looked through twice, when made and when received)."""
+    if not path and not _holds_personal_key(value):
+        return []
     found = []
     if isinstance(value, dict):
         for key, inner in value.items():
@@ -168,6 +171,19 @@ def personal_keys(value, path=""):
         for index, inner in enumerate(value):
             found.extend(personal_keys(inner, f"{path}.{index}"))
     return found
+
+
+def _holds_personal_key(value):
+    stack = [value]
+    while stack:
+        value = stack.pop()
+        if isinstance(value, dict):
+            if not PERSONAL_KEYS.isdisjoint(value):
+                return True
+            stack.extend(value.values())
+        elif isinstance(value, list):
+            stack.extend(value)
+    return False
 
 
 def validate_event(envelope):
