@@ -35,22 +35,25 @@ class ActivityService(units.UnitStatus, web.Observable):
         args, request = self._load("plan_activity", PlanActivityArgs, activity=activity, request_id=request_id)
         return usecases.plan_activity(self.store, self.pairings, self.auth.caller, args["activity"], request)
 
+    # The three changes below start with their transaction (`Store.change`): the deactivated-unit
+    # check goes with its first round trip (services.common.unit_check). plan_activity asks pairing
+    # first, so its unit is checked at once.
     @rpc
-    @allow(COMMITTEE, unit="own")
+    @allow(COMMITTEE, unit="own", deferred_unit_check=True)
     def update_activity(self, activity_id, changes, request_id=None):
         args, request = self._load("update_activity", UpdateActivityArgs, activity_id=activity_id, changes=changes,
                                    request_id=request_id)
         return usecases.update_activity(self.store, self.auth.caller, args["activity_id"], args["changes"], request)
 
     @rpc
-    @allow(COMMITTEE, unit="own")
+    @allow(COMMITTEE, unit="own", deferred_unit_check=True)
     def complete_activity(self, activity_id, report, request_id=None):
         args, request = self._load("complete_activity", CompleteActivityArgs, activity_id=activity_id, report=report,
                                    request_id=request_id)
         return usecases.complete_activity(self.store, self.auth.caller, args["activity_id"], args["report"], request)
 
     @rpc
-    @allow(COMMITTEE, unit="own")
+    @allow(COMMITTEE, unit="own", deferred_unit_check=True)
     def cancel_activity(self, activity_id, reason, request_id=None):
         args, request = self._load("cancel_activity", CancelActivityArgs, activity_id=activity_id, reason=reason,
                                    request_id=request_id)

@@ -251,15 +251,17 @@ def settle(unit_check):
         unit_check.settle()
 
 
-def allow(*roles, unit=None, department=None):
+def allow(*roles, unit=None, department=None, deferred_unit_check=False):
     """Declare who may call an RPC: `@allow(COMMITTEE, OPS, unit="own")`.
 
     `unit="own"` / `department="own"` admit those roles for their own records only: the method must
     then call `caller.require_owner` or `caller.scope`, or the call fails rather than leak.
     Checks run in the contract's order: token, role (and, for a state change, a deactivated unit:
     `services.common.units`), the arguments' Unicode, then the method's own input and record checks.
-    The deactivated-unit check is answered with the call's first transaction (`unit_check`), and a
-    call that fails before one, or runs none, has it made first: it still outranks every later check.
+    `deferred_unit_check=True` is for a method whose first Redis command and first outside work is
+    its transaction (`Store.change` / `create`): the deactivated-unit check is then answered with
+    that transaction's first round trip (`unit_check`), and a call that fails before it, or runs
+    none, has it made before its outcome is given, so it still outranks every later check.
     Every state-changing call is written to the audit trail, whatever its outcome (in the
     transaction of its change when it commits one: `audit.CallAudit`).
     """
@@ -277,7 +279,7 @@ def allow(*roles, unit=None, department=None):
                 raise Forbidden("无权调用此方法(Role not allowed).")
             unit_check = None
             if changes_state and hasattr(service, "check_unit_active"):
-                unit_check = service.check_unit_active(caller)
+                unit_check = service.check_unit_active(caller, deferred_unit_check)
             try:
                 check_unicode(fitting(method, signature, args, kwargs))
                 result = method(service, *args, **kwargs)
@@ -304,6 +306,9 @@ def allow(*roles, unit=None, department=None):
                     raise
                 raise answer from None
             finally:
+                # The raised error's traceback holds this frame: holding the error here would make a
+                # reference cycle, keeping the worker until the collector's next pass.
+                answer = None
                 metrics.observe_rpc(self.name, name, outcome, time.monotonic() - started)
                 if changes_state:
                     self.auth.end_audit(result, outcome)

@@ -8,7 +8,7 @@ from . import clock
 from .correlation import PATTERN as CORRELATION_ID
 from .correlation import new_correlation_id
 from .errors import ValidationError
-from .schemas import LenientSchema, flatten, instance
+from .schemas import LenientSchema, dotted, instance, nodes, refusal
 
 VERSION = 1
 # Never on the bus (contract §4 and the brief): contact people, phones, addresses, ID numbers.
@@ -155,35 +155,10 @@ def register(source, event_type, schema):
     SCHEMAS[(source, event_type)] = schema
 
 
-def personal_keys(value, path=""):
-    """Dotted paths of personal data inside an event's data (built only once one is found: every
-    event is looked through twice, when made and when received)."""
-    if not path and not _holds_personal_key(value):
-        return []
-    found = []
-    if isinstance(value, dict):
-        for key, inner in value.items():
-            here = f"{path}.{key}" if path else str(key)
-            if key in PERSONAL_KEYS:
-                found.append(here)
-            found.extend(personal_keys(inner, here))
-    elif isinstance(value, list):
-        for index, inner in enumerate(value):
-            found.extend(personal_keys(inner, f"{path}.{index}"))
-    return found
-
-
-def _holds_personal_key(value):
-    stack = [value]
-    while stack:
-        value = stack.pop()
-        if isinstance(value, dict):
-            if not PERSONAL_KEYS.isdisjoint(value):
-                return True
-            stack.extend(value.values())
-        elif isinstance(value, list):
-            stack.extend(value)
-    return False
+def personal_keys(data):
+    """Dotted paths of personal data inside an event's data."""
+    return [dotted((where, key)) for value, where in nodes(data) if isinstance(value, dict)
+            for key in value if key in PERSONAL_KEYS]
 
 
 def validate_event(envelope):
@@ -191,7 +166,7 @@ def validate_event(envelope):
     try:
         instance(Envelope).load(envelope)
     except MarshmallowError as err:
-        raise ValidationError(flatten(err.messages)) from None
+        raise refusal(err) from None
     check_data(envelope["source"], envelope["event_type"], envelope["data"])
     return envelope
 
@@ -205,7 +180,7 @@ def check_data(source, event_type, data):
     try:
         instance(schema).load(data)
     except MarshmallowError as err:
-        raise ValidationError(flatten(err.messages, "data")) from None
+        raise refusal(err, "data") from None
     leaked = personal_keys(data)
     if leaked:
         raise ValidationError({f"data.{path}": ["事件不得包含个人信息(No personal data on the bus)."] for path in leaked})

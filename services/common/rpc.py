@@ -32,7 +32,7 @@ from . import amqp_names
 from .errors import InternalError, ServiceError, Unavailable, ValidationError
 from .raw_messages import RawQueueConsumer, Refused, json_object, size_of
 from .redis_ha import NotReplicated
-from .schemas import SURROGATES, safe_key
+from .schemas import SURROGATES, dotted, nodes, safe_key
 
 log = logging.getLogger(__name__)
 
@@ -187,38 +187,13 @@ rpc = Rpc.decorator
 def check_unicode(named):
     """`ValidationError` naming the argument path of the first lone surrogate in a string or an
     object's key (it could not be encoded for Redis, a log line or a reply); `named` are the call's
-    arguments by name. Paths are built only once one is found: building them for every key of
-    every call cost more than the search."""
-    if not any(_holds_surrogate(value) for value in named.values()):
-        return
-    stack = list(named.items())
-    while stack:
-        path, value = stack.pop()
-        if isinstance(value, str):
-            if SURROGATES.search(value):
-                raise ValidationError.field(path, "含有无效的 Unicode 字符(Invalid Unicode).")
-        elif isinstance(value, dict):
-            if any(not isinstance(key, str) or SURROGATES.search(key) for key in value):
-                raise ValidationError.field(path, "键名含有无效的 Unicode 字符(Invalid Unicode in a key).")
-            stack.extend((f"{path}.{safe_key(key)}", item) for key, item in value.items())
-        elif isinstance(value, list):
-            stack.extend((f"{path}.{index}", item) for index, item in enumerate(value))
-
-
-def _holds_surrogate(value):
-    stack = [value]
-    while stack:
-        value = stack.pop()
-        if isinstance(value, str):
-            if SURROGATES.search(value):
-                return True
-        elif isinstance(value, dict):
-            if any(not isinstance(key, str) or SURROGATES.search(key) for key in value):
-                return True
-            stack.extend(value.values())
-        elif isinstance(value, list):
-            stack.extend(value)
-    return False
+    arguments by name."""
+    for value, where in nodes(named):
+        if isinstance(value, str) and SURROGATES.search(value):
+            raise ValidationError.field(dotted(where, safe_key), "含有无效的 Unicode 字符(Invalid Unicode).")
+        if isinstance(value, dict) and any(not isinstance(key, str) or SURROGATES.search(key) for key in value):
+            raise ValidationError.field(dotted(where, safe_key),
+                                        "键名含有无效的 Unicode 字符(Invalid Unicode in a key).")
 
 
 def fitting(method, signature, args, kwargs):

@@ -66,6 +66,29 @@ def safe_key(key):
     return key if SAFE_KEY.fullmatch(key) else "<invalid>"
 
 
+def nodes(value):
+    """Every value inside `value` (itself included) with where it is: `(value, where)`, `where` a
+    chain `(parent's where, key or index)`, None for `value` itself. `dotted` makes the path only
+    when one is wanted: making a path for every key cost more than the search it served."""
+    stack = [(value, None)]
+    while stack:
+        value, where = stack.pop()
+        yield value, where
+        if isinstance(value, dict):
+            stack.extend((item, (where, key)) for key, item in value.items())
+        elif isinstance(value, list):
+            stack.extend((item, (where, index)) for index, item in enumerate(value))
+
+
+def dotted(where, segment=str):
+    """The dotted path of a `nodes` chain, each key or index shown by `segment`."""
+    parts = []
+    while where is not None:
+        where, key = where
+        parts.append(segment(key))
+    return ".".join(reversed(parts))
+
+
 # marshmallow's own messages as callers read every other one: Chinese first, the English after it.
 # None quotes the input (marshmallow's that do are about dumping, which never reaches a caller).
 MARSHMALLOW_CHINESE = {
@@ -143,7 +166,15 @@ def load(schema, data, partial=False):
     try:
         return schema.load(data, partial=partial)
     except MarshmallowError as err:
-        raise ValidationError(flatten(err.messages)) from None
+        raise refusal(err) from None
+
+
+def refusal(err, prefix=""):
+    """Our `ValidationError` for marshmallow's `err`, which lets go of its traceback: marshmallow's
+    load keeps the error it raises in a local, so error, traceback and frames make a reference
+    cycle, and the frames' callers up to the worker would wait for the collector's next pass."""
+    err.__traceback__ = None
+    return ValidationError(flatten(err.messages, prefix))
 
 
 class ValidUnicode:

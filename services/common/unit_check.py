@@ -1,15 +1,13 @@
-"""The deactivated-unit check of one state-changing call (contract §3 v2), sent with the call's
-first Redis round trip instead of costing one of its own (a leaf module).
+"""The deactivated-unit check of one state-changing call (contract §3 v2), for a method declared
+`@allow(..., deferred_unit_check=True)`: sent with the call's first Redis round trip instead of
+costing one of its own (a leaf module).
 
-`@allow` defers it (`units.UnitStatus.check_unit_active`); the call's stores send it with their
-first transaction's WATCH and reads (`Store._attempt`) and refuse there, before the work reads or
-decides anything, so no change of a deactivated unit commits. A call that ends before any
-transaction (its input refused, an error) or runs none has it settled by `@allow` before its
-outcome is given: a deactivated unit gets `Forbidden` before any other error, as before.
-
-Every state change of a method a unit may call goes through a transaction of the worker's stores
-(`Storage`), which is what makes deferring safe; the permission tests call each such method with a
-deactivated unit and check that nothing changed."""
+Such a method's first Redis command and first outside work must be its transaction (`Store.change`
+or `create` of the worker's stores). `@allow` defers the check (`units.UnitStatus`); the first
+transaction sends it with its WATCH and reads and refuses there, before the work decides anything,
+so no change of a deactivated unit commits. A call that fails before a transaction, or runs none,
+has it made before its outcome is given: a deactivated unit gets `Forbidden`, never another
+error. Every other state-changing method is checked at once, before it does anything."""
 from .errors import Forbidden
 
 DEACTIVATED = "单位已停用(Unit deactivated)."

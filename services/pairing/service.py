@@ -143,11 +143,12 @@ class PairingService(deadlines.DeadlineEntrypoints, web.Observable):
     def _load(self, method, schema, **arguments):
         return load_call(method, schema, self.auth.caller, arguments)
 
-    def check_unit_active(self, caller):
+    def check_unit_active(self, caller, _deferred):
         """Called by `@allow` before the input of every state-changing method (contract §3 v2): a
-        deactivated unit's token is `Forbidden` at once here, from this service's own unit records
-        (nothing deferred, unlike `units.UnitStatus`)."""
+        deactivated unit's token is `Forbidden` at once here, from this service's own unit records,
+        so no check is left pending (None)."""
         usecases.refuse_deactivated(self.store, caller)
+        return None
 
     def _shown(self, page, view, owner_field):
         """A page with each record as this caller may see it."""

@@ -35,7 +35,7 @@ class RulesProbe(UnitStatus):
     store = Storage(Store)
 
     @rpc
-    @allow(COMMITTEE, unit="own")
+    @allow(COMMITTEE, unit="own", deferred_unit_check=True)
     def touch(self, thing_id, unit_code, note="-", request_id=None):
         data = load(TouchArgs, {"thing_id": thing_id, "unit_code": unit_code, "note": note})
         self.auth.caller.require_owner(unit=data["unit_code"])
@@ -44,10 +44,18 @@ class RulesProbe(UnitStatus):
         return {"id": data["thing_id"], "unit_code": data["unit_code"]}
 
     @rpc
-    @allow(COMMITTEE, unit="own")
+    @allow(COMMITTEE, unit="own", deferred_unit_check=True)
     def remark(self, unit_code):
         """A state-changing method that ends without a transaction."""
         self.auth.caller.require_owner(unit=unit_code)
+        return {"unit_code": unit_code}
+
+    @rpc
+    @allow(COMMITTEE, unit="own")
+    def look_outside(self, unit_code):
+        """A state-changing method whose work starts outside Redis: its unit is checked at once."""
+        self.auth.caller.require_owner(unit=unit_code)
+        self.store.client.incr(self.store.key("looked", unit_code))
         return {"unit_code": unit_code}
 
     @rpc

@@ -291,10 +291,18 @@ def test_the_deactivation_check_comes_after_the_token_and_role_checks(probe, rpc
     lambda probe: probe.touch("t1", "U002"),  # another unit's record
     lambda probe: probe.remark("U001"),  # ends without any transaction
 ], ids=["surrogate", "input", "signature", "owner", "no transaction"])
-def test_a_deactivated_unit_is_forbidden_before_any_other_outcome_with_or_without_a_transaction(
+def test_a_deferred_unit_check_is_forbidden_before_any_other_outcome_with_or_without_a_transaction(
         probe, rpc, redis_client, call):
     redis_client.sadd("rulesprobe:units:deactivated", "U001")
     error = remote_error(lambda: call(rpc("unit", unit="U001").rulesprobe))
     assert (error.exc_type, error.value) == ("Forbidden", "单位已停用(Unit deactivated).")
     assert redis_client.keys("rulesprobe:touched:*") == []
     assert rpc("unit", unit="U002").rulesprobe.remark("U002") == {"unit_code": "U002"}
+
+
+def test_a_unit_check_not_deferred_refuses_before_the_method_does_anything(probe, rpc, redis_client):
+    assert rpc("unit", unit="U001").rulesprobe.look_outside("U001") == {"unit_code": "U001"}
+    redis_client.sadd("rulesprobe:units:deactivated", "U001")
+    error = remote_error(lambda: rpc("unit", unit="U001").rulesprobe.look_outside("U001"))
+    assert (error.exc_type, error.value) == ("Forbidden", "单位已停用(Unit deactivated).")
+    assert redis_client.get("rulesprobe:looked:U001") == "1"

@@ -201,7 +201,7 @@ def test_a_deactivated_units_writes_are_refused_and_its_reads_stay_open(world, b
     own = rpc("unit", unit="U001").notification
     before = snapshot(rpc)
     for call in (lambda: own.register_webhook(spec("unit:U001")), lambda: own.redeliver(world["delivery"]),
-                 lambda: own.delete_webhook(world["unit_hook"])):
+                 lambda: own.delete_webhook(world["unit_hook"]), lambda: own.mark_read("0" * 24)):
         assert remote_error(call).exc_type == "Forbidden"
     assert snapshot(rpc) == before
     assert [h["id"] for h in own.list_webhooks()["items"]] == [world["unit_hook"]]

@@ -102,5 +102,6 @@ def test_a_deactivated_unit_may_read_but_no_longer_write(rpc, complete, service_
     unit = rpc(**OWN_UNIT).summary
     assert unit.get_summary(summary["id"]) == summary
     assert remote_error(lambda: unit.submit_summary(summary["id"], CONTENT)).exc_type == "Forbidden"
+    assert remote_error(lambda: unit.rate_issue("i0000000000000000", "satisfied")).exc_type == "Forbidden"
     assert rpc().summary.get_summary(summary["id"])["status"] == "requested"
     assert rpc().summary.submit_summary(summary["id"], CONTENT)["status"] == "submitted"
