@@ -16,7 +16,7 @@ from kombu import Connection, Queue
 from services.common import correlation, events, topology
 from services.common import rpc as rpc_module
 from services.common.amqp_names import event_exchange
-from services.common.confirms import MAX_IDLE
+from services.common.confirms import MAX_IDLE, RETURNED
 from services.common.events import make_event
 from services.common.outbox import Bus, Outbox, encoded
 from tests.helpers import publish_envelope, queue_depth, remote_error, take_message, wait_until
@@ -217,6 +217,27 @@ def test_a_peak_of_concurrent_batches_leaves_a_few_channels_open(service_config,
     try:
         assert len(listener.wait_for("thing_made", count=len(batches))) == len(batches)
         assert 1 <= len(bus.channels.idle) <= MAX_IDLE
+    finally:
+        bus.close()
+
+
+@pytest.mark.own_vhost
+def test_an_exchange_deleted_under_an_idle_channel_is_declared_again_on_a_new_one(service_config, bus_users):
+    """A confirm channel declares an exchange once; when it is gone (deleted by an operator) the
+    publish fails on that channel and succeeds on a new one, which declares it again."""
+    amqp_uri = service_config["AMQP_URI"]
+    bus = Bus(bus_users.uri(amqp_uri, "probe"))
+    first, second = (make_event("probe", "thing_made", f"t{n}", 1, {"id": f"t{n}", "unit_code": "U001"})
+                     for n in (1, 2))
+    try:
+        bus.publish_all([(first, encoded(first))], {})
+        with Connection(amqp_uri) as admin:
+            admin.default_channel.exchange_delete("probe.events")
+        outcomes = {}
+        bus.publish_all([(second, encoded(second))], outcomes)
+        assert outcomes == {second["event_id"]: RETURNED}  # published; no queue is bound to the new one
+        with Connection(amqp_uri) as admin:
+            admin.default_channel.exchange_declare("probe.events", "topic", durable=True, passive=True)
     finally:
         bus.close()
 
