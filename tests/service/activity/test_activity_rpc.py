@@ -418,16 +418,18 @@ def test_a_calls_objects_are_freed_when_it_ends_not_left_to_the_garbage_collecto
         wait_until(lambda: all_freed(workers, at_least=2), message="every worker freed")
 
 
-@pytest.mark.parametrize("refused", [
-    lambda rpc, activity: rpc("unit", unit="U002").activity.complete_activity(activity["id"], report()),
-    lambda rpc, activity: rpc("unit", unit="U001").activity.complete_activity("not-an-id", report()),
-    lambda rpc, activity: rpc("unit", unit="U001").activity.cancel_activity("0" * 32, "天气原因"),
-    lambda rpc, activity: rpc("department", department="elderly-care").activity.cancel_activity(activity["id"], "x"),
-], ids=["Forbidden", "ValidationError", "NotFound", "role"])
-def test_a_refused_calls_objects_are_freed_when_it_ends(activity_service, rpc, refused):
+@pytest.mark.parametrize("refused, answer", [
+    (lambda rpc, activity: rpc("unit", unit="U002").activity.complete_activity(activity["id"], report()), "Forbidden"),
+    (lambda rpc, activity: rpc("unit", unit="U001").activity.complete_activity("not-an-id", report()),
+     "ValidationError"),
+    (lambda rpc, activity: rpc("unit", unit="U001").activity.cancel_activity("0" * 32, "天气原因"), "NotFound"),
+    (lambda rpc, activity: rpc("department", department="elderly-care").activity.cancel_activity(activity["id"], "x"),
+     "Forbidden"),
+], ids=["owner", "input", "not found", "role"])
+def test_a_refused_calls_objects_are_freed_when_it_ends(activity_service, rpc, refused, answer):
     """The refusal raised holds the call's frames through its traceback: nothing of ours holds it
     (see docs/architecture.md for the one case marshmallow itself leaves to the collector)."""
     activity = planned(rpc)
     with workers_watched(activity_service) as workers:
-        assert remote_error(lambda: refused(rpc, activity)).exc_type
+        assert remote_error(lambda: refused(rpc, activity)).exc_type == answer
         wait_until(lambda: all_freed(workers, at_least=1), message="the refused call's worker freed")
