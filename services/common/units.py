@@ -30,6 +30,7 @@ class UnitStatus:
             return None
         check = self.unit_status.unit_check
         check.defer(self.unit_status.client, self.unit_status.key(*DEACTIVATED), caller.unit)
-        if not deferred:
-            check.settle()
-        return check
+        if deferred:
+            return check
+        check.settle()
+        return None
